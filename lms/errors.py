@@ -1,0 +1,23 @@
+"""The one base class for domain errors: a stable code for programs, a translated message for people."""
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, *, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = str(message)
+        if status is not None:
+            self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PermissionDeniedError(DomainError):
+    status = 403
+
+
+class NotFoundError(DomainError):
+    status = 404
