@@ -1,0 +1,9 @@
+"""Wagtail pages: institution catalogues, courses and lessons (issue 3)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CmsConfig(AppConfig):
+    name = "cms"
+    verbose_name = _("Course catalogues")

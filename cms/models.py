@@ -1,0 +1,1 @@
+"""Wagtail pages: institution catalogues, courses and lessons (issue 3)."""

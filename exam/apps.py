@@ -1,0 +1,9 @@
+"""Registrations, sittings, question banks, papers, attempts and grading."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExamConfig(AppConfig):
+    name = "exam"
+    verbose_name = _("Exams")

@@ -1,0 +1,1 @@
+"""Registrations, sittings, question banks, papers, attempts and grading."""

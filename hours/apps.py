@@ -1,0 +1,9 @@
+"""Enrolments, study sessions, the hours ledger, credential rules and certificates."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HoursConfig(AppConfig):
+    name = "hours"
+    verbose_name = _("Learning record and credit hours")

@@ -1,0 +1,1 @@
+"""Enrolments, study sessions, the hours ledger, credential rules and certificates."""

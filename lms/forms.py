@@ -1,0 +1,62 @@
+"""Forms parse and present; the services decide. A FieldError from a service lands on its field."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Education, ProfessionalTitle
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Mobile number or ID number"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        "invalid_login": _("The mobile number, ID number or password is wrong."),
+        "inactive": _("This account has been disabled."),
+    }
+
+
+class RegistrationForm(forms.Form):
+    real_name = forms.CharField(label=_("Real name"), max_length=50, help_text=_("As printed on your ID card."))
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=20)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20)
+    education = forms.ChoiceField(label=_("Education"), choices=Education.choices)
+    professional_title = forms.ChoiceField(
+        label=_("Professional title"), choices=ProfessionalTitle.choices, initial=ProfessionalTitle.NONE
+    )
+    id_photo = forms.FileField(
+        label=_("ID photo"),
+        required=False,
+        help_text=_("A clear, front-facing photo as on your ID card (JPEG or PNG, at most 5 MB)."),
+    )
+    password1 = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords are not the same."))
+        return cleaned
+
+
+class EmployeeAddForm(forms.Form):
+    real_name = forms.CharField(label=_("Real name"), max_length=50)
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=20)
+    position = forms.CharField(label=_("Position"), max_length=50, required=False)
+    start_date = forms.DateField(
+        label=_("Start date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class EmploymentEndForm(forms.Form):
+    end_date = forms.DateField(
+        label=_("End date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,9 @@
+"""WebSocket routes. Each app adds its consumers here (the exam room, the proctor dashboard)."""
+
+from django.urls import path
+
+from .consumers import PingConsumer
+
+websocket_urlpatterns = [
+    path("ws/ping/", PingConsumer.as_asgi()),
+]

@@ -1,0 +1,23 @@
+"""The project's URLs: the one place that wires every app together."""
+
+from django.contrib import admin
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from .api import api
+
+admin.site.site_header = "考核 Kaohe"
+admin.site.site_title = "考核 Kaohe"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("lms.page_urls")),
+    # Wagtail serves the published catalogue pages under /pages/ (issue 3 builds them).
+    path("pages/", include(wagtail_urls)),
+]

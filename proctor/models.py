@@ -1,0 +1,1 @@
+"""Face profiles, the face engine, snapshots, proctoring events and the capture log."""
