@@ -1,0 +1,123 @@
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from lms.models import Organisation, OrganisationKind, Person, Region, RegionLevel, Role, User
+
+from .factories import (
+    EmploymentFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PersonFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The production hasher spends about a second per password by design; tests make hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_media(tmp_path, settings):
+    # Each test writes its private and public files to its own folder.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def testdata():
+    """The shared real photos. Absent outside the project's machines: skip there, fail under CI."""
+    path = settings.KAOHE_TESTDATA
+    if not path.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"KAOHE_TESTDATA {path} is missing under CI")
+        pytest.skip(f"the shared test photos are not at {path} (set KAOHE_TESTDATA)")
+    return path
+
+
+@dataclass
+class World:
+    """Two tenants of every kind: Guangzhou (under the Guangdong province) and Shenzhen."""
+
+    province: Region
+    guangzhou: Region
+    shenzhen: Region
+    province_authority: Organisation
+    gz_authority: Organisation
+    sz_authority: Organisation
+    gz_enterprise: Organisation
+    sz_enterprise: Organisation
+    gz_institution: Organisation
+    sz_institution: Organisation
+    province_reviewer: User
+    gz_reviewer: User
+    sz_reviewer: User
+    gz_admin: User
+    sz_admin: User
+    gz_staff: User
+    sz_staff: User
+    gz_worker: Person
+    sz_worker: Person
+    loner: Person
+    superuser: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    province = RegionFactory(code="440000", name="广东省", level=RegionLevel.PROVINCE)
+    guangzhou = RegionFactory(code="440100", name="广州市", level=RegionLevel.CITY, parent=province)
+    shenzhen = RegionFactory(code="440300", name="深圳市", level=RegionLevel.CITY, parent=province)
+
+    def org(kind, name, region):
+        return OrganisationFactory(kind=kind, name=name, region=region)
+
+    province_authority = org(OrganisationKind.AUTHORITY, "广东省住建厅", province)
+    gz_authority = org(OrganisationKind.AUTHORITY, "广州市住建局", guangzhou)
+    sz_authority = org(OrganisationKind.AUTHORITY, "深圳市住建局", shenzhen)
+    gz_enterprise = org(OrganisationKind.ENTERPRISE, "广州建工", guangzhou)
+    sz_enterprise = org(OrganisationKind.ENTERPRISE, "深圳建工", shenzhen)
+    gz_institution = org(OrganisationKind.INSTITUTION, "广州培训学校", guangzhou)
+    sz_institution = org(OrganisationKind.INSTITUTION, "深圳培训学校", shenzhen)
+
+    def member(organisation, role):
+        return MembershipFactory(organisation=organisation, role=role).user
+
+    gz_worker = PersonFactory(real_name="张广州")
+    sz_worker = PersonFactory(real_name="李深圳")
+    EmploymentFactory(person=gz_worker, enterprise=gz_enterprise)
+    EmploymentFactory(person=sz_worker, enterprise=sz_enterprise)
+    return World(
+        province=province,
+        guangzhou=guangzhou,
+        shenzhen=shenzhen,
+        province_authority=province_authority,
+        gz_authority=gz_authority,
+        sz_authority=sz_authority,
+        gz_enterprise=gz_enterprise,
+        sz_enterprise=sz_enterprise,
+        gz_institution=gz_institution,
+        sz_institution=sz_institution,
+        province_reviewer=member(province_authority, Role.AUTHORITY_REVIEWER),
+        gz_reviewer=member(gz_authority, Role.AUTHORITY_REVIEWER),
+        sz_reviewer=member(sz_authority, Role.AUTHORITY_REVIEWER),
+        gz_admin=member(gz_enterprise, Role.ENTERPRISE_ADMIN),
+        sz_admin=member(sz_enterprise, Role.ENTERPRISE_ADMIN),
+        gz_staff=member(gz_institution, Role.INSTITUTION_STAFF),
+        sz_staff=member(sz_institution, Role.INSTITUTION_STAFF),
+        gz_worker=gz_worker,
+        sz_worker=sz_worker,
+        loner=PersonFactory(real_name="王无业"),
+        superuser=UserFactory(username="root", is_superuser=True, is_staff=True),
+    )
+
+
+@pytest.fixture
+def chinese(client):
+    """A client whose pages come in Simplified Chinese (the default, stated for clarity)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    return client
