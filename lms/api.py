@@ -5,7 +5,7 @@ import datetime
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import SessionAuth
@@ -202,7 +202,7 @@ def employments(request, current: bool | None = None):
 def employee_add(request, organisation_id: int, payload: EmployeeIn):
     enterprise = selectors.organisation_get(request.user, organisation_id)
     employment = services.employee_add(actor=request.user, enterprise=enterprise, **payload.dict())
-    return 201, employment
+    return Status(201, employment)
 
 
 @router.post("/employments/{int:employment_id}/end", response={200: EmploymentOut, **ERRORS})

@@ -1,0 +1,137 @@
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from lms.models import Person
+
+from .factories import PASSWORD, make_id_number
+
+pytestmark = pytest.mark.django_db
+
+
+def registration(**overrides):
+    data = {
+        "real_name": "赵建国",
+        "id_number": make_id_number(sequence=555),
+        "mobile": "13612345678",
+        "education": "bachelor",
+        "professional_title": "none",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_pages_are_in_chinese_by_default(client):
+    html = client.get(reverse("lms:login")).content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "登录" in html
+
+
+def test_the_language_switch_gives_english_and_back(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("lms:login")})
+    assert response.status_code == 302
+    html = client.get(reverse("lms:login")).content.decode()
+    assert '<html lang="en">' in html and "Log in" in html
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "登录" in client.get(reverse("lms:login")).content.decode()
+
+
+def test_registration_logs_the_learner_in(client):
+    photo = io.BytesIO()
+    Image.new("RGB", (90, 120), (180, 160, 150)).save(photo, format="JPEG")
+    photo.seek(0)
+    photo.name = "id.jpg"
+    response = client.post(reverse("lms:register"), {**registration(), "id_photo": photo})
+    assert response.status_code == 302
+    person = Person.objects.get()
+    assert person.id_photo
+    html = client.get(reverse("lms:home")).content.decode()
+    assert "赵建国" in html and person.masked_id_number in html
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"id_number": make_id_number(sequence=555)[:-1] + ("0" if make_id_number(sequence=555)[-1] != "0" else "1")}, "校验"),
+        ({"mobile": "12345"}, "手机"),
+        ({"password2": "different-phrase-77"}, "两次"),
+    ],
+)
+def test_registration_errors_are_shown_in_chinese_beside_the_field(chinese, overrides, message):
+    response = chinese.post(reverse("lms:register"), registration(**overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_a_corrupt_photo_is_refused_without_a_500(client):
+    upload = io.BytesIO(b"\x89PNG\r\n\x1a\n garbage")
+    upload.name = "id.png"
+    response = client.post(reverse("lms:register"), {**registration(), "id_photo": upload})
+    assert response.status_code == 200
+    assert not Person.objects.exists()
+
+
+def test_an_already_registered_id_number_is_explained(chinese, world):
+    response = chinese.post(reverse("lms:register"), registration(id_number=world.gz_worker.id_number))
+    assert "已" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "actor, expected",
+    [
+        ("learner", ["learner-panel"]),
+        ("gz_admin", ["roles-panel", "figures"]),
+        ("gz_reviewer", ["roles-panel", "figures"]),
+        ("gz_staff", ["roles-panel", "figures"]),
+        ("superuser", ["figures"]),
+    ],
+)
+def test_each_role_has_its_dashboard(client, world, actor, expected):
+    user = world.gz_worker.user if actor == "learner" else getattr(world, actor)
+    client.force_login(user)
+    html = client.get(reverse("lms:home")).content.decode()
+    for element in expected:
+        assert f'id="{element}"' in html
+
+
+def test_an_enterprise_admin_adds_and_ends_an_employee_through_pages(client, world):
+    client.force_login(world.gz_admin)
+    response = client.post(
+        reverse("lms:employee_add", args=[world.gz_enterprise.pk]),
+        {"real_name": world.loner.real_name, "id_number": world.loner.id_number, "start_date": "2024-05-01"},
+    )
+    assert response.status_code == 302
+    employment = world.loner.employments.get()
+    html = client.get(reverse("lms:organisation_detail", args=[world.gz_enterprise.pk])).content.decode()
+    assert world.loner.real_name in html
+    client.post(reverse("lms:employment_end", args=[employment.pk]), {"end_date": "2024-06-01"})
+    employment.refresh_from_db()
+    assert str(employment.end_date) == "2024-06-01"
+
+
+def test_an_overlapping_employee_is_explained_on_the_page(chinese, world):
+    chinese.force_login(world.sz_admin)
+    response = chinese.post(
+        reverse("lms:employee_add", args=[world.sz_enterprise.pk]),
+        {"real_name": world.gz_worker.real_name, "id_number": world.gz_worker.id_number, "start_date": "2024-05-01"},
+    )
+    assert response.status_code == 200
+    assert "广州建工" in response.content.decode()
+    assert world.gz_worker.employments.count() == 1
+
+
+def test_only_the_enterprises_admin_reaches_its_add_employee_page(client, world):
+    client.force_login(world.gz_reviewer)
+    assert client.get(reverse("lms:employee_add", args=[world.gz_enterprise.pk])).status_code == 404
+
+
+def test_the_django_admin_is_for_superusers(client, world):
+    client.force_login(world.gz_admin)
+    assert client.get("/admin/").status_code == 302
+    client.force_login(world.superuser)
+    assert client.get("/admin/lms/person/").status_code == 200

@@ -1,0 +1,71 @@
+"""The platform's wiring: settings, the ASGI application with the channel layer, demo data."""
+
+import pytest
+from channels.routing import get_default_application
+from channels.testing import WebsocketCommunicator
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+
+from lms.checks import refuse_development_key, secret_key_is_not_the_development_default
+from lms.models import Membership, Organisation, Person, Role
+
+
+def test_the_development_key_is_refused_without_debug(settings):
+    settings.DEBUG = False
+    settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
+    assert [error.id for error in secret_key_is_not_the_development_default(None)] == ["lms.E001"]
+    with pytest.raises(ImproperlyConfigured):
+        refuse_development_key()
+    settings.SECRET_KEY = "a-real-secret-from-the-environment-0123456789"
+    assert secret_key_is_not_the_development_default(None) == []
+
+
+def test_settings_follow_the_environment(settings):
+    import os
+
+    if os.environ.get("REDIS_URL"):
+        assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+        assert not settings.CELERY_TASK_ALWAYS_EAGER
+    else:
+        assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+        assert settings.CELERY_TASK_ALWAYS_EAGER
+    assert settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_websocket_path_round_trips_through_the_channel_layer(world):
+    from asgiref.sync import sync_to_async
+    from django.test import Client
+
+    client = Client()
+    await sync_to_async(client.force_login)(world.gz_worker.user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    communicator = WebsocketCommunicator(
+        get_default_application(), "/ws/ping/", headers=[(b"cookie", cookie.encode()), (b"host", b"localhost"), (b"origin", b"http://localhost")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    await communicator.send_json_to({"type": "nonsense"})
+    assert (await communicator.receive_json_from(timeout=5))["code"] == "unknown_type"
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_anonymous_websockets_are_closed():
+    communicator = WebsocketCommunicator(get_default_application(), "/ws/ping/", headers=[(b"host", b"localhost"), (b"origin", b"http://localhost")])
+    connected, code = await communicator.connect()
+    assert not connected and code == 4401
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_makes_every_role(capsys):
+    call_command("seed_demo")
+    first = (Person.objects.count(), Organisation.objects.count(), Membership.objects.count())
+    call_command("seed_demo")
+    assert (Person.objects.count(), Organisation.objects.count(), Membership.objects.count()) == first
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    assert Organisation.objects.filter(kind="enterprise").count() == 2
+    output = capsys.readouterr().out
+    assert "kaohe-demo-2026" in output and "13800138001" in output
