@@ -24,8 +24,8 @@ test: setup
 	$(UV) run --frozen pytest -n 2 --dist loadfile
 
 messages: setup
-	cd lms && $(PYTHON) ../manage.py makemessages -l zh_Hans --no-obsolete
-	$(PYTHON) manage.py compilemessages -l zh_Hans
+	DEBUG=1 $(PYTHON) manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "var/*" -i "tests/*"
+	DEBUG=1 $(PYTHON) manage.py compilemessages -l zh_Hans -i .venv
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(PYTHON) $$script; done
