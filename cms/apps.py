@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("Course catalogues")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the lms event receivers)

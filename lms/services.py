@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import events
 from .errors import DomainError, PermissionDeniedError
 from .images import clean_uploaded_photo
 from .models import (
@@ -26,7 +27,7 @@ from .models import (
     Role,
     User,
 )
-from .roles import roles_of
+from .roles import forget_roles, roles_of
 from .validators import validate_credit_code, validate_id_number, validate_mobile
 
 # Chinese names (with the middle dot of minority and transliterated names) or Latin letters.
@@ -154,7 +155,11 @@ def organisation_create(*, kind: str, name: str, region: Region, credit_code: st
             code="credit_code_taken",
             message=_("An organisation with this unified social credit code already exists."),
         )
-    return Organisation.objects.create(kind=kind, name=name, region=region, credit_code=credit_code)
+    with transaction.atomic():
+        organisation = Organisation.objects.create(kind=kind, name=name, region=region, credit_code=credit_code)
+        if kind == OrganisationKind.INSTITUTION:
+            events.institution_created.send(sender=Organisation, institution=organisation)
+    return organisation
 
 
 def membership_grant(*, user: User, organisation: Organisation, role: str) -> Membership:
@@ -163,7 +168,11 @@ def membership_grant(*, user: User, organisation: Organisation, role: str) -> Me
             code="role_not_for_organisation",
             message=_("This role cannot be given in this kind of organisation."),
         )
-    membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+        if created:
+            events.membership_granted.send(sender=Membership, membership=membership)
+    forget_roles(user)
     return membership
 
 

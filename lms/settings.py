@@ -194,5 +194,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# `manage.py seed_demo` runs these in order; each adds its app's demo data if missing.
+DEMO_SEEDERS = ["lms.demo.seed", "cms.demo.seed"]
