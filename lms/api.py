@@ -50,6 +50,7 @@ def _error(request, code: str, message: str, status: int, **extra):
 @api.exception_handler(DomainError)
 def _domain_error(request, error: DomainError):
     extra = {"field": error.field} if getattr(error, "field", None) else {}
+    extra.update(error.details)
     return _error(request, error.code, error.message, error.status, **extra)
 
 

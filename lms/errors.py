@@ -4,10 +4,12 @@
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, *, code: str, message: str, status: int | None = None) -> None:
+    def __init__(self, *, code: str, message: str, status: int | None = None, details: dict | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = str(message)
+        # Extra facts a client can act on, e.g. the position a player must return to.
+        self.details = details or {}
         if status is not None:
             self.status = status
 
@@ -21,3 +23,7 @@ class PermissionDeniedError(DomainError):
 
 class NotFoundError(DomainError):
     status = 404
+
+
+class ConflictError(DomainError):
+    status = 409

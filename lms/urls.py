@@ -8,6 +8,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
 
+# Each app's API router joins the one API here, the only place that wires apps together.
+api.add_router("/", "hours.api.router")
+
 admin.site.site_header = "考核 Kaohe"
 admin.site.site_title = "考核 Kaohe"
 
@@ -18,6 +21,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lms.page_urls")),
+    path("", include("cms.urls")),
+    path("", include("hours.urls")),
     # Wagtail serves the published catalogue pages under /pages/ (issue 3 builds them).
     path("pages/", include(wagtail_urls)),
 ]

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cms"
+
+urlpatterns = [path("courses/", views.course_list, name="course_list")]

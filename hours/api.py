@@ -1,0 +1,134 @@
+"""API for enrolment and the study player. The player talks only to these endpoints."""
+
+import datetime
+import uuid
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from cms.models import CoursePage, LessonPage
+from lms import selectors as lms_selectors
+from lms.api import ERRORS
+
+from django.utils.translation import gettext as _
+
+from lms.errors import NotFoundError
+
+from . import selectors, services
+
+router = Router(tags=["learning"])
+
+
+class EnrolmentOut(Schema):
+    id: int
+    course_id: int
+    course_title: str
+    source: str
+    enrolled_at: datetime.datetime
+    completed_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_course_title(enrolment) -> str:
+        return enrolment.course.title
+
+
+class AssignmentIn(Schema):
+    course_id: int
+    person_ids: list[int] = Field(max_length=500)
+
+
+class SessionIn(Schema):
+    lesson_id: int
+
+
+class SessionOut(Schema):
+    session_id: uuid.UUID
+    lesson_id: int
+    video_url: str
+    duration: float
+    resume_position: float
+    furthest: float
+    forbid_seeking: bool
+    heartbeat_seconds: float
+
+
+class HeartbeatIn(Schema):
+    sequence: int = Field(ge=1, le=10_000_000)
+    position: float = Field(ge=-1e9, le=1e9)
+    playing: bool
+
+
+class HeartbeatOut(Schema):
+    credited_seconds: float
+    position: float
+    furthest: float
+    watched_ratio: float
+    study_seconds: float
+    lesson_complete: bool
+    course_complete: bool
+
+
+@router.post("/courses/{int:course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut, **ERRORS})
+def enrol(request, course_id: int):
+    person = selectors.person_of(request.user)
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    enrolment, created = services.enrol(person=person, course=course)
+    return Status(201 if created else 200, enrolment)
+
+
+@router.get("/enrolments", response=list[EnrolmentOut])
+def enrolments(request):
+    person = selectors.person_of(request.user)
+    return [item.enrolment for item in selectors.my_courses(person)]
+
+
+@router.post("/enterprises/{int:enterprise_id}/assignments", response={201: list[EnrolmentOut], **ERRORS})
+def assign(request, enterprise_id: int, payload: AssignmentIn):
+    enterprise = lms_selectors.organisation_get(request.user, enterprise_id)
+    employees = selectors.assignable_employees(request.user, enterprise.pk)
+    course = get_object_or_404(CoursePage.objects.live(), pk=payload.course_id)
+    people = list(employees.filter(pk__in=payload.person_ids))
+    if len(people) != len(set(payload.person_ids)):
+        # Someone who is not this enterprise's employee, or not visible at all: refuse the whole request.
+        raise NotFoundError(code="not_an_employee", message=_("Some of these people are not your employees."))
+    enrolments = services.course_assign(actor=request.user, enterprise=enterprise, course=course, people=people)
+    return Status(201, enrolments)
+
+
+@router.post("/study/sessions", response={201: SessionOut, **ERRORS})
+def session_open(request, payload: SessionIn):
+    person = selectors.person_of(request.user)
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=payload.lesson_id)
+    start = services.study_session_open(person=person, lesson=lesson)
+    return Status(
+        201,
+        {
+            "session_id": start.session.pk,
+            "lesson_id": lesson.pk,
+            "video_url": lesson.video_source,
+            "duration": lesson.duration_seconds,
+            "resume_position": start.resume_position,
+            "furthest": start.furthest,
+            "forbid_seeking": start.forbid_seeking,
+            "heartbeat_seconds": start.heartbeat_seconds,
+        },
+    )
+
+
+@router.post("/study/sessions/{session_id}/heartbeats", response={200: HeartbeatOut, **ERRORS})
+def heartbeat(request, session_id: str, payload: HeartbeatIn):
+    person = selectors.person_of(request.user)
+    return services.heartbeat_record(
+        person=person,
+        session_id=session_id,
+        sequence=payload.sequence,
+        position=payload.position,
+        playing=payload.playing,
+    )
+
+
+@router.post("/study/sessions/{session_id}/close", response={204: None, **ERRORS})
+def session_close(request, session_id: str):
+    services.study_session_close(person=selectors.person_of(request.user), session_id=session_id)
+    return Status(204, None)

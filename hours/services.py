@@ -1,0 +1,236 @@
+"""Writes for the learning record: enrolment, assignment by an enterprise, study sessions and
+heartbeats. Study time is what the server's clock saw, bounded by what the video could have played."""
+
+import datetime
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms.models import CoursePage, LessonPage
+from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from lms.models import Organisation, Person, Role, User
+from lms.roles import roles_of
+
+from . import intervals
+from .models import Enrolment, EnrolmentSource, LessonProgress, SessionStatus, StudySegment, StudySession
+
+MAX_PLAYBACK_RATE = 2.0  # the fastest speed the player offers
+TOLERANCE_SECONDS = 2.0  # network jitter and timer drift
+
+
+def _beat() -> float:
+    return settings.STUDY_HEARTBEAT_SECONDS
+
+
+def enrol(
+    *, person: Person, course: CoursePage, source: str = EnrolmentSource.SELF, assigned_by: Organisation | None = None
+) -> tuple[Enrolment, bool]:
+    """Enrol a person in a live course. Enrolling again returns the existing enrolment."""
+    if not course.live:
+        raise NotFoundError(code="course_not_found", message=_("This course is not available."))
+    enrolment, created = Enrolment.objects.get_or_create(
+        person=person, course=course, defaults={"source": source, "assigned_by": assigned_by}
+    )
+    return enrolment, created
+
+
+def course_assign(*, actor: User, enterprise: Organisation, course: CoursePage, people: list[Person]) -> list[Enrolment]:
+    """An enterprise assigns a course to several of its current employees at once, all or none."""
+    if not actor.is_superuser and enterprise.pk not in roles_of(actor).organisation_ids(Role.ENTERPRISE_ADMIN):
+        raise PermissionDeniedError(
+            code="not_enterprise_admin", message=_("Only this enterprise's administrators can assign courses.")
+        )
+    if not people:
+        raise DomainError(code="no_people", message=_("Choose at least one employee."))
+    employed = set(
+        enterprise.employments.filter(end_date__isnull=True, person__in=people).values_list("person_id", flat=True)
+    )
+    strangers = [person for person in people if person.pk not in employed]
+    if strangers:
+        raise DomainError(
+            code="not_an_employee",
+            message=_("%(name)s is not a current employee of this enterprise.") % {"name": strangers[0].real_name},
+        )
+    with transaction.atomic():
+        return [
+            enrol(person=person, course=course, source=EnrolmentSource.ENTERPRISE, assigned_by=enterprise)[0]
+            for person in people
+        ]
+
+
+@dataclass(frozen=True)
+class SessionStart:
+    session: StudySession
+    lesson: LessonPage
+    resume_position: float
+    furthest: float
+    forbid_seeking: bool
+    heartbeat_seconds: float
+
+
+def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.datetime | None = None) -> SessionStart:
+    """Start studying a lesson. Any other active session of the person is paused: one learner
+    studies in one place at a time."""
+    now = now or timezone.now()
+    if not lesson.live:
+        raise NotFoundError(code="lesson_not_found", message=_("This lesson is not available."))
+    course = lesson.get_parent().specific
+    enrolment = Enrolment.objects.filter(person=person, course_id=course.pk).first()
+    if enrolment is None:
+        raise PermissionDeniedError(code="not_enrolled", message=_("Enrol in the course before studying its lessons."))
+    with transaction.atomic():
+        Person.objects.select_for_update().get(pk=person.pk)
+        StudySession.objects.filter(person=person, status=SessionStatus.ACTIVE).update(
+            status=SessionStatus.SUPERSEDED, ended_at=now
+        )
+        progress, _created = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
+        session = StudySession.objects.create(
+            person=person, progress=progress, started_at=now, last_beat_at=now, last_position=progress.position
+        )
+    return SessionStart(
+        session=session,
+        lesson=lesson,
+        resume_position=progress.position,
+        furthest=progress.furthest,
+        forbid_seeking=course.forbid_seeking,
+        heartbeat_seconds=_beat(),
+    )
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    credited_seconds: float
+    position: float
+    furthest: float
+    watched_ratio: float
+    study_seconds: float
+    lesson_complete: bool
+    course_complete: bool
+
+
+def _locked_session(person: Person, session_id) -> StudySession:
+    try:
+        return (
+            StudySession.objects.select_for_update()
+            .select_related("progress__enrolment", "progress__lesson")
+            .get(pk=session_id, person=person)
+        )
+    except (StudySession.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFoundError(code="session_not_found", message=_("This study session does not exist."))
+
+
+def heartbeat_record(
+    *,
+    person: Person,
+    session_id,
+    sequence: int,
+    position: float,
+    playing: bool,
+    now: datetime.datetime | None = None,
+) -> HeartbeatResult:
+    """Record one heartbeat of the player. Credits at most the wall-clock time since the previous
+    accepted beat, never more than the video could have advanced at normal speed, nothing across a
+    long gap, and nothing for a refused beat."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _locked_session(person, session_id)
+        if session.status == SessionStatus.SUPERSEDED:
+            raise ConflictError(
+                code="session_superseded",
+                message=_("You are studying in another window or device; this one has been paused."),
+            )
+        if session.status != SessionStatus.ACTIVE:
+            raise ConflictError(code="session_closed", message=_("This study session has ended."))
+        progress = session.progress
+        lesson = progress.lesson.specific
+        duration = lesson.duration_seconds
+        if not (isinstance(position, (int, float)) and math.isfinite(position)) or not (
+            0 <= position <= duration + TOLERANCE_SECONDS
+        ):
+            raise DomainError(code="position_invalid", message=_("The playback position is not possible."))
+        position = min(float(position), duration)
+        if sequence <= session.last_sequence:
+            raise ConflictError(code="heartbeat_out_of_order", message=_("This heartbeat is older than the last one."))
+        elapsed = (now - session.last_beat_at).total_seconds()
+        if elapsed < _beat() * 0.4:
+            raise DomainError(
+                code="heartbeat_too_soon", message=_("Heartbeats are arriving too fast."), status=429
+            )
+        course = progress.enrolment.course
+        reachable = max(progress.furthest, session.last_position) + elapsed * MAX_PLAYBACK_RATE + TOLERANCE_SECONDS
+        if course.forbid_seeking and position > reachable:
+            raise ConflictError(
+                code="seek_forbidden",
+                message=_("You cannot skip ahead of what you have watched."),
+                details={"allowed_position": max(progress.furthest, session.last_position)},
+            )
+
+        advance = position - session.last_position
+        credited = 0.0
+        continuous = 0 < advance <= elapsed * MAX_PLAYBACK_RATE + TOLERANCE_SECONDS
+        if playing and continuous and elapsed <= _beat() * 3:
+            # Double speed covers twice the video in the same wall time, and counts as that wall time.
+            credited = min(elapsed, advance)
+            progress.watched = intervals.merge(progress.watched, session.last_position, position)
+            progress.watched_seconds = intervals.covered(progress.watched)
+            StudySegment.objects.create(
+                session=session,
+                started_at=session.last_beat_at,
+                ended_at=now,
+                seconds=credited,
+                position_from=session.last_position,
+                position_to=position,
+            )
+
+        session.last_beat_at = now
+        session.last_sequence = sequence
+        session.last_position = position
+        session.counted_seconds += credited
+        session.save(update_fields=["last_beat_at", "last_sequence", "last_position", "counted_seconds"])
+        progress.position = position
+        progress.study_seconds += credited
+        ratio = progress.watched_seconds / duration if duration else 0
+        if progress.completed_at is None and ratio >= float(course.completion_ratio):
+            progress.completed_at = now
+        progress.save()
+        course_complete = _course_completion_check(progress.enrolment, now)
+    return HeartbeatResult(
+        credited_seconds=credited,
+        position=position,
+        furthest=progress.furthest,
+        watched_ratio=min(1.0, ratio),
+        study_seconds=progress.study_seconds,
+        lesson_complete=progress.completed_at is not None,
+        course_complete=course_complete,
+    )
+
+
+def _course_completion_check(enrolment: Enrolment, now: datetime.datetime) -> bool:
+    if enrolment.completed_at:
+        return True
+    lesson_ids = set(LessonPage.objects.child_of(enrolment.course).live().values_list("pk", flat=True))
+    done = set(
+        enrolment.progress.filter(completed_at__isnull=False, lesson_id__in=lesson_ids).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    if lesson_ids and done == lesson_ids:
+        enrolment.completed_at = now
+        enrolment.save(update_fields=["completed_at"])
+        return True
+    return False
+
+
+def study_session_close(*, person: Person, session_id, now: datetime.datetime | None = None) -> StudySession:
+    with transaction.atomic():
+        session = _locked_session(person, session_id)
+        if session.status == SessionStatus.ACTIVE:
+            session.status = SessionStatus.CLOSED
+            session.ended_at = now or timezone.now()
+            session.save(update_fields=["status", "ended_at"])
+    return session

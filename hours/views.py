@@ -1,0 +1,77 @@
+"""Pages of the learning record: enrol, my courses, the study player, enterprise assignment."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cms.models import CoursePage
+from cms.selectors import courses_browse
+from lms import selectors as lms_selectors
+from lms.errors import DomainError
+
+from . import selectors, services
+
+
+@login_required
+@require_POST
+def enrol(request, course_id: int):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    person = getattr(request.user, "person", None)
+    if person is None:
+        messages.error(request, _("Only registered learners can enrol."))
+        return redirect(course.url)
+    _enrolment, created = services.enrol(person=person, course=course)
+    messages.success(
+        request, _("You are enrolled in this course.") if created else _("You were already enrolled in this course.")
+    )
+    return redirect("hours:my_courses")
+
+
+@login_required
+def my_courses(request):
+    person = selectors.person_of(request.user)
+    return render(request, "hours/my_courses.html", {"courses": selectors.my_courses(person)})
+
+
+@login_required
+def study(request, lesson_id: int):
+    person = selectors.person_of(request.user)
+    lesson = selectors.studyable_lesson(person, lesson_id)
+    course = lesson.get_parent().specific
+    progress = selectors.lesson_progress(person, course)
+    lessons = [(item, progress.get(item.pk)) for item in course.get_children().live().specific()]
+    return render(
+        request, "hours/study.html", {"lesson": lesson, "course": course, "lessons": lessons, "progress": progress.get(lesson.pk)}
+    )
+
+
+@login_required
+def assign(request, enterprise_id: int):
+    enterprise = lms_selectors.organisation_get(request.user, enterprise_id)
+    employees = selectors.assignable_employees(request.user, enterprise.pk)
+    courses = courses_browse()
+    error = None
+    if request.method == "POST":
+        chosen = request.POST.getlist("person")
+        course = courses.filter(pk=request.POST.get("course") or 0).first()
+        people = list(employees.filter(pk__in=[value for value in chosen if value.isdigit()]))
+        if course is None:
+            error = _("Choose a course.")
+        elif len(people) != len(chosen):
+            error = _("Some of these people are not your employees.")
+        else:
+            try:
+                enrolments = services.course_assign(actor=request.user, enterprise=enterprise, course=course, people=people)
+            except DomainError as failure:
+                error = failure.message
+            else:
+                messages.success(
+                    request,
+                    _("%(course)s was assigned to %(count)d employees.") % {"course": course.title, "count": len(enrolments)},
+                )
+                return redirect("lms:organisation_detail", pk=enterprise.pk)
+    return render(
+        request, "hours/assign.html", {"enterprise": enterprise, "employees": employees, "courses": courses, "error": error}
+    )
