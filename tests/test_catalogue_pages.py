@@ -1,0 +1,57 @@
+"""The public catalogue and course pages, and enrolling from a page."""
+
+import pytest
+
+from hours.models import Enrolment
+
+from .test_study import course, lessons  # noqa: F401  (fixtures shared with the study tests)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anyone_may_browse_and_filter_the_catalogue(client, course):  # noqa: F811
+    html = client.get("/courses/").content.decode()
+    assert course.title in html and "测试培训学校" in html
+    assert course.title in client.get("/courses/?credential=A&category=general").content.decode()
+    assert course.title not in client.get("/courses/?credential=101").content.decode()
+    assert course.title not in client.get("/courses/?category=professional").content.decode()
+    assert course.title in client.get("/courses/?q=法规").content.decode()
+    assert course.title not in client.get("/courses/?q=钢筋").content.decode()
+    assert client.get("/courses/?institution=abc&category=nonsense&page=999").status_code == 200
+
+
+def test_a_course_page_lists_its_lessons_in_chinese(client, course):  # noqa: F811
+    html = client.get(course.url).content.decode()
+    assert "第一课" in html and "第二课" in html
+    assert html.index("第一课") < html.index("第二课")
+    assert "测试培训学校" in html and "学时" in html
+
+
+def test_a_learner_enrols_from_the_course_page_once(client, world, course):  # noqa: F811
+    client.force_login(world.gz_worker.user)
+    assert client.post(f"/courses/{course.pk}/enrol/").status_code == 302
+    assert client.post(f"/courses/{course.pk}/enrol/").status_code == 302
+    assert Enrolment.objects.filter(person=world.gz_worker).count() == 1
+    assert course.title in client.get("/my/courses/").content.decode()
+
+
+def test_an_account_without_a_profile_cannot_enrol(client, world, course):  # noqa: F811
+    client.force_login(world.gz_admin)
+    client.post(f"/courses/{course.pk}/enrol/")
+    assert not Enrolment.objects.exists()
+
+
+def test_the_enterprise_assigns_from_a_page(client, world, course):  # noqa: F811
+    client.force_login(world.gz_admin)
+    page = client.get(f"/organisations/{world.gz_enterprise.pk}/assign/").content.decode()
+    assert world.gz_worker.real_name in page and world.sz_worker.real_name not in page
+    response = client.post(
+        f"/organisations/{world.gz_enterprise.pk}/assign/", {"course": course.pk, "person": [world.gz_worker.pk]}
+    )
+    assert response.status_code == 302
+    assert Enrolment.objects.get().source == "enterprise"
+    response = client.post(
+        f"/organisations/{world.gz_enterprise.pk}/assign/", {"course": course.pk, "person": [world.sz_worker.pk]}
+    )
+    assert response.status_code == 200 and Enrolment.objects.count() == 1
+    assert client.get(f"/organisations/{world.sz_enterprise.pk}/assign/").status_code == 404
