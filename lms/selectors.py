@@ -47,6 +47,9 @@ def people_for(actor: User) -> QuerySet[Person]:
         )
     if institution_ids := roles.organisation_ids(Role.INSTITUTION_STAFF):
         conditions.append(Q(user__in=Membership.objects.filter(organisation_id__in=institution_ids).values("user")))
+        # Learners enrolled in the institution's courses (the enrolments live in `hours`; the
+        # lookup follows the relation by name, so this module imports nothing from above it).
+        conditions.append(Q(enrolments__course__institution_id__in=institution_ids))
     if paths := authority_region_paths(actor):
         conditions.append(
             Q(

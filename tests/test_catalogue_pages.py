@@ -55,3 +55,20 @@ def test_the_enterprise_assigns_from_a_page(client, world, course):  # noqa: F81
     )
     assert response.status_code == 200 and Enrolment.objects.count() == 1
     assert client.get(f"/organisations/{world.sz_enterprise.pk}/assign/").status_code == 404
+
+
+def test_institution_staff_see_their_learners_and_no_one_else(client, world, course):  # noqa: F811
+    from hours.services import enrol
+    from lms import selectors
+    from lms.services import membership_grant
+
+    staff = world.gz_admin.__class__.objects.create(username="course-staff")
+    membership_grant(user=staff, organisation=course.institution, role="institution_staff")
+    assert not selectors.people_for(staff).exists()
+    enrol(person=world.gz_worker, course=course)
+    assert list(selectors.people_for(staff)) == [world.gz_worker]
+    client.force_login(staff)
+    assert client.get(f"/people/{world.gz_worker.pk}/").status_code == 200
+    assert client.get(f"/people/{world.sz_worker.pk}/").status_code == 404
+    # Another institution's staff do not see them.
+    assert world.gz_worker not in selectors.people_for(world.gz_staff)
