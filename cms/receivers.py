@@ -4,6 +4,9 @@ from django.dispatch import receiver
 
 from lms.events import institution_created, membership_granted
 from lms.models import Role
+from wagtail.signals import post_page_move
+
+from .models import CataloguePage, CoursePage
 
 from . import services
 
@@ -17,3 +20,13 @@ def provision_workspace(sender, institution, **kwargs):
 def add_staff_to_workspace(sender, membership, **kwargs):
     if membership.role == Role.INSTITUTION_STAFF:
         services.workspace_member_add(institution=membership.organisation, user=membership.user)
+
+
+@receiver(post_page_move)
+def keep_course_institution(sender, instance, parent_page_after, **kwargs):
+    # Wagtail moves a page as a plain Page, so CoursePage.save() does not run: keep the stored
+    # institution (used to filter the catalogue) equal to the catalogue the course now sits in.
+    if issubclass(sender, CoursePage):
+        catalogue = parent_page_after.specific
+        if isinstance(catalogue, CataloguePage):
+            CoursePage.objects.filter(pk=instance.pk).update(institution_id=catalogue.institution_id)

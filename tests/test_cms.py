@@ -446,3 +446,18 @@ def test_seed_demo_creates_courses_with_document_videos_once(monkeypatch):
     # then nothing is duplicated
     assert (CoursePage.objects.count(), LessonPage.objects.count(), get_document_model().objects.count()) == counts
     assert counts[1] == sum(len(spec["lessons"]) for spec in COURSES)
+
+
+def test_a_course_moved_to_another_catalogue_belongs_to_that_institution(db):
+    from wagtail.actions.move_page import MovePageAction
+
+    # given
+    a, b = institution_create("甲校"), institution_create("乙校")
+    course = course_publish(a, "移动课程")
+    # when
+    MovePageAction(course, b.workspace.catalogue, pos="last-child").execute()
+    # then
+    course = CoursePage.objects.get(pk=course.pk)
+    assert course.institution_id == b.pk
+    assert titles(courses_browse(institution=b.pk)) == {"移动课程"}
+    assert titles(courses_browse(institution=a.pk)) == set()
