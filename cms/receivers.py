@@ -1,14 +1,13 @@
 """Reactions to lms domain events: an institution gets its workspace, its staff join its group."""
 
 from django.dispatch import receiver
+from wagtail.signals import post_page_move
 
 from lms.events import institution_created, membership_granted
 from lms.models import Role
-from wagtail.signals import post_page_move
-
-from .models import CataloguePage, CoursePage
 
 from . import services
+from .models import CataloguePage, CoursePage
 
 
 @receiver(institution_created)

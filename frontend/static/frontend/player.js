@@ -50,11 +50,13 @@
     timer = setInterval(beat, session.heartbeat_seconds * 1000);
   }
 
-  async function beat() {
+  // `wasPlaying`: the beat sent as playback pauses or ends reports the stretch just played, which
+  // was playing although the video no longer is.
+  async function beat(wasPlaying) {
     if (!session) return;
     sequence += 1;
     const result = await api(`/api/study/sessions/${session.session_id}/heartbeats`, {
-      sequence: sequence, position: video.currentTime || 0, playing: !video.paused && !video.ended,
+      sequence: sequence, position: video.currentTime || 0, playing: wasPlaying === true || (!video.paused && !video.ended),
     }).catch(() => ({ ok: false, status: 0, data: {} }));
     if (result.ok) {
       furthest = Math.max(furthest, result.data.furthest);
@@ -91,7 +93,7 @@
     // Continuous playback extends what may be sought back to.
     if (!video.seeking && video.currentTime <= furthest + 3) furthest = Math.max(furthest, video.currentTime);
   });
-  video.addEventListener("pause", () => { if (session) beat(); });
+  video.addEventListener("pause", () => { if (session) beat(true); });
   resumeHere.addEventListener("click", open);
   window.addEventListener("pagehide", () => {
     if (!session) return;
