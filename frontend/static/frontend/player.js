@@ -12,6 +12,9 @@
   let sequence = 0;
   let furthest = 0;
   let timer = null;
+  // Whether the video played since the last accepted beat: the beat sent as playback pauses or ends,
+  // or one the server refused, must still report the stretch played although the video now stands.
+  let playedSinceBeat = false;
 
   function say(text) { status.textContent = text || ""; }
 
@@ -32,6 +35,7 @@
     if (!result.ok) { say(result.data.message || root.dataset.msgError); return; }
     session = result.data;
     sequence = 0;
+    playedSinceBeat = false;
     furthest = session.furthest;
     resumeHere.hidden = true;
     say("");
@@ -50,14 +54,15 @@
     timer = setInterval(beat, session.heartbeat_seconds * 1000);
   }
 
-  // `wasPlaying`: the beat sent as playback pauses or ends reports the stretch just played, which
-  // was playing although the video no longer is.
-  async function beat(wasPlaying) {
+  async function beat() {
     if (!session) return;
     sequence += 1;
+    const playing = playedSinceBeat || (!video.paused && !video.ended);
+    playedSinceBeat = !video.paused && !video.ended;
     const result = await api(`/api/study/sessions/${session.session_id}/heartbeats`, {
-      sequence: sequence, position: video.currentTime || 0, playing: wasPlaying === true || (!video.paused && !video.ended),
+      sequence: sequence, position: video.currentTime || 0, playing: playing,
     }).catch(() => ({ ok: false, status: 0, data: {} }));
+    if (!result.ok && playing) playedSinceBeat = true;
     if (result.ok) {
       furthest = Math.max(furthest, result.data.furthest);
       document.getElementById("watched").textContent = Math.round(result.data.watched_ratio * session.duration);
@@ -89,17 +94,19 @@
       say(root.dataset.msgSeek);
     }
   });
+  video.addEventListener("playing", () => { playedSinceBeat = true; });
   video.addEventListener("timeupdate", () => {
+    if (!video.paused) playedSinceBeat = true;
     // Continuous playback extends what may be sought back to.
     if (!video.seeking && video.currentTime <= furthest + 3) furthest = Math.max(furthest, video.currentTime);
   });
-  video.addEventListener("pause", () => { if (session) beat(true); });
+  video.addEventListener("pause", () => { if (session) beat(); });
   resumeHere.addEventListener("click", open);
   window.addEventListener("pagehide", () => {
     if (!session) return;
     sequence += 1;
     api(`/api/study/sessions/${session.session_id}/heartbeats`, {
-      sequence: sequence, position: video.currentTime || 0, playing: !video.paused,
+      sequence: sequence, position: video.currentTime || 0, playing: playedSinceBeat || !video.paused,
     }, true).finally(() => {});
     api(`/api/study/sessions/${session.session_id}/close`, {}, true);
   });
