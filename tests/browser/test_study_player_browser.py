@@ -17,9 +17,7 @@ from hours.models import LessonProgress, SessionStatus, StudySegment, StudySessi
 from lms import services as lms_services
 from tests.factories import PASSWORD, PersonFactory, RegionFactory
 
-# serialized_rollback: earlier transactional tests flush the database, Wagtail's root page and
-# default site (made by migrations) included; this test needs them back.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LESSON_SECONDS = 12
 WAIT_MS = 30_000
