@@ -203,3 +203,16 @@ DEMO_SEEDERS = ["lms.demo.seed", "cms.demo.seed", "hours.demo.seed"]
 # The study player's heartbeat, in seconds. The server refuses beats closer than 40% of it and
 # credits nothing across a gap of more than three of them (a sleeping laptop is not study).
 STUDY_HEARTBEAT_SECONDS = float(os.environ.get("STUDY_HEARTBEAT_SECONDS", "10"))
+
+# The face engine (proctor.engine). The threshold on the mean distance to a person's two nearest
+# reference encodings was chosen from the false-accept and false-reject rates measured on the test
+# photos: see docs/face-matching.md before changing it.
+FACE_MATCH_THRESHOLD = float(os.environ.get("FACE_MATCH_THRESHOLD", "0.45"))
+# Face checks run on their own queue so that a burst of snapshots never delays other tasks.
+FACE_QUEUE = os.environ.get("FACE_QUEUE", "faces" + os.environ.get("PYTEST_XDIST_WORKER", ""))
+CELERY_TASK_ROUTES = {"proctor.tasks.*": {"queue": FACE_QUEUE}}
+# Snapshot images are deleted after this many days; their capture-log entries and hashes stay.
+SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "180"))
+# Version of the biometric consent text (proctor/templates/proctor/consent_text.html). A new
+# version asks every learner again.
+BIOMETRIC_CONSENT_VERSION = "2026-11"
