@@ -85,6 +85,15 @@ class CoursePage(Page):
     forbid_seeking = models.BooleanField(
         _("forbid skipping ahead"), default=True, help_text=_("Learners cannot jump past what they have watched.")
     )
+    snapshot_min_seconds = models.PositiveIntegerField(
+        _("shortest time between snapshots (seconds)"), default=60, validators=[MinValueValidator(5)]
+    )
+    snapshot_max_seconds = models.PositiveIntegerField(
+        _("longest time between snapshots (seconds)"),
+        default=180,
+        validators=[MinValueValidator(5)],
+        help_text=_("The player takes a webcam snapshot at the start and then at random times within these bounds."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -97,7 +106,15 @@ class CoursePage(Page):
             ],
             heading=_("Credit"),
         ),
-        MultiFieldPanel([FieldPanel("completion_ratio"), FieldPanel("forbid_seeking")], heading=_("Study rules")),
+        MultiFieldPanel(
+            [
+                FieldPanel("completion_ratio"),
+                FieldPanel("forbid_seeking"),
+                FieldPanel("snapshot_min_seconds"),
+                FieldPanel("snapshot_max_seconds"),
+            ],
+            heading=_("Study rules"),
+        ),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -112,6 +129,11 @@ class CoursePage(Page):
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
+
+    def clean(self):
+        super().clean()
+        if self.snapshot_min_seconds and self.snapshot_max_seconds and self.snapshot_max_seconds < self.snapshot_min_seconds:
+            raise ValidationError({"snapshot_max_seconds": _("The longest time must not be shorter than the shortest.")})
 
     @property
     def search_terms(self) -> str:

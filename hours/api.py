@@ -4,15 +4,15 @@ import datetime
 import uuid
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from cms.models import CoursePage, LessonPage
 from lms import selectors as lms_selectors
 from lms.api import ERRORS
-
-from django.utils.translation import gettext as _
-
+from lms.images import upload_bytes
+from proctor import selectors as proctor_selectors
 from lms.errors import NotFoundError
 
 from . import selectors, services
@@ -51,6 +51,9 @@ class SessionOut(Schema):
     furthest: float
     forbid_seeking: bool
     heartbeat_seconds: float
+    snapshot_min_seconds: int
+    snapshot_max_seconds: int
+    face_ready: bool
 
 
 class HeartbeatIn(Schema):
@@ -112,6 +115,9 @@ def session_open(request, payload: SessionIn):
             "furthest": start.furthest,
             "forbid_seeking": start.forbid_seeking,
             "heartbeat_seconds": start.heartbeat_seconds,
+            "snapshot_min_seconds": start.snapshot_min_seconds,
+            "snapshot_max_seconds": start.snapshot_max_seconds,
+            "face_ready": proctor_selectors.face_profile(person).ready,
         },
     )
 
@@ -126,6 +132,23 @@ def heartbeat(request, session_id: str, payload: HeartbeatIn):
         position=payload.position,
         playing=payload.playing,
     )
+
+
+class SnapshotAcceptedOut(Schema):
+    id: uuid.UUID
+    status: str
+
+
+@router.post("/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERRORS})
+def snapshot(request, session_id: str):
+    """A webcam frame (multipart field `image`, a small JPEG). Any time the client sends is
+    ignored: the server's clock dates the snapshot."""
+    person = selectors.person_of(request.user)
+    item = services.study_snapshot_record(
+        person=person, session_id=session_id, data=upload_bytes(request.FILES.get("image"))
+    )
+    item.refresh_from_db(fields=["status"])  # decided already when checks run inline
+    return Status(202, {"id": item.pk, "status": item.status})
 
 
 @router.post("/study/sessions/{session_id}/close", response={204: None, **ERRORS})

@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class HoursConfig(AppConfig):
     name = "hours"
     verbose_name = _("Learning record and credit hours")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the domain-event receivers)

@@ -10,6 +10,7 @@ from cms.models import CoursePage
 from cms.selectors import courses_browse
 from lms import selectors as lms_selectors
 from lms.errors import DomainError
+from proctor import selectors as proctor_selectors
 
 from . import selectors, services
 
@@ -42,9 +43,28 @@ def study(request, lesson_id: int):
     course = lesson.get_parent().specific
     progress = selectors.lesson_progress(person, course)
     lessons = [(item, progress.get(item.pk)) for item in course.get_children().live().specific()]
-    return render(
-        request, "hours/study.html", {"lesson": lesson, "course": course, "lessons": lessons, "progress": progress.get(lesson.pk)}
-    )
+    context = {
+        "lesson": lesson,
+        "course": course,
+        "lessons": lessons,
+        "progress": progress.get(lesson.pk),
+        "face_ready": proctor_selectors.face_profile(person).ready,
+    }
+    return render(request, "hours/study.html", context)
+
+
+@login_required
+def my_hours(request):
+    person = selectors.person_of(request.user)
+    lessons = selectors.my_hours(person)
+    context = {
+        "lessons": lessons,
+        "ledger": selectors.ledger_of(person),
+        "totals": selectors.hours_totals(lessons),
+        "certificates": selectors.my_certificate_hours(person),
+        "face_ready": proctor_selectors.face_profile(person).ready,
+    }
+    return render(request, "hours/my_hours.html", context)
 
 
 @login_required

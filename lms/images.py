@@ -14,40 +14,77 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import DomainError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "BMP"}
+ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 
 
-def decode_image(data: bytes) -> Image.Image:
-    """Decode bytes into an upright RGB image, or raise DomainError with a code the user can act on."""
-    if len(data) > settings.UPLOAD_IMAGE_MAX_BYTES:
-        raise DomainError(
-            code="image_too_large",
-            message=_("The image is larger than %(mb)d MB.") % {"mb": settings.UPLOAD_IMAGE_MAX_BYTES // (1024 * 1024)},
-        )
+class ImageRejected(Exception):
+    """The bytes are not an image we will read. `code` is stable, for callers to map."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+
+
+def open_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    """Bytes to an upright RGB image, refusing what is not a sane image before decoding it.
+    Free of Django, so that the face engine and its benchmarks share it."""
+    if not data:
+        raise ImageRejected("image_empty")
+    if len(data) > max_bytes:
+        raise ImageRejected("image_too_large", f"{len(data)} bytes")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise DomainError(code="image_format", message=_("Upload a JPEG or PNG photo."))
-            if image.width * image.height > settings.UPLOAD_IMAGE_MAX_PIXELS:
-                raise DomainError(code="image_too_large", message=_("The image has too many pixels."))
+                raise ImageRejected("image_unsupported", str(image.format))
+            # The header's size is checked before a pixel is decoded: a small PNG can claim billions.
+            if image.width * image.height > max_pixels:
+                raise ImageRejected("image_too_many_pixels", f"{image.width}x{image.height}")
             image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError(code="image_too_large", message=_("The image has too many pixels."))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise DomainError(code="image_corrupt", message=_("The file is not a readable image."))
-    image = ImageOps.exif_transpose(image)
-    if image.mode != "RGB":
-        # RGBA, greyscale, palette and CMYK all end as RGB; transparency becomes white.
-        if image.mode in {"RGBA", "LA", "P"}:
-            image = image.convert("RGBA")
-            background = Image.new("RGB", image.size, (255, 255, 255))
-            background.paste(image, mask=image.getchannel("A"))
-            image = background
-        else:
-            image = image.convert("RGB")
-    return image
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageRejected("image_too_many_pixels", str(error)) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        # Truncated JPEGs, corrupt PNG chunks and non-images all land here.
+        raise ImageRejected("image_corrupt", str(error)) from error
+    return _to_rgb(ImageOps.exif_transpose(image))
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in {"RGBA", "LA"} or (image.mode == "P" and "transparency" in image.info):
+        # Transparent pixels become white, as a photo on a page would look, not black.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")  # greyscale, palette and CMYK alike
+
+
+def image_error_message(code: str) -> str:
+    messages = {
+        "image_empty": _("The file is empty."),
+        "image_too_large": _("The image is larger than %(mb)d MB.")
+        % {"mb": settings.UPLOAD_IMAGE_MAX_BYTES // (1024 * 1024)},
+        "image_too_many_pixels": _("The image has too many pixels."),
+        "image_unsupported": _("Only JPEG, PNG and WebP images are accepted."),
+        "image_corrupt": _("The file is not a readable image (it may be damaged or cut short)."),
+    }
+    return messages.get(code, _("The image cannot be read."))
+
+
+def decode_image(data: bytes) -> Image.Image:
+    """Decode an upload into an upright RGB image, or raise DomainError with a code the user can act on."""
+    try:
+        return open_image(data, max_bytes=settings.UPLOAD_IMAGE_MAX_BYTES, max_pixels=settings.UPLOAD_IMAGE_MAX_PIXELS)
+    except ImageRejected as error:
+        raise DomainError(code=error.code, message=image_error_message(error.code)) from error
+
+
+def upload_bytes(upload) -> bytes:
+    """An uploaded file's bytes, reading one byte past the cap so that a giant file is refused
+    without reading all of it."""
+    return upload.read(settings.UPLOAD_IMAGE_MAX_BYTES + 1) if upload else b""
 
 
 def encode_jpeg(image: Image.Image, *, quality: int = 90) -> bytes:

@@ -13,3 +13,11 @@ def mask_id_number(value: str) -> str:
 def mask_mobile(value: str) -> str:
     return mask_id_number(value)
 
+
+
+def mask_name(value: str) -> str:
+    """Keep the family name (the first character): 张**, for pages the public can open."""
+    value = (value or "").strip()
+    if len(value) <= 1:
+        return value
+    return value[0] + "*" * (len(value) - 1)

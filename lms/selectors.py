@@ -7,7 +7,15 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Employment, Membership, Organisation, OrganisationKind, Person, Role, User
+from .models import (
+    Employment,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Role,
+    User,
+)
 from .roles import roles_of
 
 
@@ -60,6 +68,28 @@ def people_for(actor: User) -> QuerySet[Person]:
             | Q(user__in=Membership.objects.filter(_in_regions(paths, "organisation__region__path")).values("user"))
         )
     return queryset.filter(_any(conditions)).distinct()
+
+
+def person_of(user: User) -> Person:
+    """The acting user's own learner profile; a 404 for staff accounts without one."""
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    if person is None:
+        raise Http404
+    return person
+
+
+def people_overseen(actor: User) -> QuerySet[Person]:
+    """Only the people an authority oversees (or everyone, for a superuser): those who may see
+    someone's identity evidence, which employers and institutions never do."""
+    if roles_of(actor).is_superuser:
+        return Person.objects.all()
+    paths = authority_region_paths(actor)
+    if not paths:
+        return Person.objects.none()
+    return Person.objects.filter(
+        Q(pk__in=Employment.objects.filter(_in_regions(paths, "enterprise__region__path"), end_date__isnull=True).values("person"))
+        | Q(user__in=Membership.objects.filter(_in_regions(paths, "organisation__region__path")).values("user"))
+    )
 
 
 def person_get(actor: User, pk: int) -> Person:

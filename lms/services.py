@@ -122,6 +122,19 @@ def person_register(
     return person
 
 
+def person_id_photo_set(*, person: Person, data: bytes) -> Person:
+    """Put an ID photo on file for a person registered without one. One on file is never replaced
+    here: it is the photo identity checks start from."""
+    photo = clean_uploaded_photo(data, name="id.jpg")
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.id_photo:
+            raise DomainError(code="id_photo_exists", message=_("An ID photo is already on file."))
+        person.id_photo.save(photo.name, photo, save=False)
+        person.save(update_fields=["id_photo"])
+    return person
+
+
 def region_create(*, code: str, name: str, level: str, parent: Region | None = None) -> Region:
     if not re.fullmatch(r"\d{6}", code or ""):
         raise FieldError(field="code", code="region_code_format", message=_("A division code has 6 digits."))

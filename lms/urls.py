@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from .api import api
 
 # Each app's API router joins the one API here, the only place that wires apps together.
+api.add_router("/", "proctor.api.router")
 api.add_router("/", "hours.api.router")
 
 admin.site.site_header = "考核 Kaohe"
@@ -22,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lms.page_urls")),
     path("", include("cms.urls")),
+    path("", include("proctor.urls")),
     path("", include("hours.urls")),
     # Wagtail serves the published catalogue pages under /pages/ (issue 3 builds them).
     path("pages/", include(wagtail_urls)),

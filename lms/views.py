@@ -1,7 +1,6 @@
 """Pages for people and organisations. Each view parses, authorises through a selector, calls one
 service and renders."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .errors import DomainError
 from .forms import EmployeeAddForm, EmploymentEndForm, RegistrationForm
+from .images import upload_bytes
 from .roles import roles_of
 
 PAGE_SIZE = 25
@@ -40,7 +40,7 @@ def register(request):
                 education=form.cleaned_data["education"],
                 professional_title=form.cleaned_data["professional_title"],
                 password=form.cleaned_data["password1"],
-                id_photo=_read_upload(photo),
+                id_photo=upload_bytes(photo) or None,
             )
         except DomainError as error:
             form_error(form, error)
@@ -49,13 +49,6 @@ def register(request):
             messages.success(request, _("Welcome, %(name)s. Your account is ready.") % {"name": person.real_name})
             return redirect("lms:home")
     return render(request, "lms/register.html", {"form": form})
-
-
-def _read_upload(upload) -> bytes | None:
-    if not upload:
-        return None
-    # Read one byte past the cap, so a giant file is refused without reading all of it.
-    return upload.read(settings.UPLOAD_IMAGE_MAX_BYTES + 1)
 
 
 @login_required

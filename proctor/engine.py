@@ -12,35 +12,23 @@ Nothing here knows about Django models: callers pass bytes and stored encodings 
 
 from __future__ import annotations
 
-import enum
-import io
-import warnings
 from dataclasses import dataclass, field
 
 import cv2
 import face_recognition
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile
+
+from lms.images import ImageRejected, open_image  # noqa: F401  (ImageRejected is part of the engine's interface)
+
+from .decisions import Decision
+
+# face_recognition sets this process-wide when imported (face_recognition/api.py), which makes
+# Pillow fill a truncated upload with grey instead of refusing it; a cut-off image stays an error.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 DETECT_SIDE = 320  # the detection copy's longer side
 WORK_SIDE = 1280  # larger images are reduced to this before anything else
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
-
-
-class Decision(enum.StrEnum):
-    VERIFIED = "verified"
-    NO_FACE = "no_face"
-    SEVERAL_FACES = "several_faces"
-    MISMATCH = "mismatch"
-    INCONCLUSIVE = "inconclusive"
-
-
-class ImageRejected(Exception):
-    """The bytes are not an image the engine will read. `code` is stable, for callers to map."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -87,42 +75,11 @@ class Verdict:
 
 
 def decode(data: bytes, limits: Limits = Limits()) -> np.ndarray:
-    """Bytes to an RGB array at working size, refusing what is not a sane image before decoding it."""
-    if not data:
-        raise ImageRejected("image_empty")
-    if len(data) > limits.max_bytes:
-        raise ImageRejected("image_too_large", f"{len(data)} bytes")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED_FORMATS:
-                raise ImageRejected("image_unsupported", str(image.format))
-            # The header's size is checked before a pixel is decoded: a small PNG can claim billions.
-            if image.width * image.height > limits.max_pixels:
-                raise ImageRejected("image_too_many_pixels", f"{image.width}x{image.height}")
-            image.load()
-    except ImageRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageRejected("image_too_many_pixels", str(error)) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        # Truncated JPEGs, corrupt PNG chunks and non-images all land here.
-        raise ImageRejected("image_corrupt", str(error)) from error
-    image = ImageOps.exif_transpose(image)
-    image = _to_rgb(image)
+    """Bytes to an RGB array at working size; `ImageRejected` for what is not a sane image."""
+    image = open_image(data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
     if max(image.size) > WORK_SIDE:
         image.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
     return np.ascontiguousarray(np.asarray(image))
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    if image.mode in {"RGBA", "LA"} or (image.mode == "P" and "transparency" in image.info):
-        # Transparent pixels become white, as a photo on a page would look, not black.
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
 
 
 def detect(image: np.ndarray) -> list[tuple[int, int, int, int]]:

@@ -47,6 +47,25 @@ def testdata():
     return path
 
 
+@pytest.fixture
+def face_worker(settings):
+    """A real Celery worker, in a thread of this process, consuming this test process's face queue
+    (through Redis in CI's service run, Celery's in-process transport on the embedded defaults)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from lms.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(
+            app, queues=[settings.FACE_QUEUE], pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = eager
+
+
 @dataclass
 class World:
     """Two tenants of every kind: Guangzhou (under the Guangdong province) and Shenzhen."""
@@ -128,3 +147,29 @@ def chinese(client):
     """A client whose pages come in Simplified Chinese (the default, stated for clarity)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     return client
+
+
+@pytest.fixture
+def wagtail_tree(transactional_db):
+    """Transactional tests flush every table, and with them the Wagtail root page and default site
+    that migrations made; put them back for a test that needs them."""
+    from wagtail.models import Collection, Locale, Page, Site
+
+    Locale.objects.get_or_create(language_code="zh-hans")
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", content_type=_page_type()))
+    if not Site.objects.filter(is_default_site=True).exists():
+        home = root.get_children().first()
+        if home is None:
+            home = root.add_child(instance=Page(title="Home", slug="home", content_type=_page_type()))
+        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+
+
+def _page_type():
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page
+
+    return ContentType.objects.get_for_model(Page)

@@ -173,6 +173,8 @@ def edit_form(course: CoursePage, title: str) -> dict:
         "credit_hours": "2",
         "completion_ratio": "0.90",
         "forbid_seeking": "on",
+        "snapshot_min_seconds": "60",
+        "snapshot_max_seconds": "180",
         "comments-TOTAL_FORMS": "0",
         "comments-INITIAL_FORMS": "0",
         "comments-MIN_NUM_FORMS": "0",

@@ -95,7 +95,7 @@ def test_a_decompression_bomb_is_refused(settings):
     settings.UPLOAD_IMAGE_MAX_PIXELS = 100 * 100
     with pytest.raises(DomainError) as error:
         register(id_photo=png_bytes(mode="L", size=(2000, 2000)))
-    assert error.value.code == "image_too_large"
+    assert error.value.code == "image_too_many_pixels"
 
 
 def test_enterprises_need_a_valid_unique_credit_code(world):

@@ -58,29 +58,6 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
-def wagtail_tree(request):
-    """Transactional tests flush every table, and with them the Wagtail root page and default site
-    that migrations made; put them back for a browser test that needs them."""
-    if "live_server" not in request.fixturenames:
-        return
-    request.getfixturevalue("transactional_db")
-    from wagtail.models import Collection, Locale, Page, Site
-
-    Locale.objects.get_or_create(language_code="zh-hans")
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node()
-    if root is None:
-        root = Page.add_root(instance=Page(title="Root", slug="root", content_type=_page_type()))
-    if not Site.objects.filter(is_default_site=True).exists():
-        home = root.get_children().first()
-        if home is None:
-            home = root.add_child(instance=Page(title="Home", slug="home", content_type=_page_type()))
-        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-
-
-def _page_type():
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Page
-
-    return ContentType.objects.get_for_model(Page)
+def _wagtail_tree_for_live_server(request):
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("wagtail_tree")

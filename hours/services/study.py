@@ -16,8 +16,16 @@ from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeni
 from lms.models import Organisation, Person, Role, User
 from lms.roles import roles_of
 
-from . import intervals
-from .models import Enrolment, EnrolmentSource, LessonProgress, SessionStatus, StudySegment, StudySession
+from .. import intervals
+from ..models import (
+    Enrolment,
+    EnrolmentSource,
+    LessonProgress,
+    SessionStatus,
+    StudySegment,
+    StudySession,
+)
+from .credit import lesson_hours_credit_later
 
 MAX_PLAYBACK_RATE = 2.0  # the fastest speed the player offers
 TOLERANCE_SECONDS = 2.0  # network jitter and timer drift
@@ -71,6 +79,8 @@ class SessionStart:
     furthest: float
     forbid_seeking: bool
     heartbeat_seconds: float
+    snapshot_min_seconds: int
+    snapshot_max_seconds: int
 
 
 def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.datetime | None = None) -> SessionStart:
@@ -85,9 +95,10 @@ def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.date
         raise PermissionDeniedError(code="not_enrolled", message=_("Enrol in the course before studying its lessons."))
     with transaction.atomic():
         Person.objects.select_for_update().get(pk=person.pk)
-        StudySession.objects.filter(person=person, status=SessionStatus.ACTIVE).update(
-            status=SessionStatus.SUPERSEDED, ended_at=now
-        )
+        superseded = StudySession.objects.filter(person=person, status=SessionStatus.ACTIVE)
+        for progress_id in set(superseded.values_list("progress_id", flat=True)):
+            lesson_hours_credit_later(progress_id)
+        superseded.update(status=SessionStatus.SUPERSEDED, ended_at=now)
         progress, _created = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
         session = StudySession.objects.create(
             person=person, progress=progress, started_at=now, last_beat_at=now, last_position=progress.position
@@ -99,6 +110,8 @@ def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.date
         furthest=progress.furthest,
         forbid_seeking=course.forbid_seeking,
         heartbeat_seconds=_beat(),
+        snapshot_min_seconds=course.snapshot_min_seconds,
+        snapshot_max_seconds=max(course.snapshot_min_seconds, course.snapshot_max_seconds),
     )
 
 
@@ -233,4 +246,6 @@ def study_session_close(*, person: Person, session_id, now: datetime.datetime | 
             session.status = SessionStatus.CLOSED
             session.ended_at = now or timezone.now()
             session.save(update_fields=["status", "ended_at"])
+            # The last stretch is settled now: a completed lesson's hours can be credited.
+            lesson_hours_credit_later(session.progress_id)
     return session

@@ -1,0 +1,49 @@
+"""The admin: authorities (as staff) edit the credit-hour schemes; the ledger and certificates are
+shown read-only, since they change only through the services that log why."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Certificate, CreditScheme, HoursEntry
+
+
+@admin.register(CreditScheme)
+class CreditSchemeAdmin(admin.ModelAdmin):
+    list_display = (
+        "credential", "province", "effective_from", "validity_years", "hours_per_year",
+        "professional_hours_per_year", "hours_per_period", "window_years", "window_hours", "consequence",
+    )
+    list_filter = ("credential__family", "province", "consequence")
+    search_fields = ("credential__name", "credential__code", "source")
+    fieldsets = (
+        (None, {"fields": ("credential", "province", "effective_from", "source")}),
+        (_("Requirements"), {"fields": (
+            "validity_years", "hours_per_year", "professional_hours_per_year", "hours_per_period",
+            "window_years", "window_hours", "yearly_rule_starts", "consequence", "hours_count_from",
+        )}),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HoursEntry)
+class HoursEntryAdmin(ReadOnlyAdmin):
+    list_display = ("person", "credential", "category", "hours", "earned_on", "source", "reason")
+    list_filter = ("source", "category", "credential")
+    search_fields = ("=person__id_number", "person__real_name")
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    list_display = ("number", "holder", "credential", "authority", "issued_on", "expires_on", "status")
+    list_filter = ("status", "credential")
+    search_fields = ("=number", "=holder__id_number", "holder__real_name")

@@ -1,0 +1,150 @@
+"""The electronic certificate (电子证书) as a PDF, drawn with fpdf2 in an embedded CJK font (only the
+glyphs used are embedded), with the holder's photo and a QR code to the public verification page.
+
+The document is the platform's official record, so it is always written in the platform's
+language (Simplified Chinese), whatever language the person downloading it reads the site in.
+"""
+
+import io
+import logging
+
+import segno
+from django.conf import settings
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from .models import Certificate, CertificateStatus
+
+logger = logging.getLogger(__name__)
+
+FONT = "cjk"
+PAGE_WIDTH = 210  # A4, millimetres
+MARGIN = 15
+
+
+def _photo_bytes(certificate: Certificate) -> bytes | None:
+    photo = certificate.holder.id_photo
+    if not photo:
+        return None
+    try:
+        with photo.open("rb") as handle:
+            return handle.read()
+    except OSError:
+        logger.warning("certificate %s: the holder's ID photo is missing from storage", certificate.number)
+        return None
+
+
+def _qr_png(url: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    buffer.seek(0)
+    return buffer
+
+
+def _date(day) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def certificate_pdf(certificate: Certificate, *, verify_url: str, status: str | None = None) -> bytes:
+    """The PDF bytes of one certificate. `verify_url` is the absolute address the QR code opens;
+    `status` the status to print (defaults to the stored one)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render(certificate, verify_url, status or certificate.status)
+
+
+def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
+    holder = certificate.holder
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_title(f"{_('Electronic certificate')} {certificate.number}")
+    pdf.set_author(certificate.authority.name)
+    pdf.set_creator("Kaohe")
+    pdf.set_lang("zh-CN")
+    pdf.add_font(FONT, fname=str(settings.CERTIFICATE_FONT), collection_font_number=settings.CERTIFICATE_FONT_INDEX)
+    pdf.add_page()
+
+    # Frame.
+    pdf.set_draw_color(150, 30, 30)
+    pdf.set_line_width(1.2)
+    pdf.rect(8, 8, PAGE_WIDTH - 16, 281)
+    pdf.set_line_width(0.3)
+    pdf.rect(11, 11, PAGE_WIDTH - 22, 275)
+
+    # Title and credential.
+    pdf.set_text_color(150, 30, 30)
+    pdf.set_font(FONT, size=30)
+    pdf.set_xy(MARGIN, 28)
+    pdf.cell(PAGE_WIDTH - 2 * MARGIN, 14, _("Electronic certificate"), align="C")
+    pdf.set_text_color(20, 20, 20)
+    pdf.set_font(FONT, size=15)
+    pdf.set_xy(MARGIN, 46)
+    pdf.cell(PAGE_WIDTH - 2 * MARGIN, 9, certificate.credential.name, align="C")
+
+    # Photo (or an empty box where it belongs), top right.
+    photo_x, photo_y, photo_w, photo_h = 148, 66, 36, 46
+    photo = _photo_bytes(certificate)
+    placed = False
+    if photo:
+        try:
+            pdf.image(io.BytesIO(photo), x=photo_x, y=photo_y, w=photo_w, h=photo_h, keep_aspect_ratio=True)
+            placed = True
+        except Exception:  # a photo fpdf2 cannot read must not stop the certificate
+            logger.warning("certificate %s: the holder's ID photo could not be drawn", certificate.number)
+    pdf.set_draw_color(120, 120, 120)
+    pdf.rect(photo_x, photo_y, photo_w, photo_h)
+    if not placed:
+        pdf.set_font(FONT, size=10)
+        pdf.set_text_color(120, 120, 120)
+        pdf.set_xy(photo_x, photo_y + photo_h / 2 - 3)
+        pdf.cell(photo_w, 6, _("No photo on file"), align="C")
+        pdf.set_text_color(20, 20, 20)
+
+    # The particulars.
+    rows = [
+        (_("Name"), holder.real_name),
+        (_("ID number"), holder.masked_id_number),
+        (_("Credential"), certificate.credential.name),
+        (_("Certificate number"), certificate.number),
+        (_("Issue date"), _date(certificate.issued_on)),
+        (_("Valid until"), _date(certificate.expires_on)),
+        (_("Issuing authority"), certificate.authority.name),
+        (_("Status"), str(CertificateStatus(status).label)),
+    ]
+    label_x, label_w = MARGIN + 5, 36
+    value_w = photo_x - 3 - (label_x + label_w)
+    y = 68
+    for label, value in rows:
+        pdf.set_xy(label_x, y)
+        pdf.set_font(FONT, size=11)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(label_w, 9, label)
+        pdf.set_font(FONT, size=12)
+        pdf.set_text_color(20, 20, 20)
+        pdf.multi_cell(value_w, 9, value)
+        y = max(y + 12, pdf.get_y() + 3)
+
+    # QR code to the public verification page, bottom right, with the address under it.
+    qr_size = 42
+    qr_x, qr_y = PAGE_WIDTH - MARGIN - 5 - qr_size, 190
+    pdf.image(_qr_png(verify_url), x=qr_x, y=qr_y, w=qr_size, h=qr_size)
+    pdf.set_font(FONT, size=10)
+    pdf.set_xy(qr_x - 10, qr_y + qr_size + 1)
+    pdf.cell(qr_size + 20, 6, _("Scan to verify this certificate"), align="C")
+
+    pdf.set_font(FONT, size=10)
+    pdf.set_text_color(90, 90, 90)
+    pdf.set_xy(MARGIN + 5, 202)
+    pdf.multi_cell(
+        110,
+        6,
+        _(
+            "This electronic certificate is issued by %(authority)s. Scan the QR code, or open the "
+            "address below, to check its current status."
+        )
+        % {"authority": certificate.authority.name},
+    )
+    pdf.set_font(FONT, size=7)
+    pdf.set_xy(MARGIN + 5, pdf.get_y() + 2)
+    pdf.multi_cell(110, 4, verify_url)
+    return bytes(pdf.output())

@@ -1,0 +1,214 @@
+"""The eligibility rules of `hours.eligibility`, run in the database for many certificates at once:
+the authority's count of who has reached the required hours (notice 001's 查看达到学时人数), the
+enterprise's view of its employees, and the list behind both.
+
+Certificates are taken in groups that share a rule and a calendar (credential, province, year of
+issue, last year valid to its end); within a group the years are constants, so each certificate's
+yearly sums are plain subqueries over the ledger's (person, credential, earned_on) index and its
+status is one CASE expression. One query per group; nobody is loaded one by one.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import reduce
+from operator import and_, or_
+
+from django.db.models import Case, CharField, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Least, Substr
+
+from cms.models import KnowledgeCategory
+from lms.models import Credential, Region, Role, User
+from lms.roles import roles_of
+from lms.selectors import people_overseen
+
+from . import eligibility
+from .models import Certificate, CertificateStatus, HoursEntry
+from .selectors import rules_for
+
+STATUSES = ("met", "on_track", "short", "void", "no_rule")
+
+
+def certificates_overseen(actor: User) -> QuerySet[Certificate]:
+    """Whose certificates the actor may count: an authority everyone it oversees, an enterprise its
+    current employees, a learner their own, a superuser everyone."""
+    roles = roles_of(actor)
+    queryset = Certificate.objects.select_related("holder", "credential", "authority")
+    if roles.is_superuser:
+        return queryset
+    people = people_overseen(actor).values("pk")
+    conditions = [Q(holder__in=people)]
+    if enterprise_ids := roles.organisation_ids(Role.ENTERPRISE_ADMIN):
+        conditions.append(
+            Q(holder__employments__enterprise_id__in=enterprise_ids, holder__employments__end_date__isnull=True)
+        )
+    if roles.is_learner:
+        conditions.append(Q(holder__user=actor))
+    return queryset.filter(_any(conditions)).distinct()
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def _sum(certificate_ref: str, *, start: datetime.date | None, end: datetime.date | None, as_of, count_from, professional=False):
+    """The certificate holder's hours of its credential earned within its validity, not after
+    `as_of`, inside [start, end] and not before the rule's `hours_count_from`."""
+    entries = HoursEntry.objects.filter(
+        person_id=OuterRef(f"{certificate_ref}holder_id"),
+        credential_id=OuterRef(f"{certificate_ref}credential_id"),
+        earned_on__gte=OuterRef(f"{certificate_ref}issued_on"),
+        earned_on__lte=Least(OuterRef(f"{certificate_ref}expires_on"), Value(as_of)),
+    )
+    if start:
+        entries = entries.filter(earned_on__gte=start)
+    if end:
+        entries = entries.filter(earned_on__lte=end)
+    if count_from:
+        entries = entries.filter(earned_on__gte=count_from)
+    if professional:
+        entries = entries.filter(category=KnowledgeCategory.PROFESSIONAL)
+    total = entries.order_by().values("person_id").annotate(total=Sum("hours")).values("total")
+    return Coalesce(Subquery(total, output_field=MONEY), Value(Decimal("0")), output_field=MONEY)
+
+
+def _all(conditions: list[Q]) -> Q:
+    return reduce(and_, conditions, Q())
+
+
+def _any(conditions: list[Q]) -> Q:
+    return reduce(or_, conditions) if conditions else Q(pk__in=[])
+
+
+def _annotate_group(queryset: QuerySet, rule: eligibility.Rule, years: list[int], as_of: datetime.date) -> QuerySet:
+    """Annotate `status` on certificates that share `rule` and the counted `years`."""
+    count_from = rule.hours_count_from
+    annotations = {"period_total": _sum("", start=None, end=None, as_of=as_of, count_from=count_from)}
+    for year in years:
+        bounds = {"start": datetime.date(year, 1, 1), "end": datetime.date(year, 12, 31), "as_of": as_of, "count_from": count_from}
+        annotations[f"y{year}"] = _sum("", **bounds)
+        annotations[f"p{year}"] = _sum("", professional=True, **bounds)
+    queryset = queryset.annotate(**annotations)
+
+    expired = Q(expires_on__lt=as_of)
+
+    def complete(year: int) -> Q:
+        return Q() if year < as_of.year else expired
+
+    def met(year: int) -> Q:
+        return Q(**{f"y{year}__gte": rule.hours_per_year, f"p{year}__gte": rule.professional_hours_per_year})
+
+    failure = "void" if rule.consequence == "void" else "short"
+    window_failures = []
+    if rule.window_years and rule.window_hours:
+        for i in range(len(years) - rule.window_years + 1):
+            run = years[i : i + rule.window_years]
+            total = reduce(lambda a, b: a + b, [F(f"y{year}") for year in run])
+            name = f"w{run[0]}"
+            queryset = queryset.annotate(**{name: total})
+            window_failures.append(_all([complete(year) for year in run]) & Q(**{f"{name}__lt": rule.window_hours}))
+    year_failures = [complete(year) & ~met(year) for year in years]
+    year_failures.append(expired & Q(period_total__lt=rule.hours_per_period))
+    status = Case(
+        When(_any(window_failures), then=Value(failure)),
+        When(_any(year_failures), then=Value("short" if rule.window_years else failure)),
+        When(_all([met(year) for year in years]) & Q(period_total__gte=rule.hours_per_period), then=Value("met")),
+        default=Value("on_track"),
+        output_field=CharField(),
+    )
+    return queryset.annotate(standing=status)
+
+
+@dataclass(frozen=True)
+class _Group:
+    credential_id: int
+    province_code: str
+    issue_year: int
+    last_full_year: int
+
+
+def _groups(certificates: QuerySet) -> list[_Group]:
+    rows = (
+        certificates.annotate(
+            province_code=Substr("authority__region__path", 1, 6),
+            issue_year=ExtractYear("issued_on"),
+            expiry_year=ExtractYear("expires_on"),
+            expiry_month=ExtractMonth("expires_on"),
+            expiry_day=ExtractDay("expires_on"),
+        )
+        .order_by()
+        .values_list("credential_id", "province_code", "issue_year", "expiry_year", "expiry_month", "expiry_day")
+        .distinct()
+    )
+    groups = set()
+    for credential_id, province, issue_year, expiry_year, month, day in rows:
+        last_full = expiry_year if (month, day) == (12, 31) else expiry_year - 1
+        groups.add(_Group(credential_id, province, issue_year, last_full))
+    return sorted(groups, key=lambda g: (g.credential_id, g.province_code, g.issue_year, g.last_full_year))
+
+
+def _in_group(certificates: QuerySet, group: _Group) -> QuerySet:
+    last_full = Q(expires_on__year=group.last_full_year, expires_on__month=12, expires_on__day=31) | Q(
+        expires_on__year=group.last_full_year + 1
+    ) & ~Q(expires_on__month=12, expires_on__day=31)
+    return certificates.filter(
+        credential_id=group.credential_id,
+        authority__region__path__startswith=group.province_code + "/",
+        issued_on__year=group.issue_year,
+    ).filter(last_full)
+
+
+def with_standing(certificates: QuerySet, *, as_of: datetime.date) -> list[QuerySet]:
+    """One annotated queryset per group; each row has `standing` (or "no_rule")."""
+    provinces = dict(Region.objects.filter(parent__isnull=True).values_list("code", "pk"))
+    rules_cache: dict[int, list[eligibility.Rule]] = {}
+    annotated = []
+    for group in _groups(certificates):
+        if group.credential_id not in rules_cache:
+            rules_cache[group.credential_id] = rules_for(group.credential_id)
+        rules = rules_cache[group.credential_id]
+        rule = eligibility.rule_in_force(rules, as_of, provinces.get(group.province_code))
+        members = _in_group(certificates, group)
+        if rule is None:
+            annotated.append(members.annotate(standing=Value("no_rule", output_field=CharField())))
+            continue
+        first = group.issue_year + (1 if rule.yearly_rule_starts == "year_after_issue" else 0)
+        years = list(range(first, min(group.last_full_year, as_of.year) + 1))
+        annotated.append(_annotate_group(members, rule, years, as_of))
+    return annotated
+
+
+@dataclass
+class CredentialFigures:
+    credential: Credential
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def met(self) -> int:
+        return self.counts["met"]
+
+
+def figures(certificates: QuerySet, *, as_of: datetime.date) -> list[CredentialFigures]:
+    """Per credential: how many valid certificates stand met, on track, short, void or under no rule."""
+    valid = certificates.filter(status=CertificateStatus.VALID)
+    by_credential: dict[int, CredentialFigures] = {}
+    credentials = {c.pk: c for c in Credential.objects.all()}
+    for queryset in with_standing(valid, as_of=as_of):
+        for credential_id, standing, count in (
+            queryset.order_by().values_list("credential_id", "standing").annotate(n=Count("pk"))
+        ):
+            item = by_credential.setdefault(credential_id, CredentialFigures(credentials[credential_id]))
+            item.counts[standing] += count
+    return sorted(by_credential.values(), key=lambda item: (item.credential.sort_order, item.credential.code))
+
+
+def standing_rows(certificates: QuerySet, *, as_of: datetime.date, status: str = "") -> list[tuple[int, str]]:
+    """(certificate id, standing) of the valid certificates, optionally of one standing."""
+    rows = []
+    for queryset in with_standing(certificates.filter(status=CertificateStatus.VALID), as_of=as_of):
+        if status:
+            queryset = queryset.filter(standing=status)
+        rows.extend(queryset.order_by().values_list("pk", "standing"))
+    return rows

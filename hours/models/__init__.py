@@ -1,0 +1,37 @@
+"""The learning record (`study`), the hours ledger (`ledger`), its rules (`rules`), offline
+training batches (`offline`) and certificates (`certificates`)."""
+
+from .certificates import Certificate, CertificateEvent, CertificateStatus, ExtensionRequest, ExtensionStatus
+from .ledger import HoursEntry, HoursSource
+from .offline import BatchStatus, OfflineBatch, OfflineRow
+from .rules import Consequence, CreditScheme, YearlyRuleStart
+from .study import (
+    Enrolment,
+    EnrolmentSource,
+    LessonProgress,
+    SessionStatus,
+    StudySegment,
+    StudySession,
+)
+
+__all__ = [
+    "BatchStatus",
+    "Certificate",
+    "CertificateEvent",
+    "CertificateStatus",
+    "Consequence",
+    "CreditScheme",
+    "Enrolment",
+    "EnrolmentSource",
+    "ExtensionRequest",
+    "ExtensionStatus",
+    "HoursEntry",
+    "HoursSource",
+    "LessonProgress",
+    "OfflineBatch",
+    "OfflineRow",
+    "SessionStatus",
+    "StudySegment",
+    "StudySession",
+    "YearlyRuleStart",
+]

@@ -1,0 +1,78 @@
+"""Certificates: issued by an authority, extended on completed hours, expired or voided by the
+rules, revoked by an authority. Every status change goes through `hours.services.certificates`."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    EXPIRED = "expired", _("Expired")
+    VOID = "void", _("Void")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Certificate(models.Model):
+    number = models.CharField(_("certificate number"), max_length=32, unique=True)
+    holder = models.ForeignKey("lms.Person", on_delete=models.PROTECT, related_name="certificates", verbose_name=_("holder"))
+    credential = models.ForeignKey("lms.Credential", on_delete=models.PROTECT, related_name="certificates")
+    authority = models.ForeignKey(
+        "lms.Organisation", on_delete=models.PROTECT, related_name="issued_certificates", verbose_name=_("issuing authority")
+    )
+    issued_on = models.DateField(_("issue date"))
+    expires_on = models.DateField(_("expiry date"))
+    status = models.CharField(_("status"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
+    # A random id for the public verification link, so certificate numbers cannot be walked.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_on", "number"]
+        indexes = [models.Index(fields=["credential", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CertificateEvent(models.Model):
+    """The audit row of one status change or extension."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    expires_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    actor = models.ForeignKey("lms.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the authority")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ExtensionRequest(models.Model):
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="extension_requests")
+    status = models.CharField(max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    requested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey("lms.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # What the eligibility rules said when the holder applied, for the authority to read.
+    explanation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate"], condition=models.Q(status="pending"), name="one_pending_extension_per_certificate"
+            )
+        ]

@@ -1,0 +1,114 @@
+"""Reads of offline training batches and of the hours an authority may adjust, scoped to the
+acting user: an institution's staff see their institution's batches, an authority the batches of
+its regions, a superuser all of them; anything else is a 404."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from cms.models import KnowledgeCategory
+from lms.models import Person, Role, User
+from lms.roles import roles_of
+from lms.selectors import authority_region_paths, people_overseen
+
+from .models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
+
+
+def batches_for(actor: User) -> QuerySet[OfflineBatch]:
+    queryset = OfflineBatch.objects.select_related("institution", "region", "uploaded_by", "decided_by").annotate(
+        row_count=Count("rows"), bad_count=Count("rows", filter=~Q(rows__errors=[]))
+    ).order_by("-uploaded_at", "-pk")
+    roles = roles_of(actor)
+    if roles.is_superuser:
+        return queryset.all()
+    conditions = Q(pk__in=[])
+    if institution_ids := roles.organisation_ids(Role.INSTITUTION_STAFF):
+        conditions |= Q(institution_id__in=institution_ids)
+    for path in authority_region_paths(actor):
+        conditions |= Q(region__path__startswith=path)
+    return queryset.filter(conditions)
+
+
+def batch_get(actor: User, pk) -> OfflineBatch:
+    try:
+        return batches_for(actor).get(pk=pk)
+    except (OfflineBatch.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    rows: list[OfflineRow]
+
+    @property
+    def bad_rows(self) -> list[OfflineRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def good(self) -> int:
+        return len(self.rows) - len(self.bad_rows)
+
+    @property
+    def bad(self) -> int:
+        return len(self.bad_rows)
+
+    @property
+    def good_hours(self) -> Decimal:
+        return sum((row.hours for row in self.rows if not row.errors and row.hours is not None), Decimal("0"))
+
+
+def batch_report(batch: OfflineBatch) -> BatchReport:
+    """Every row of a batch with its errors, in file order."""
+    labels = dict(KnowledgeCategory.choices)
+    rows = list(batch.rows.select_related("person", "credential").order_by("line"))
+    for row in rows:
+        row.category_label = labels.get(row.category, row.raw.get("category", ""))
+    return BatchReport(rows=rows)
+
+
+def can_upload(actor: User) -> bool:
+    roles = roles_of(actor)
+    return roles.is_superuser or roles.has(Role.INSTITUTION_STAFF)
+
+
+def can_decide(actor: User, batch: OfflineBatch) -> bool:
+    """Whether the actor may approve or reject this batch now (the service checks again)."""
+    if batch.status != BatchStatus.SUBMITTED:
+        return False
+    if roles_of(actor).is_superuser:
+        return True
+    return any(batch.region.path.startswith(path) for path in authority_region_paths(actor))
+
+
+def adjustable_person(actor: User, pk) -> Person:
+    """A person whose hours the actor may adjust: one an authority oversees, or a 404."""
+    try:
+        return people_overseen(actor).get(pk=pk)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+@dataclass(frozen=True)
+class HoursBalance:
+    credential: str
+    category: str
+    hours: Decimal
+
+
+def hours_balances(person: Person) -> list[HoursBalance]:
+    """What a person holds, kept apart by credential and knowledge category."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for entry in HoursEntry.objects.filter(person=person).select_related("credential"):
+        key = (str(entry.credential) if entry.credential else "—", entry.get_category_display())
+        totals[key] = totals.get(key, Decimal("0")) + entry.hours
+    return [HoursBalance(credential=c, category=k, hours=h) for (c, k), h in sorted(totals.items())]
+
+
+def recent_adjustments(person: Person, limit: int = 20) -> QuerySet[HoursEntry]:
+    return (
+        HoursEntry.objects.filter(person=person, source=HoursSource.ADJUSTMENT)
+        .select_related("credential", "recorded_by")
+        .order_by("-created_at")[:limit]
+    )

@@ -1,0 +1,37 @@
+"""Writes for the learning record: enrolment and study (`study`), snapshots during study and the
+crediting of verified time to the hours ledger (`credit`), offline training batches and authority
+adjustments (`offline`)."""
+
+from .credit import (
+    lesson_hours_credit,
+    lesson_hours_credit_later,
+    lessons_credit_due,
+    study_snapshot_record,
+)
+from .offline import hours_adjust, offline_batch_decide, offline_batch_upload
+from .study import (
+    HeartbeatResult,
+    SessionStart,
+    course_assign,
+    enrol,
+    heartbeat_record,
+    study_session_close,
+    study_session_open,
+)
+
+__all__ = [
+    "HeartbeatResult",
+    "SessionStart",
+    "course_assign",
+    "enrol",
+    "heartbeat_record",
+    "hours_adjust",
+    "lesson_hours_credit",
+    "lesson_hours_credit_later",
+    "lessons_credit_due",
+    "offline_batch_decide",
+    "offline_batch_upload",
+    "study_session_close",
+    "study_session_open",
+    "study_snapshot_record",
+]

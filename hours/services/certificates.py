@@ -1,0 +1,419 @@
+"""Writes for certificates: issue in batches, the one status transition, extensions and the daily
+review that expires and voids them by the rules.
+
+Every status change (and every extension) goes through `certificate_transition`, which locks the
+row, checks the move against `ALLOWED_MOVES`, stamps it and writes a `CertificateEvent`.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from lms.models import Credential, Employment, Membership, Organisation, OrganisationKind, Person, Role, User
+from lms.roles import roles_of
+from lms.selectors import authority_region_paths
+
+from .. import eligibility, selectors
+from ..models import Certificate, CertificateEvent, CertificateStatus, ExtensionRequest, ExtensionStatus
+
+logger = logging.getLogger(__name__)
+
+S = CertificateStatus
+
+# The moves a certificate's status may make. An extension is the one move from a status to itself
+# (valid to valid, with a later expiry); expired, void and revoked certificates are never extended.
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    S.VALID: frozenset({S.VALID, S.EXPIRED, S.VOID, S.REVOKED}),
+    S.EXPIRED: frozenset({S.REVOKED}),
+    S.VOID: frozenset(),
+    S.REVOKED: frozenset(),
+}
+
+DEFAULT_VALIDITY_YEARS = 3
+REASON_MAX = 300
+
+
+def _stored(text) -> str:
+    """A reason as it is kept: in the platform's language (Chinese), whoever's request wrote it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)[:REASON_MAX]
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def validity_years(credential: Credential, authority: Organisation, on: datetime.date) -> int:
+    """The validity of the credit-hour scheme in force on `on` in the authority's province."""
+    rule = eligibility.rule_in_force(
+        selectors.rules_for(credential.pk), on, selectors.province_id_of(authority.region.path)
+    )
+    return rule.validity_years if rule is not None and rule.validity_years else DEFAULT_VALIDITY_YEARS
+
+
+def _oversees(actor: User, organisation: Organisation) -> bool:
+    """An authority reviewer oversees an organisation in its region or below; a superuser all."""
+    if roles_of(actor).is_superuser:
+        return True
+    return any(organisation.region.path.startswith(path) for path in authority_region_paths(actor))
+
+
+# The transition --------------------------------------------------------------------------------
+
+
+def certificate_transition(
+    *,
+    certificate: Certificate,
+    to: str,
+    reason: str,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+    expires_on: datetime.date | None = None,
+) -> Certificate:
+    """Move a certificate to `to` (or, valid to valid with a later `expires_on`, extend it). The
+    one place a certificate's status or expiry changes. Illegal moves raise
+    `certificate_move_illegal` (409)."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(code="reason_required", message=_("Give a reason for this change."))
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        source = locked.status
+        if to not in ALLOWED_MOVES.get(source, frozenset()):
+            raise ConflictError(
+                code="certificate_move_illegal",
+                message=_("A certificate that is %(from)s cannot become %(to)s.")
+                % {"from": S(source).label, "to": S(to).label if to in S.values else to},
+            )
+        if to == source:
+            # valid -> valid: an extension, which must move the expiry later.
+            if expires_on is None or expires_on <= locked.expires_on:
+                raise ConflictError(
+                    code="certificate_move_illegal", message=_("An extension must move the expiry date later.")
+                )
+            locked.expires_on = expires_on
+        elif expires_on is not None:
+            raise ConflictError(
+                code="certificate_move_illegal", message=_("Only an extension changes the expiry date.")
+            )
+        locked.status = to
+        locked.save(update_fields=["status", "expires_on"])
+        CertificateEvent.objects.create(
+            certificate=locked,
+            from_status=source,
+            to_status=to,
+            expires_on=locked.expires_on,
+            reason=reason[:REASON_MAX],
+            actor=actor,
+            at=now,
+        )
+        transaction.on_commit(
+            lambda: logger.info("certificate %s: %s -> %s (%s)", locked.number, source, to, reason)
+        )
+    certificate.status, certificate.expires_on = locked.status, locked.expires_on
+    return locked
+
+
+# Issue ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Skipped:
+    label: str  # the name and masked ID number, or the line as given
+    reason: str
+
+
+@dataclass
+class IssueReport:
+    issued: list[Certificate] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def _overseen_people(authority: Organisation) -> Q:
+    path = authority.region.path
+    return Q(
+        pk__in=Employment.objects.filter(enterprise__region__path__startswith=path, end_date__isnull=True).values(
+            "person"
+        )
+    ) | Q(user__in=Membership.objects.filter(organisation__region__path__startswith=path).values("user"))
+
+
+def _next_sequence(prefix: str, credential: Credential) -> int:
+    numbers = Certificate.objects.filter(credential=credential, number__startswith=prefix).values_list(
+        "number", flat=True
+    )
+    suffixes = [int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()]
+    return max(suffixes, default=0) + 1
+
+
+def certificates_issue(
+    *,
+    actor: User,
+    authority: Organisation,
+    credential: Credential,
+    people: list[Person],
+    issued_on: datetime.date,
+    now: datetime.datetime | None = None,
+) -> IssueReport:
+    """An authority issues certificates of one credential to people who passed. Each person is
+    checked: someone who already holds a valid certificate of this credential, or who is not
+    overseen by the authority's region, is skipped with the reason. Numbers read
+    <region code><year><credential code><sequence>, e.g. 4401002026C000001."""
+    now = now or timezone.now()
+    if authority.kind != OrganisationKind.AUTHORITY or not (
+        roles_of(actor).is_superuser
+        or authority.pk in roles_of(actor).organisation_ids(Role.AUTHORITY_REVIEWER)
+    ):
+        raise PermissionDeniedError(
+            code="not_authority_reviewer", message=_("Only this authority's reviewers can issue its certificates.")
+        )
+    report = IssueReport()
+    years = validity_years(credential, authority, issued_on)
+    expires_on = add_years(issued_on, years)
+    prefix = f"{authority.region.code}{issued_on:%Y}{credential.code}"
+    with transaction.atomic():
+        # One issuer at a time per authority, so two batches never take the same number.
+        Organisation.objects.select_for_update().get(pk=authority.pk)
+        overseen = set(
+            Person.objects.filter(_overseen_people(authority), pk__in=[p.pk for p in people]).values_list(
+                "pk", flat=True
+            )
+        )
+        holding = set(
+            Certificate.objects.filter(
+                credential=credential, status=S.VALID, holder__in=[p.pk for p in people]
+            ).values_list("holder_id", flat=True)
+        )
+        sequence = _next_sequence(prefix, credential)
+        seen: set[int] = set()
+        for person in people:
+            label = f"{person.real_name} ({person.masked_id_number})"
+            if person.pk in seen:
+                report.skipped.append(Skipped(label, _("Listed twice: issued once.")))
+                continue
+            seen.add(person.pk)
+            if person.pk in holding:
+                report.skipped.append(
+                    Skipped(label, _("Already holds a valid certificate of this credential."))
+                )
+                continue
+            if person.pk not in overseen:
+                report.skipped.append(
+                    Skipped(label, _("Not employed or working in this authority's region."))
+                )
+                continue
+            try:
+                with transaction.atomic():
+                    certificate = Certificate.objects.create(
+                        number=f"{prefix}{sequence:06d}",
+                        holder=person,
+                        credential=credential,
+                        authority=authority,
+                        issued_on=issued_on,
+                        expires_on=expires_on,
+                        status=S.VALID,
+                    )
+            except IntegrityError:  # the number was taken outside this lock (a manual entry)
+                sequence = _next_sequence(prefix, credential)
+                certificate = Certificate.objects.create(
+                    number=f"{prefix}{sequence:06d}", holder=person, credential=credential, authority=authority,
+                    issued_on=issued_on, expires_on=expires_on, status=S.VALID,
+                )
+            sequence += 1
+            CertificateEvent.objects.create(
+                certificate=certificate,
+                from_status="",
+                to_status=S.VALID,
+                expires_on=expires_on,
+                reason=_stored(_("Issued")),
+                actor=actor,
+                at=now,
+            )
+            report.issued.append(certificate)
+    return report
+
+
+@dataclass(frozen=True)
+class PassRow:
+    id_number: str
+    name: str = ""
+
+
+def certificates_issue_from_list(
+    *,
+    actor: User,
+    authority: Organisation,
+    credential: Credential,
+    rows: list[PassRow],
+    issued_on: datetime.date,
+    now: datetime.datetime | None = None,
+) -> IssueReport:
+    """Issue from a pass list of (ID number, name) rows: rows that match no registered person, or
+    whose name differs from the registered one, are skipped with the reason."""
+    if not rows:
+        raise DomainError(code="pass_list_empty", message=_("The list of people who passed is empty."))
+    wanted = {row.id_number.strip().upper() for row in rows}
+    by_number = {person.id_number: person for person in Person.objects.filter(id_number__in=wanted)}
+    people: list[Person] = []
+    refused: list[Skipped] = []
+    for row in rows:
+        number = row.id_number.strip().upper()
+        person = by_number.get(number)
+        if person is None:
+            refused.append(Skipped(row.name or number, _("No registered person has this ID number.")))
+        elif row.name and row.name.strip() != person.real_name:
+            refused.append(
+                Skipped(f"{row.name} ({person.masked_id_number})", _("The name differs from the registered real name."))
+            )
+        else:
+            people.append(person)
+    report = certificates_issue(
+        actor=actor, authority=authority, credential=credential, people=people, issued_on=issued_on, now=now
+    )
+    report.skipped = refused + report.skipped
+    return report
+
+
+# Revocation -------------------------------------------------------------------------------------
+
+
+def certificate_revoke(
+    *, actor: User, certificate: Certificate, reason: str, now: datetime.datetime | None = None
+) -> Certificate:
+    """An authority overseeing the issuer withdraws a certificate (fraud, a wrong record)."""
+    if not _oversees(actor, certificate.authority):
+        raise NotFoundError(code="certificate_not_found", message=_("This certificate does not exist."))
+    return certificate_transition(certificate=certificate, to=S.REVOKED, reason=reason, actor=actor, now=now)
+
+
+# Extension --------------------------------------------------------------------------------------
+
+
+def extension_apply(
+    *, holder: Person, certificate: Certificate, now: datetime.datetime | None = None
+) -> ExtensionRequest:
+    """The holder applies to extend a valid certificate whose hours are met."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if certificate.holder_id != holder.pk:
+        raise NotFoundError(code="certificate_not_found", message=_("This certificate does not exist."))
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().select_related("authority__region").get(pk=certificate.pk)
+        if certificate.status != S.VALID or certificate.expires_on < today:
+            raise ConflictError(
+                code="certificate_not_valid", message=_("Only a valid certificate can be extended.")
+            )
+        if certificate.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
+            raise ConflictError(
+                code="extension_pending", message=_("An extension request for this certificate is already waiting.")
+            )
+        standing = selectors.certificate_standing(certificate, as_of=today)
+        if standing.status != "met":
+            raise DomainError(code="hours_not_met", message=standing.explanation or _("The required hours are not met."))
+        # Kept in the platform's language for the authority, whatever language the holder reads.
+        with translation.override(settings.LANGUAGE_CODE):
+            explanation = eligibility.explain(standing)
+        return ExtensionRequest.objects.create(certificate=certificate, requested_at=now, explanation=explanation)
+
+
+def extension_decide(
+    *,
+    actor: User,
+    request: ExtensionRequest,
+    approve: bool,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> ExtensionRequest:
+    """An authority overseeing the issuer approves (the expiry moves by the scheme's validity) or
+    rejects (with a reason) a pending extension request."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = (
+            ExtensionRequest.objects.select_for_update()
+            .select_related("certificate__authority__region", "certificate__credential")
+            .get(pk=request.pk)
+        )
+        certificate = locked.certificate
+        if not _oversees(actor, certificate.authority):
+            raise NotFoundError(code="extension_not_found", message=_("This extension request does not exist."))
+        if locked.status != ExtensionStatus.PENDING:
+            raise ConflictError(code="extension_decided", message=_("This extension request has already been decided."))
+        if approve:
+            years = validity_years(certificate.credential, certificate.authority, timezone.localdate(now))
+            certificate_transition(
+                certificate=certificate,
+                to=S.VALID,
+                reason=reason or _stored(_("Extension approved")),
+                actor=actor,
+                now=now,
+                expires_on=add_years(certificate.expires_on, years),
+            )
+            locked.status = ExtensionStatus.APPROVED
+        else:
+            if not reason:
+                raise DomainError(code="reason_required", message=_("Give a reason for the rejection."))
+            locked.status = ExtensionStatus.REJECTED
+        locked.decided_at = now
+        locked.decided_by = actor
+        locked.reason = reason[:REASON_MAX]
+        locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    request.status = locked.status
+    return locked
+
+
+# The daily review -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewReport:
+    expired: int = 0
+    voided: int = 0
+    failed: int = 0
+
+
+def certificates_review(*, today: datetime.date | None = None, now: datetime.datetime | None = None) -> ReviewReport:
+    """Expire valid certificates past their expiry date and void those whose hours rule voids
+    them. Each change is its own transaction with its reason; one failure does not stop the rest."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    report = ReviewReport()
+    valid = Certificate.objects.filter(status=S.VALID).select_related("authority__region", "credential")
+    for certificate in valid.filter(expires_on__lt=today).iterator():
+        try:
+            certificate_transition(
+                certificate=certificate, to=S.EXPIRED, reason=_stored(_("The validity period has ended")), now=now
+            )
+            report.expired += 1
+        except DomainError:
+            report.failed += 1
+            logger.exception("certificate %s could not expire", certificate.number)
+    for certificate in valid.filter(expires_on__gte=today).iterator():
+        with translation.override(settings.LANGUAGE_CODE):
+            standing = selectors.certificate_standing(certificate, as_of=today)
+        if standing.status != "void":
+            continue
+        try:
+            certificate_transition(
+                certificate=certificate,
+                to=S.VOID,
+                reason=standing.explanation or _stored(_("The credit-hour rule voids this certificate")),
+                now=now,
+            )
+            report.voided += 1
+        except DomainError:
+            report.failed += 1
+            logger.exception("certificate %s could not be voided", certificate.number)
+    return report

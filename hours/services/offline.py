@@ -1,0 +1,619 @@
+"""Offline training hours and authority adjustments.
+
+A training institution uploads a batch of offline training rows (XLSX or CSV). Every row is
+checked at upload and keeps its list of errors, so the institution and the authority see a report
+of every bad row. An authority reviewer whose region covers the batch's region approves or rejects
+the batch; approval writes one ledger entry per valid row, in the same transaction, and nothing of
+a rejected batch ever counts. An authority may also adjust a person's hours directly, with a
+reason; the ledger entry itself is the record of who did it and why.
+"""
+
+import csv
+import datetime
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms.models import CoursePage, KnowledgeCategory
+from lms.errors import ConflictError, DomainError, PermissionDeniedError
+from lms.models import Credential, Employment, Organisation, OrganisationKind, Person, Role, User
+from lms.roles import roles_of
+from lms.selectors import authority_region_paths, people_overseen
+from lms.validators import validate_id_number
+
+from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+MAX_COLUMNS = 30
+MAX_ROW_HOURS = Decimal("40")  # more than a working week of training in one row is not believable
+MAX_ADJUSTMENT_HOURS = Decimal("200")
+MIN_REASON_LENGTH = 4
+HUNDREDTH = Decimal("0.01")
+
+# The columns of a batch file: the canonical name, then every header accepted for it (compared
+# without spaces, underscores and case). The first header of each is the one the template uses.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id_number": ("身份证号", "身份证号码", "证件号码", "身份证", "id_number", "idnumber", "id"),
+    "name": ("姓名", "name"),
+    "course": ("课程", "课程名称", "course"),
+    "credential": ("证书类别", "证书", "证书类型", "credential"),
+    "category": ("学时类别", "知识类别", "category"),
+    "hours": ("学时", "学时数", "hours"),
+    "date": ("日期", "培训日期", "date"),
+}
+REQUIRED_COLUMNS = ("id_number", "name", "course", "hours", "date")
+
+# What a category cell may say, for each knowledge category.
+CATEGORY_WORDS: dict[str, str] = {
+    "专业岗位知识": KnowledgeCategory.PROFESSIONAL,
+    "专业": KnowledgeCategory.PROFESSIONAL,
+    "professional": KnowledgeCategory.PROFESSIONAL,
+    "通用": KnowledgeCategory.GENERAL,
+    "通用安全知识": KnowledgeCategory.GENERAL,
+    "通用知识": KnowledgeCategory.GENERAL,
+    "general": KnowledgeCategory.GENERAL,
+}
+
+# Which decisions may follow which status: a decision is final.
+ALLOWED_MOVES: dict[str, set[str]] = {
+    BatchStatus.SUBMITTED: {BatchStatus.APPROVED, BatchStatus.REJECTED},
+    BatchStatus.APPROVED: set(),
+    BatchStatus.REJECTED: set(),
+}
+
+
+def template_headers() -> list[str]:
+    """The header row of a blank batch file, in the order the columns are documented."""
+    return [aliases[0] for aliases in COLUMNS.values()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the file
+
+
+def _header_key(value) -> str:
+    return re.sub(r"[\s_]+", "", str(value or "")).lower()
+
+
+_ALIASES = {_header_key(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
+
+
+def _cell_text(value) -> str:
+    """A cell as text for the record: numbers without a spurious '.0', dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(data: bytes):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            yield line, list(values)
+    finally:
+        workbook.close()
+
+
+def _csv_rows(data: bytes):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnicodeDecodeError("csv", data[:1], 0, 1, "neither UTF-8 nor GB18030")
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    for line, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+        yield line, values[:MAX_COLUMNS]
+
+
+@dataclass(frozen=True)
+class _Table:
+    columns: dict[str, int]  # canonical column -> index
+    rows: list[tuple[int, list]]  # (line in the file, cell values)
+
+
+def _unreadable() -> DomainError:
+    return DomainError(
+        code="file_unreadable",
+        message=_("This file cannot be read. Upload an Excel workbook (.xlsx) or a CSV file saved from the template."),
+    )
+
+
+def _read_table(file_name: str, data: bytes) -> _Table:
+    if not data:
+        raise DomainError(code="file_empty", message=_("The file is empty."))
+    if len(data) > MAX_FILE_BYTES:
+        raise DomainError(
+            code="file_too_large",
+            message=_("The file is larger than %(size)d MB; split it into several batches.")
+            % {"size": MAX_FILE_BYTES // (1024 * 1024)},
+            status=413,
+        )
+    suffix = PurePath(file_name or "").suffix.lower()
+    is_zip = data[:4] == b"PK\x03\x04"
+    if suffix in (".xlsx", ".xlsm") or (is_zip and suffix not in (".csv", ".txt")):
+        reader = _xlsx_rows
+    elif suffix in (".csv", ".txt", ""):
+        reader = _csv_rows
+    else:
+        raise DomainError(
+            code="file_type_unsupported",
+            message=_("Only Excel workbooks (.xlsx) and CSV files can be uploaded."),
+        )
+    columns: dict[str, int] | None = None
+    rows: list[tuple[int, list]] = []
+    try:
+        for line, values in reader(data):
+            if line > MAX_ROWS * 2:  # blank lines are skipped, but not without end
+                raise DomainError(
+                    code="too_many_rows",
+                    message=_("A batch has at most %(count)d rows; split the file into several batches.")
+                    % {"count": MAX_ROWS},
+                )
+            if not any(_cell_text(value) for value in values):
+                continue  # blank lines are not rows
+            if columns is None:
+                columns = {}
+                for index, value in enumerate(values):
+                    column = _ALIASES.get(_header_key(value))
+                    if column and column not in columns:
+                        columns[column] = index
+                continue
+            rows.append((line, values))
+            if len(rows) > MAX_ROWS:
+                raise DomainError(
+                    code="too_many_rows",
+                    message=_("A batch has at most %(count)d rows; split the file into several batches.")
+                    % {"count": MAX_ROWS},
+                )
+    except DomainError:
+        raise
+    except Exception:  # an untrusted file may break the parser in any way; all of them mean "unreadable"
+        log.info("offline batch file %r could not be read", file_name, exc_info=True)
+        raise _unreadable()
+    if columns is None:
+        raise DomainError(code="file_empty", message=_("The file is empty."))
+    missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        raise DomainError(
+            code="columns_missing",
+            message=_("The header row lacks these columns: %(columns)s.") % {"columns": "、".join(missing)},
+            details={"columns": missing},
+        )
+    if not rows:
+        raise DomainError(code="file_has_no_rows", message=_("The file has a header row but no training rows."))
+    return _Table(columns=columns, rows=rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking the rows
+
+
+def _parse_hours(value) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        hours = Decimal(str(value).strip()) if not isinstance(value, float) else Decimal(repr(value))
+    except (InvalidOperation, ValueError):
+        return None
+    if not hours.is_finite():
+        return None
+    return hours
+
+
+def _parse_date(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # An Excel serial day number in a cell that was not formatted as a date.
+        if 20000 <= value <= 80000:
+            from openpyxl.utils.datetime import from_excel
+
+            return from_excel(value).date()
+        return None
+    text = str(value or "").strip()
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00)?)?", text)
+    if not match:
+        return None
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def _error(code: str, message: str) -> dict:
+    return {"code": code, "message": str(message)}
+
+
+@dataclass
+class _Catalogue:
+    """The institution's live courses, looked up by id or by title."""
+
+    by_id: dict[int, CoursePage]
+    by_title: dict[str, CoursePage]
+    credentials: dict[int, list[Credential]]
+
+    @classmethod
+    def of(cls, institution: Organisation) -> "_Catalogue":
+        courses = list(
+            CoursePage.objects.live().filter(institution=institution).order_by("path").prefetch_related("credentials")
+        )
+        by_title: dict[str, CoursePage] = {}
+        for course in courses:
+            by_title.setdefault(course.title.strip(), course)
+        return cls(
+            by_id={course.pk: course for course in courses},
+            by_title=by_title,
+            credentials={course.pk: sorted(course.credentials.all(), key=lambda c: c.code) for course in courses},
+        )
+
+    def find(self, text: str) -> CoursePage | None:
+        if text.isdigit() and int(text) in self.by_id:
+            return self.by_id[int(text)]
+        return self.by_title.get(text)
+
+
+def _row_key(person_id: int, course_id: int, earned_on: datetime.date, hours: Decimal) -> tuple:
+    return (person_id, course_id, earned_on, hours.quantize(HUNDREDTH))
+
+
+def _counted_keys(person_ids: set[int]) -> set[tuple]:
+    """The rows of these people that already count: rows of approved batches with a ledger entry."""
+    keys = set()
+    counted = OfflineRow.objects.filter(person_id__in=person_ids, entry__isnull=False).values_list(
+        "person_id", "raw", "earned_on", "hours"
+    )
+    for person_id, raw, earned_on, hours in counted:
+        if raw.get("course_id") and earned_on and hours is not None:
+            keys.add(_row_key(person_id, raw["course_id"], earned_on, hours))
+    return keys
+
+
+def _check_rows(table: _Table, institution: Organisation, region_path: str, today: datetime.date) -> list[OfflineRow]:
+    catalogue = _Catalogue.of(institution)
+    credentials = {credential.code.upper(): credential for credential in Credential.objects.all()}
+    credentials_by_name = {credential.name: credential for credential in credentials.values()}
+
+    def cell(values: list, column: str):
+        index = table.columns.get(column)
+        return values[index] if index is not None and index < len(values) else None
+
+    ids: dict[int, str | None] = {}
+    for line, values in table.rows:
+        try:
+            ids[line] = validate_id_number(_cell_text(cell(values, "id_number")))
+        except ValidationError:
+            ids[line] = None
+    people = {person.id_number: person for person in Person.objects.filter(id_number__in=[i for i in ids.values() if i])}
+    person_ids = {person.pk for person in people.values()}
+    employed_here = set(
+        Employment.objects.filter(
+            person_id__in=person_ids, end_date__isnull=True, enterprise__region__path__startswith=region_path
+        ).values_list("person_id", flat=True)
+    )
+    counted = _counted_keys(person_ids)
+    seen: dict[tuple, int] = {}
+
+    rows = []
+    for line, values in table.rows:
+        raw = {column: _cell_text(cell(values, column)) for column in COLUMNS}
+        errors: list[dict] = []
+        row = OfflineRow(line=line, raw=raw)
+
+        id_text = raw["id_number"]
+        if ids[line] is None:
+            try:
+                validate_id_number(id_text)
+            except ValidationError as invalid:
+                errors.append(_error("id_number_invalid", " ".join(str(m) for m in invalid.messages)))
+        else:
+            row.person = people.get(ids[line])
+            if row.person is None:
+                errors.append(
+                    _error("person_unknown", _("Nobody is registered on the platform with this ID number."))
+                )
+        if row.person is not None:
+            if raw["name"].replace(" ", "") != row.person.real_name.replace(" ", ""):
+                errors.append(
+                    _error("name_mismatch", _("The name does not match the person registered with this ID number."))
+                )
+            if row.person.pk not in employed_here:
+                errors.append(
+                    _error(
+                        "not_employed_in_region",
+                        _("This person is not currently employed by an enterprise in the batch's region."),
+                    )
+                )
+
+        course = catalogue.find(raw["course"])
+        if course is None:
+            errors.append(_error("course_unknown", _("No published course of this institution has this title or number.")))
+        else:
+            raw["course_id"] = course.pk
+
+        served = catalogue.credentials.get(course.pk, []) if course else []
+        credential_text = raw["credential"]
+        if credential_text:
+            row.credential = credentials.get(credential_text.upper()) or credentials_by_name.get(credential_text)
+            if row.credential is None:
+                errors.append(_error("credential_unknown", _("There is no credential with this code.")))
+            elif course is not None and row.credential not in served:
+                errors.append(_error("credential_not_served", _("This course does not serve this credential.")))
+        elif course is not None:
+            row.credential = served[0] if served else None
+            if row.credential is None:
+                errors.append(
+                    _error("credential_unknown", _("Give the credential: this course does not name the credentials it serves."))
+                )
+
+        category_text = raw["category"]
+        if category_text:
+            row.category = CATEGORY_WORDS.get(category_text.replace(" ", "").lower(), "")
+            if not row.category:
+                errors.append(
+                    _error("category_invalid", _("The category must be 专业岗位知识 (professional) or 通用 (general)."))
+                )
+        elif course is not None:
+            row.category = course.category
+
+        hours = _parse_hours(cell(values, "hours"))
+        if hours is None or hours <= 0 or hours > MAX_ROW_HOURS or hours != hours.quantize(HUNDREDTH):
+            errors.append(
+                _error(
+                    "hours_invalid",
+                    _("Hours must be a number above 0 and at most %(max)s, with at most two decimals.")
+                    % {"max": MAX_ROW_HOURS},
+                )
+            )
+        else:
+            row.hours = hours.quantize(HUNDREDTH)
+
+        earned_on = _parse_date(cell(values, "date"))
+        if earned_on is None:
+            errors.append(_error("date_invalid", _("The date must be written as YYYY-MM-DD.")))
+        elif earned_on > today:
+            errors.append(_error("date_in_future", _("The training date is in the future.")))
+        else:
+            row.earned_on = earned_on
+
+        # Only a row without other errors is compared: a bad row is reported for what is wrong with it.
+        if not errors:
+            key = _row_key(row.person.pk, course.pk, row.earned_on, row.hours)
+            if key in seen:
+                errors.append(
+                    _error("duplicate_row", _("The same row appears earlier in this file, on line %(line)d.") % {"line": seen[key]})
+                )
+            elif key in counted:
+                errors.append(_error("duplicate_row", _("These hours were already approved in an earlier batch.")))
+            else:
+                seen[key] = line
+        row.errors = errors
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Services
+
+
+def offline_batch_upload(
+    *, actor: User, institution: Organisation, file_name: str, data: bytes, now: datetime.datetime | None = None
+) -> OfflineBatch:
+    """Store an institution's batch with every row and its errors. The batch waits for an
+    authority of the institution's region."""
+    now = now or timezone.now()
+    if institution.kind != OrganisationKind.INSTITUTION or not (
+        actor.is_superuser or institution.pk in roles_of(actor).organisation_ids(Role.INSTITUTION_STAFF)
+    ):
+        raise PermissionDeniedError(
+            code="not_institution_staff", message=_("Only this institution's staff can upload its training batches.")
+        )
+    file_name = PurePath(file_name or "").name[:200]
+    digest = hashlib.sha256(data).hexdigest()
+    table = _read_table(file_name, data)
+    if OfflineBatch.objects.filter(
+        institution=institution, file_sha256=digest, status__in=[BatchStatus.SUBMITTED, BatchStatus.APPROVED]
+    ).exists():
+        raise ConflictError(
+            code="batch_already_uploaded", message=_("This file was already uploaded and is waiting for or has approval.")
+        )
+    region = institution.region
+    rows = _check_rows(table, institution, region.path, timezone.localdate(now))
+    with transaction.atomic():
+        batch = OfflineBatch.objects.create(
+            institution=institution,
+            region=region,
+            uploaded_by=actor,
+            file_name=file_name,
+            file_sha256=digest,
+            uploaded_at=now,
+        )
+        for row in rows:
+            row.batch = batch
+        OfflineRow.objects.bulk_create(rows)
+    bad = sum(1 for row in rows if row.errors)
+    log.info(
+        "offline batch %s uploaded by user %s for institution %s: %d rows, %d bad",
+        batch.pk, actor.pk, institution.pk, len(rows), bad,
+    )
+    return batch
+
+
+def _covers(actor: User, region_path: str) -> bool:
+    if actor.is_superuser:
+        return True
+    return any(region_path.startswith(path) for path in authority_region_paths(actor))
+
+
+def offline_batch_decide(
+    *, actor: User, batch: OfflineBatch, approve: bool, reason: str = "", now: datetime.datetime | None = None
+) -> OfflineBatch:
+    """The one transition of a batch: an authority of its region approves it (its valid rows enter
+    the ledger) or rejects it with a reason (nothing of it counts)."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    target = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
+    with transaction.atomic():
+        batch = OfflineBatch.objects.select_for_update().select_related("region").get(pk=batch.pk)
+        if not _covers(actor, batch.region.path):
+            raise PermissionDeniedError(
+                code="not_batch_authority", message=_("Only an authority of this batch's region can decide on it.")
+            )
+        if target not in ALLOWED_MOVES[batch.status]:
+            raise ConflictError(code="batch_already_decided", message=_("This batch has already been decided."))
+        if not approve and not reason:
+            raise DomainError(code="reason_required", message=_("Give the reason for rejecting this batch."))
+        if len(reason) > 300:
+            raise DomainError(code="reason_too_long", message=_("The reason has at most 300 characters."))
+        entries = _ledger_entries(batch, actor) if approve else []
+        batch.status = target
+        batch.decided_by = actor
+        batch.decided_at = now
+        batch.reason = reason
+        batch.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    log.info(
+        "offline batch %s %s by user %s: %d ledger entries; reason: %s",
+        batch.pk, target, actor.pk, len(entries), reason,
+    )
+    return batch
+
+
+def _ledger_entries(batch: OfflineBatch, actor: User) -> list[HoursEntry]:
+    """One ledger entry for each valid row. A row that has since become a duplicate of hours
+    approved in another batch is marked so and left out."""
+    rows = [row for row in batch.rows.select_for_update().order_by("line") if row.valid]
+    person_ids = {row.person_id for row in rows}
+    # Another batch with rows of the same people waits until this one is settled, so that the
+    # same hours are never approved twice by two decisions at once.
+    list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk").values_list("pk", flat=True))
+    counted = _counted_keys(person_ids)
+    entries = []
+    for row in rows:
+        key = _row_key(row.person_id, row.raw["course_id"], row.earned_on, row.hours)
+        if key in counted:
+            row.errors = [_error("duplicate_row", _("These hours were already approved in an earlier batch."))]
+            row.save(update_fields=["errors"])
+            continue
+        counted.add(key)
+        entries.append(
+            HoursEntry(
+                person_id=row.person_id,
+                credential_id=row.credential_id,
+                category=row.category,
+                hours=row.hours,
+                earned_on=row.earned_on,
+                source=HoursSource.OFFLINE,
+                offline_row=row,
+                evidence={
+                    "batch": batch.pk,
+                    "line": row.line,
+                    "course": row.raw["course_id"],
+                    "institution": batch.institution_id,
+                    "file_sha256": batch.file_sha256,
+                },
+                recorded_by=actor,
+            )
+        )
+    if not entries:
+        raise DomainError(
+            code="batch_has_no_valid_rows", message=_("This batch has no valid row: reject it with a reason instead.")
+        )
+    return HoursEntry.objects.bulk_create(entries)
+
+
+def hours_adjust(
+    *,
+    actor: User,
+    person: Person,
+    credential: Credential,
+    category: str,
+    hours: Decimal,
+    earned_on: datetime.date,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> HoursEntry:
+    """An authority overseeing the person adds (or, with negative hours, removes) hours of one
+    credential, with a reason. The ledger entry records who, when and why."""
+    now = now or timezone.now()
+    if not people_overseen(actor).filter(pk=person.pk).exists():
+        raise PermissionDeniedError(
+            code="not_overseeing_authority", message=_("Only an authority overseeing this person can adjust their hours.")
+        )
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise DomainError(
+            code="reason_required",
+            message=_("Give the reason for this adjustment (at least %(count)d characters).") % {"count": MIN_REASON_LENGTH},
+        )
+    if len(reason) > 300:
+        raise DomainError(code="reason_too_long", message=_("The reason has at most 300 characters."))
+    if credential is None:
+        raise DomainError(code="credential_unknown", message=_("Choose the credential whose hours change."))
+    if category not in KnowledgeCategory.values:
+        raise DomainError(code="category_invalid", message=_("Choose a knowledge category."))
+    hours = _parse_hours(hours)
+    if hours is None or hours == 0 or abs(hours) > MAX_ADJUSTMENT_HOURS or hours != hours.quantize(HUNDREDTH):
+        raise DomainError(
+            code="hours_invalid",
+            message=_("An adjustment is a number of hours other than 0, at most %(max)s either way, with at most two decimals.")
+            % {"max": MAX_ADJUSTMENT_HOURS},
+        )
+    if earned_on > timezone.localdate(now):
+        raise DomainError(code="date_in_future", message=_("The date is in the future."))
+    with transaction.atomic():
+        Person.objects.select_for_update().get(pk=person.pk)
+        if hours < 0:
+            held = sum(
+                HoursEntry.objects.filter(person=person, credential=credential, category=category).values_list(
+                    "hours", flat=True
+                ),
+                Decimal("0"),
+            )
+            if held + hours < 0:
+                raise DomainError(
+                    code="hours_below_zero",
+                    message=_("This person holds only %(held)s hours of this kind; an adjustment cannot take away more.")
+                    % {"held": held},
+                )
+        entry = HoursEntry.objects.create(
+            person=person,
+            credential=credential,
+            category=category,
+            hours=hours.quantize(HUNDREDTH),
+            earned_on=earned_on,
+            source=HoursSource.ADJUSTMENT,
+            reason=reason,
+            recorded_by=actor,
+            evidence={"adjusted_at": now.isoformat(), "authority_regions": authority_region_paths(actor)},
+        )
+    log.info(
+        "hours adjusted by user %s for person %s: %s hours of credential %s (%s) on %s; reason: %s",
+        actor.pk, person.pk, entry.hours, credential.code, category, earned_on, reason,
+    )
+    return entry

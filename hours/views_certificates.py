@@ -1,0 +1,219 @@
+"""Pages of certificates: the holder's list and PDF, extension requests, issue in batches and the
+public verification page that the QR code opens (no login)."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from lms.errors import DomainError
+from lms.masking import mask_name
+from lms.models import Role
+from lms.roles import roles_of
+
+from . import pass_list, selectors
+from . import selectors_certificates as certificate_selectors
+from .certificate_pdf import certificate_pdf as render_certificate_pdf
+from .models import CertificateStatus
+from .services import certificates as certificate_services
+
+PAGE_SIZE = 50
+
+
+def _is_authority(user) -> bool:
+    roles = roles_of(user)
+    return roles.is_superuser or roles.has(Role.AUTHORITY_REVIEWER)
+
+
+def _authority_only(user) -> None:
+    if not _is_authority(user):
+        raise Http404
+
+
+def _verify_url(request, certificate) -> str:
+    path = reverse("hours:certificate_verify", args=[certificate_selectors.certificate_token(certificate)])
+    if settings.KAOHE_PUBLIC_URL:
+        return settings.KAOHE_PUBLIC_URL + path
+    return request.build_absolute_uri(path)
+
+
+@login_required
+def my_certificates(request):
+    person = selectors.person_of(request.user)
+    today = timezone.localdate()
+    rows = [
+        {
+            "certificate": certificate,
+            "status": certificate_selectors.status_on(certificate, today),
+            "standing": selectors.certificate_standing(certificate, as_of=today),
+            "pending": certificate.pending_requests[0] if certificate.pending_requests else None,
+        }
+        for certificate in certificate_selectors.certificates_of(person)
+    ]
+    return render(request, "hours/certificates/mine.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def extension_apply(request, pk: int):
+    person = selectors.person_of(request.user)
+    certificate = certificate_selectors.certificate_get(request.user, pk)
+    if certificate.holder_id != person.pk:
+        raise Http404
+    try:
+        certificate_services.extension_apply(holder=person, certificate=certificate)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your extension request has been sent to the issuing authority."))
+    return redirect("hours:my_certificates")
+
+
+@login_required
+def certificate_download(request, pk: int):
+    certificate = certificate_selectors.certificate_get(request.user, pk)
+    status = certificate_selectors.status_on(certificate, timezone.localdate())
+    data = render_certificate_pdf(certificate, verify_url=_verify_url(request, certificate), status=status)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+def certificate_verify(request, token: str):
+    """Public: anyone holding the link (the QR code) sees the status and a masked holder."""
+    certificate = certificate_selectors.certificate_by_token(token)
+    if certificate is None:
+        response = render(request, "hours/certificates/verify_invalid.html", status=404)
+    else:
+        status = certificate_selectors.status_on(certificate, timezone.localdate())
+        context = {
+            "certificate": certificate,
+            "status": status,
+            "status_label": CertificateStatus(status).label,
+            "is_valid": status == CertificateStatus.VALID,
+            "holder_name": mask_name(certificate.holder.real_name),
+            "holder_id_number": certificate.holder.masked_id_number,
+        }
+        response = render(request, "hours/certificates/verify.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# Authority pages --------------------------------------------------------------------------------
+
+
+@login_required
+def certificate_list(request):
+    _authority_only(request.user)
+    certificates = certificate_selectors.certificates_overseen(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        certificates = certificates.filter(Q(number=query.upper()) | Q(holder__id_number=query.upper()))
+    page = Paginator(certificates.order_by("-issued_on", "number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "hours/certificates/list.html", {"page": page, "query": query})
+
+
+@login_required
+@require_POST
+def certificate_revoke(request, pk: int):
+    _authority_only(request.user)
+    certificate = certificate_selectors.certificates_overseen(request.user).filter(pk=pk).first()
+    if certificate is None:
+        raise Http404
+    try:
+        certificate_services.certificate_revoke(
+            actor=request.user, certificate=certificate, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Certificate %(number)s has been revoked.") % {"number": certificate.number})
+    return redirect("hours:certificate_list")
+
+
+@login_required
+def certificates_issue(request):
+    _authority_only(request.user)
+    authorities = certificate_selectors.issuing_authorities(request.user)
+    credentials = certificate_selectors.credentials()
+    report = error = None
+    values = {"issued_on": timezone.localdate().isoformat(), "authority": "", "credential": "", "people": ""}
+    if request.method == "POST":
+        values.update({key: request.POST.get(key, "") for key in values})
+        authority = authorities.filter(pk=values["authority"]).first() if values["authority"].isdigit() else None
+        credential = credentials.filter(pk=values["credential"]).first() if values["credential"].isdigit() else None
+        try:
+            issued_on = datetime.date.fromisoformat(values["issued_on"])
+        except ValueError:
+            issued_on = None
+        upload = request.FILES.get("file")
+        try:
+            if authority is None:
+                raise DomainError(code="authority_required", message=_("Choose the issuing authority."))
+            if credential is None:
+                raise DomainError(code="credential_required", message=_("Choose a credential."))
+            if issued_on is None:
+                raise DomainError(code="issue_date_invalid", message=_("Enter the issue date as YYYY-MM-DD."))
+            rows = (
+                pass_list.parse_file(upload.name, upload.read(pass_list.MAX_BYTES + 1))
+                if upload
+                else pass_list.parse_text(values["people"])
+            )
+            report = certificate_services.certificates_issue_from_list(
+                actor=request.user, authority=authority, credential=credential, rows=rows, issued_on=issued_on
+            )
+        except DomainError as failure:
+            error = failure.message
+    if len(authorities) == 1 and not values["authority"]:
+        values["authority"] = str(authorities[0].pk)
+    context = {
+        "authorities": authorities,
+        "credentials": credentials,
+        "values": values,
+        "report": report,
+        "error": error,
+    }
+    return render(request, "hours/certificates/issue.html", context)
+
+
+@login_required
+def extension_list(request):
+    _authority_only(request.user)
+    pending = certificate_selectors.extension_requests_for(request.user)
+    return render(request, "hours/certificates/extensions.html", {"requests": pending})
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk: int):
+    _authority_only(request.user)
+    extension = certificate_selectors.extension_request_get(request.user, pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        certificate_services.extension_decide(
+            actor=request.user, request=extension, approve=approve, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        number = extension.certificate.number
+        messages.success(
+            request,
+            _("The extension of %(number)s has been approved.") % {"number": number}
+            if approve
+            else _("The extension of %(number)s has been rejected.") % {"number": number},
+        )
+    return redirect("hours:extension_list")

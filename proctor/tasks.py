@@ -1,0 +1,30 @@
+"""Celery edges for face checks. Tasks take ids; the services make running one twice harmless.
+
+The worker imports `proctor.engine`, which loads dlib's models, once per process; with
+`worker_prefetch_multiplier=1` and late acknowledgement a worker holds one check at a time and a
+check lost with its worker is delivered again.
+"""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=20,
+    time_limit=30,
+    autoretry_for=(OperationalError, InterfaceError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def snapshot_check(snapshot_id: str) -> None:
+    services.snapshot_check(snapshot_id=snapshot_id)
+
+
+@shared_task(acks_late=True, time_limit=600, ignore_result=True)
+def snapshots_purge() -> int:
+    return services.snapshots_purge()

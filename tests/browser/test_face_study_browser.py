@@ -1,0 +1,169 @@
+"""Face-verified study in a real browser with a fake webcam: Chromium's camera plays a clip made
+from one person's photo. The learner consents, enrols their references on the face page, studies a
+lesson with random snapshots and earns hours; another person in front of the camera earns nothing
+and the player pauses for the identity check."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
+
+from cms.demo_video import lesson_video
+from cms.models import CoursePage, LessonPage
+from hours import services as hours_services
+from hours.models import HoursEntry, LessonProgress, StudySession
+from hours.selectors import lesson_verification
+from lms import services as lms_services
+from proctor import selectors as proctor_selectors
+from proctor.models import Snapshot
+from tests.factories import PASSWORD, PersonFactory, RegionFactory
+from tests.faces import fake_webcam, give_face_profile, photo_path
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .test_study_player_browser import _db, _play, _poll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LESSON_SECONDS = 24  # 0.4 minutes
+WAIT_MS = 45_000
+
+
+@pytest.fixture
+def camera_page(browser, tmp_path, testdata):
+    """A factory: a page in a Chromium whose fake camera shows the given photo."""
+    from playwright.sync_api import sync_playwright  # noqa: F401  (the module fixture holds Playwright)
+
+    opened = []
+
+    def open_with(photo_name: str):
+        clip = fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m")
+        camera_browser = browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS
+            + [
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={clip}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        context = camera_browser.new_context(locale="zh-CN")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        opened.append(camera_browser)
+        return page
+
+    yield open_with
+    for camera_browser in opened:
+        camera_browser.close()
+
+
+@pytest.fixture
+def checks(settings, request):
+    """Face checks run inline in the upload request on the embedded defaults; with a broker (the
+    service run) a real worker takes them."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        request.getfixturevalue("face_worker")
+
+
+def _course():
+    institution = lms_services.organisation_create(kind="institution", name="核验测试培训学校", region=RegionFactory())
+    workspace = institution.workspace
+    course = CoursePage(
+        title="起重机械安全", summary="起重作业。", category="general", credit_hours=Decimal("0.5"),
+        snapshot_min_seconds=5, snapshot_max_seconds=6,
+    )
+    workspace.catalogue.add_child(instance=course)
+    course.save_revision().publish()
+    video = get_document_model().objects.create(
+        title="吊装", collection=workspace.collection,
+        file=ContentFile(lesson_video(seconds=LESSON_SECONDS, label="Lesson"), name="lesson.webm"),
+    )
+    lesson = LessonPage(title="吊装作业", video=video, minutes=Decimal(LESSON_SECONDS) / 60, credit_hours=Decimal("0.5"))
+    course.add_child(instance=lesson)
+    lesson.save_revision().publish()
+    return course, lesson
+
+
+def _why_no_hours(person) -> str:
+    progress = LessonProgress.objects.get(enrolment__person=person)
+    sessions = list(StudySession.objects.filter(person=person).values_list("status", "last_beat_at", "ended_at"))
+    snapshots = list(Snapshot.objects.filter(person=person).values_list("status", "decision", "received_at"))
+    return f"completed {progress.completed_at}; sessions {sessions}; snapshots {snapshots}; {lesson_verification(progress)}"
+
+
+def _log_in(page, live_server, person):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", person.mobile)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_the_learner_enrols_their_face_studies_and_earns_hours(camera_page, live_server, settings, checks):
+    settings.STUDY_HEARTBEAT_SECONDS = 1
+    course, lesson = _course()
+    learner = PersonFactory()
+    hours_services.enrol(person=learner, course=course)
+    page = camera_page("obama_2.jpg")
+    _log_in(page, live_server, learner)
+
+    # Consent, then the ID photo, then two live captures from the camera.
+    page.click("nav >> text=人脸核验")
+    page.click("#consent-give")
+    page.set_input_files("#id-photo-file", str(photo_path("obama_1.jpg")))
+    page.click("#id-photo button[type=submit]")
+    page.wait_for_selector("text=您的证件照现已作为参照")
+    for taken in (1, 2):
+        page.click("#camera-start")
+        page.wait_for_function("document.getElementById('camera').videoWidth > 0")
+        page.click("#capture")
+        page.wait_for_selector(f"#references figure:nth-child({taken + 1})")
+    assert page.locator("#face-ready").is_visible()
+    assert _db(lambda: proctor_selectors.face_profile(learner).ready)
+
+    # Study: snapshots at the start, every five to six seconds, and at the end; then hours.
+    page.goto(f"{live_server.url}/study/lessons/{lesson.pk}/")
+    assert page.locator("#face-banner").count() == 0
+    page.wait_for_function("document.getElementById('video').readyState >= 1")
+    _play(page)
+    page.wait_for_function("document.getElementById('check-status').textContent.includes('身份核验通过')")
+    page.wait_for_function("document.getElementById('video').ended", timeout=60_000)
+    entry = _poll(lambda: HoursEntry.objects.filter(person=learner).first(), timeout=60)
+    assert entry, _db(lambda: _why_no_hours(learner))
+    assert Decimal("0.3") <= entry.hours <= Decimal("0.5"), entry.evidence
+    decisions = _db(lambda: list(Snapshot.objects.filter(person=learner).values_list("decision", flat=True)))
+    assert len(decisions) >= 3 and set(decisions) == {"verified"}, decisions
+
+    page.click("nav >> text=我的学时")
+    assert page.locator(f'#lesson-hours tr[data-lesson="{lesson.pk}"]').get_attribute("data-state") == "earned"
+    assert page.locator("#hours-earned").inner_text() == f"{entry.hours:.2f}"
+
+
+def test_someone_else_at_the_camera_pauses_the_lesson_and_earns_nothing(camera_page, live_server, settings, checks):
+    settings.STUDY_HEARTBEAT_SECONDS = 1
+    course, lesson = _course()
+    learner = PersonFactory()
+    hours_services.enrol(person=learner, course=course)
+    give_face_profile(learner)  # the learner's own references; Biden sits at the camera
+    page = camera_page("biden_1.jpg")
+    _log_in(page, live_server, learner)
+
+    page.goto(f"{live_server.url}/study/lessons/{lesson.pk}/")
+    page.wait_for_function("document.getElementById('video').readyState >= 1")
+    _play(page)
+    page.wait_for_function("document.getElementById('check-status').textContent.includes('请正视摄像头')")
+    assert "不符" in page.locator("#check-status").inner_text()
+    assert page.evaluate("document.getElementById('video').paused")
+    # Playing again is refused while the check fails; the player retries the check by itself.
+    _play(page)
+    time.sleep(0.5)
+    assert page.evaluate("document.getElementById('video').paused")
+    assert _poll(lambda: Snapshot.objects.filter(person=learner, decision="mismatch").count() >= 2, timeout=30)
+    assert not _db(lambda: Snapshot.objects.filter(person=learner, decision="verified").exists())
+    assert not _db(lambda: HoursEntry.objects.filter(person=learner).exists())
+    assert page.evaluate("document.getElementById('video').currentTime") < LESSON_SECONDS - 5

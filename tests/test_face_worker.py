@@ -1,0 +1,66 @@
+"""A real Celery worker decides snapshots end to end: the upload commits, the task goes through
+the broker (Redis in CI's service run; Celery's in-process transport on the embedded defaults) to a
+worker consuming the face queue, the decision is stored and logged, and the lesson is credited."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import OperationalError
+
+from hours import services
+from hours.models import HoursEntry, LessonProgress
+from proctor import capturelog
+from proctor.models import Snapshot, SnapshotStatus
+
+from .faces import give_face_profile, variant
+from .test_study import Player, at, course, lessons  # noqa: F401  (fixtures)
+
+
+def read(query, attempts=100):
+    """On the embedded defaults the worker thread shares the in-memory SQLite database, which
+    refuses a read at once while the worker writes ("database table is locked"): try again."""
+    for attempt in range(attempts):
+        try:
+            return query()
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+
+
+def wait_for(condition, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if read(condition):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_decides_the_snapshots_of_a_lesson_and_it_is_credited(wagtail_tree, world, course, testdata, face_worker, settings):
+    settings.STUDY_HEARTBEAT_SECONDS = 10
+    learner = world.gz_worker
+    services.enrol(person=learner, course=course)
+    give_face_profile(learner)
+    player = Player(learner, lessons(course)[0], start=0)
+    for second in range(0, 121, 10):
+        if second in (0, 60, 120):
+            snapshot = services.study_snapshot_record(
+                person=learner, session_id=player.session.pk, data=variant("obama_4.jpg", second), now=at(second)
+            )
+            # The worker decides it meanwhile; this thread writes again only once it has (on the
+            # embedded defaults the two share one in-memory SQLite database, which does not wait).
+            assert wait_for(lambda: Snapshot.objects.filter(pk=snapshot.pk, status=SnapshotStatus.DECIDED).exists())
+            time.sleep(0.5)
+        if second:
+            player.beat(second, second)
+    services.study_session_close(person=learner, session_id=player.session.pk, now=at(121))
+
+    assert wait_for(lambda: not Snapshot.objects.filter(status=SnapshotStatus.PENDING).exists())
+    assert read(lambda: set(Snapshot.objects.values_list("decision", flat=True))) == {"verified"}
+    progress = read(lambda: LessonProgress.objects.get(sessions=player.session))
+    assert wait_for(lambda: HoursEntry.objects.filter(progress=progress).exists())
+    assert read(lambda: HoursEntry.objects.get(progress=progress).hours) == Decimal("1.00")
+    assert read(capturelog.verify).ok

@@ -1,0 +1,275 @@
+"""Consent, reference photos, snapshots and the capture log, with the real face engine on the
+shared photos. Every refusal changes nothing but the log, which records it with its code."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+from PIL import Image
+
+from lms.errors import DomainError
+from proctor import capturelog, selectors, services
+from proctor.models import BiometricConsent, CaptureLogEntry, FaceReference, Snapshot, SnapshotStatus
+
+from .faces import give_face_profile, photo, variant
+
+pytestmark = pytest.mark.django_db
+Kind = CaptureLogEntry.Kind
+
+
+def log_kinds(person) -> list[str]:
+    return list(CaptureLogEntry.objects.filter(person=person).values_list("kind", flat=True))
+
+
+def refused_codes(person) -> list[str]:
+    return [
+        entry.payload["code"]
+        for entry in CaptureLogEntry.objects.filter(person=person, kind__in=[Kind.SNAPSHOT_REFUSED, Kind.REFERENCE_REFUSED])
+    ]
+
+
+def huge_png(width=40_000, height=40_000) -> bytes:
+    """A valid 1x1 PNG whose header claims a billion pixels and more."""
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = bytearray(data[16:29])
+    ihdr[0:8] = struct.pack(">II", width, height)
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + bytes(ihdr)))
+    return bytes(data)
+
+
+class TestConsent:
+    def test_consent_is_stored_with_its_version_and_text_and_logged_once(self, world, settings):
+        person = world.gz_worker
+        first = services.consent_give(person=person)
+        again = services.consent_give(person=person)
+        assert first.pk == again.pk and first.version == settings.BIOMETRIC_CONSENT_VERSION
+        assert len(first.text_sha256) == 64
+        assert log_kinds(person) == [Kind.CONSENT_GIVEN]
+
+    def test_without_consent_no_photo_is_processed_or_stored(self, world, testdata):
+        with pytest.raises(DomainError) as error:
+            services.reference_add(person=world.gz_worker, source="webcam", data=photo("obama_1.jpg"))
+        assert error.value.code == "consent_required"
+        assert not FaceReference.objects.exists()
+
+    def test_withdrawing_retires_the_references(self, world, testdata):
+        person = world.gz_worker
+        give_face_profile(person)
+        assert selectors.face_profile(person).ready
+        services.consent_withdraw(person=person)
+        profile = selectors.face_profile(person)
+        assert not profile.ready and profile.consent is None and profile.webcam == 0
+        assert BiometricConsent.objects.get(person=person).withdrawn_at is not None
+        assert log_kinds(person)[-2:] == [Kind.CONSENT_WITHDRAWN, Kind.REFERENCES_RETIRED]
+
+
+class TestReferences:
+    def test_an_id_photo_and_two_matching_captures_make_the_profile_ready(self, world, testdata):
+        person = world.gz_worker
+        services.consent_give(person=person)
+        services.reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
+        services.reference_add(person=person, source="webcam", data=photo("obama_2.jpg"))
+        assert not selectors.face_profile(person).ready
+        services.reference_add(person=person, source="webcam", data=photo("obama_3.jpg"))
+        profile = selectors.face_profile(person)
+        assert profile.ready and profile.id_photo and profile.webcam == 2
+        person.refresh_from_db()
+        assert person.id_photo  # the uploaded ID photo is now on file
+        assert log_kinds(person).count(Kind.REFERENCE_ADDED) == 3
+
+    @pytest.mark.parametrize(
+        "name, code",
+        [
+            ("biden_1.jpg", "reference_mismatch"),
+            ("multi_obama_biden.jpg", "reference_several_faces"),
+            ("noface_coffee.png", "reference_no_face"),
+        ],
+    )
+    def test_a_capture_that_is_not_one_matching_face_is_refused_and_logged(self, world, testdata, name, code):
+        person = world.gz_worker
+        services.consent_give(person=person)
+        services.reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
+        with pytest.raises(DomainError) as error:
+            services.reference_add(person=person, source="webcam", data=photo(name))
+        assert error.value.code == code
+        assert FaceReference.objects.filter(person=person).count() == 1
+        assert refused_codes(person) == [code]
+
+    def test_a_dark_capture_is_refused_for_its_quality(self, world, testdata):
+        person = world.gz_worker
+        services.consent_give(person=person)
+        dark = Image.open(io.BytesIO(photo("obama_2.jpg"))).convert("RGB").point(lambda v: v // 8)
+        buffer = io.BytesIO()
+        dark.save(buffer, format="JPEG")
+        with pytest.raises(DomainError) as error:
+            services.reference_add(person=person, source="webcam", data=buffer.getvalue())
+        assert error.value.code == "reference_quality"
+        assert "暗" in error.value.message or "dark" in error.value.message
+
+    def test_redo_retires_the_old_set(self, world, testdata):
+        person = world.gz_worker
+        give_face_profile(person)
+        services.references_reset(person=person)
+        assert not selectors.references_active(person).exists()
+        assert FaceReference.objects.filter(person=person, retired_at__isnull=False).count() == 3
+
+
+class TestSnapshots:
+    def record(self, person, data, context_id="s1", **kwargs):
+        return services.snapshot_record(person=person, context_kind="study", context_id=context_id, data=data, **kwargs)
+
+    def test_without_a_face_profile_a_snapshot_is_refused_and_logged(self, world, testdata):
+        with pytest.raises(DomainError) as error:
+            self.record(world.gz_worker, variant("obama_4.jpg", 1))
+        assert error.value.code == "face_profile_missing" and error.value.status == 403
+        assert not Snapshot.objects.exists()
+        assert refused_codes(world.gz_worker) == ["face_profile_missing"]
+
+    def test_a_snapshot_is_stored_privately_with_its_hash_and_decided(self, world, testdata, settings):
+        person = world.gz_worker
+        give_face_profile(person)
+        data = variant("obama_4.jpg", 1)
+        snapshot = self.record(person, data)
+        assert snapshot.status == SnapshotStatus.PENDING
+        assert (settings.PRIVATE_MEDIA_ROOT / snapshot.image.name).read_bytes() == data
+        assert not any(settings.MEDIA_ROOT.rglob("*.jpg")) if settings.MEDIA_ROOT.exists() else True
+        decided = services.snapshot_check(snapshot_id=snapshot.pk)
+        assert decided.decision == "verified" and decided.faces == 1 and decided.distance < 0.5
+        assert log_kinds(person)[-2:] == [Kind.SNAPSHOT_RECEIVED, Kind.SNAPSHOT_DECIDED]
+
+    @pytest.mark.parametrize(
+        "name, decision",
+        [("biden_1.jpg", "mismatch"), ("multi_obama_biden.jpg", "several_faces"), ("noface_dogs.jpg", "no_face")],
+    )
+    def test_someone_else_several_people_or_nobody_is_not_verified(self, world, testdata, name, decision):
+        person = world.gz_worker
+        give_face_profile(person)
+        snapshot = self.record(person, photo(name))
+        assert services.snapshot_check(snapshot_id=snapshot.pk).decision == decision
+
+    def test_deciding_twice_changes_nothing(self, world, testdata):
+        person = world.gz_worker
+        give_face_profile(person)
+        snapshot = self.record(person, variant("obama_4.jpg", 2))
+        first = services.snapshot_check(snapshot_id=snapshot.pk)
+        second = services.snapshot_check(snapshot_id=snapshot.pk)
+        assert first.decided_at == second.decided_at
+        assert log_kinds(person).count(Kind.SNAPSHOT_DECIDED) == 1
+
+    def test_the_same_bytes_twice_are_a_replay(self, world, testdata):
+        person = world.gz_worker
+        give_face_profile(person)
+        data = variant("obama_4.jpg", 3)
+        self.record(person, data)
+        with pytest.raises(DomainError) as error:
+            self.record(person, data, context_id="s2")
+        assert error.value.code == "snapshot_replayed" and error.value.status == 409
+        assert Snapshot.objects.count() == 1
+        assert refused_codes(person) == ["snapshot_replayed"]
+
+    @pytest.mark.parametrize(
+        "make, code",
+        [
+            (lambda: b"", "image_empty"),
+            (lambda: b"%PDF-1.4 not an image at all" * 10, "image_corrupt"),
+            (lambda: photo("obama_1.jpg")[:4000], "image_corrupt"),
+            (lambda: huge_png(), "image_too_many_pixels"),
+            (lambda: b"\xff\xd8\xff" + b"\0" * (50 * 1024 * 1024), "image_too_large"),
+            (lambda: gif(), "image_unsupported"),
+        ],
+        ids=["empty", "not-an-image", "truncated-jpeg", "billion-pixel-png", "50mb", "gif"],
+    )
+    def test_bad_uploads_are_refused_with_a_code_and_logged(self, world, testdata, make, code):
+        person = world.gz_worker
+        give_face_profile(person)
+        with pytest.raises(DomainError) as error:
+            self.record(person, make())
+        assert error.value.code == code and error.value.status == 400
+        assert not Snapshot.objects.exists()
+        assert refused_codes(person) == [code]
+
+    def test_purging_keeps_the_row_its_hash_and_the_log(
+        self, world, testdata, settings, django_capture_on_commit_callbacks
+    ):
+        person = world.gz_worker
+        give_face_profile(person)
+        old = self.record(person, variant("obama_4.jpg", 4), now=timezone.now() - timezone.timedelta(days=200))
+        services.snapshot_check(snapshot_id=old.pk)
+        recent = self.record(person, variant("obama_4.jpg", 5))
+        services.snapshot_check(snapshot_id=recent.pk)
+        path = settings.PRIVATE_MEDIA_ROOT / Snapshot.objects.get(pk=old.pk).image.name
+        assert path.exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.snapshots_purge() == 1
+        old.refresh_from_db()
+        assert old.purged_at and not old.image and len(old.sha256) == 64 and old.decision == "verified"
+        assert not path.exists()
+        assert Snapshot.objects.get(pk=recent.pk).image
+        assert CaptureLogEntry.objects.filter(subject=f"snapshot:{old.pk}").count() == 3
+        assert capturelog.verify().ok
+
+
+def gif() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(buffer, format="GIF")
+    return buffer.getvalue()
+
+
+class TestCaptureLog:
+    def fill(self, person):
+        for n in range(5):
+            capturelog.append(kind=Kind.PROCTOR_EVENT, person=person, subject=f"test:{n}", payload={"n": n, "名": "张"})
+
+    def test_an_untouched_chain_verifies(self, world):
+        self.fill(world.gz_worker)
+        report = capturelog.verify()
+        assert report.ok and report.checked == 5
+        call_command("capturelog", "verify", stdout=io.StringIO())
+
+    def test_the_application_cannot_change_or_delete_an_entry(self, world):
+        self.fill(world.gz_worker)
+        entry = CaptureLogEntry.objects.first()
+        entry.payload = {"n": 99}
+        with pytest.raises(PermissionError):
+            entry.save()
+        with pytest.raises(PermissionError):
+            entry.delete()
+        with pytest.raises(PermissionError):
+            CaptureLogEntry.objects.filter(pk=entry.pk).update(payload={})
+        with pytest.raises(PermissionError):
+            CaptureLogEntry.objects.all().delete()
+
+    def test_an_entry_changed_in_the_database_is_reported(self, world):
+        self.fill(world.gz_worker)
+        third = list(CaptureLogEntry.objects.values_list("pk", flat=True))[2]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {CaptureLogEntry._meta.db_table} SET payload = %s WHERE id = %s", ['{"n": 1000}', third]
+            )
+        report = capturelog.verify()
+        assert not report.ok and report.broken_id == third and report.checked == 2
+        with pytest.raises(CommandError, match=f"entry {third}"):
+            call_command("capturelog", "verify", stdout=io.StringIO())
+
+    def test_an_entry_deleted_in_the_database_breaks_the_next_link(self, world):
+        self.fill(world.gz_worker)
+        ids = list(CaptureLogEntry.objects.values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {CaptureLogEntry._meta.db_table} WHERE id = %s", [ids[1]])
+        report = capturelog.verify()
+        assert not report.ok and report.broken_id == ids[2]
+
+    def test_removing_the_last_entries_is_noticed(self, world):
+        self.fill(world.gz_worker)
+        last = CaptureLogEntry.objects.order_by("-id").first().pk
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {CaptureLogEntry._meta.db_table} WHERE id = %s", [last])
+        report = capturelog.verify()
+        assert not report.ok and "ends early" in report.problem

@@ -1,0 +1,83 @@
+"""The face profile page, the hours page and the checked views that serve identity images."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from hours import services as hours_services
+from proctor import selectors, services
+from proctor.models import CaptureLogEntry
+
+from .faces import give_face_profile, photo, variant
+from .test_study import course, lessons  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_face_page_asks_for_consent_first_in_chinese(chinese, world):
+    chinese.force_login(world.gz_worker.user)
+    page = chinese.get("/my/face/").content.decode()
+    assert "生物特征信息处理同意书" in page and "我已阅读并同意" in page
+    assert "打开摄像头" not in page  # nothing is captured before consent
+    response = chinese.post("/my/face/consent/", follow=True)
+    page = response.content.decode()
+    assert "您的同意已记录" in page and "撤回我的同意" in page and "打开摄像头" in page
+    assert CaptureLogEntry.objects.filter(person=world.gz_worker, kind="consent_given").count() == 1
+
+
+def test_an_uploaded_id_photo_becomes_a_reference_and_a_bad_one_is_explained(chinese, world, testdata):
+    chinese.force_login(world.gz_worker.user)
+    chinese.post("/my/face/consent/")
+    response = chinese.post("/my/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("noface_dogs.jpg"))}, follow=True)
+    assert "照片中必须有且只有一张人脸" in response.content.decode()
+    assert not selectors.face_profile(world.gz_worker).id_photo
+    response = chinese.post("/my/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("obama_1.jpg"))}, follow=True)
+    assert "您的证件照现已作为参照" in response.content.decode()
+    assert selectors.face_profile(world.gz_worker).id_photo
+
+
+def test_webcam_captures_through_the_api(client, world, testdata):
+    person = world.gz_worker
+    services.consent_give(person=person)
+    services.reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
+    client.force_login(person.user)
+    response = client.post("/api/proctor/references", {"image": SimpleUploadedFile("c.jpg", photo("obama_2.jpg"))})
+    assert response.status_code == 201 and response.json()["profile"]["webcam_needed"] == 1
+    response = client.post("/api/proctor/references", {"image": SimpleUploadedFile("c.jpg", photo("biden_1.jpg"))})
+    assert response.status_code == 400 and response.json()["code"] == "reference_mismatch"
+    assert client.get("/api/proctor/profile").json() == {
+        "consent": True, "id_photo": True, "webcam": 1, "webcam_needed": 1, "ready": False,
+    }
+
+
+def test_identity_images_are_seen_by_their_owner_and_overseeing_authority_only(client, world, testdata):
+    give_face_profile(world.gz_worker)
+    snapshot = services.snapshot_record(
+        person=world.gz_worker, context_kind="study", context_id="x", data=variant("obama_4.jpg", 1)
+    )
+    reference = selectors.references_active(world.gz_worker).first()
+    urls = [f"/evidence/snapshots/{snapshot.pk}/image/", f"/evidence/references/{reference.pk}/image/"]
+    allowed = [world.gz_worker.user, world.gz_reviewer, world.province_reviewer, world.superuser]
+    # The employer, the institution, another city's authority and another learner see nothing.
+    refused = [world.gz_admin, world.gz_staff, world.sz_reviewer, world.sz_worker.user]
+    for user in allowed:
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200 and response["Cache-Control"] == "private, no-store", (user, url)
+            assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    for user in refused:
+        client.force_login(user)
+        for url in urls:
+            assert client.get(url).status_code == 404, (user, url)
+    client.logout()
+    assert client.get(urls[0]).status_code == 302  # to the login page
+    assert client.get("/media/snapshots/").status_code == 404
+
+
+def test_the_study_page_and_the_hours_page_say_when_nothing_can_be_earned(chinese, world, course):
+    hours_services.enrol(person=world.gz_worker, course=course)
+    chinese.force_login(world.gz_worker.user)
+    page = chinese.get(f"/study/lessons/{lessons(course)[0].pk}/").content.decode()
+    assert 'id="face-banner"' in page and "不计学时" in page
+    page = chinese.get("/my/hours/").content.decode()
+    assert "我的学时" in page and 'id="face-banner"' in page and "暂无学时" in page
