@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("cms.urls")),
     path("", include("proctor.urls")),
     path("", include("hours.urls")),
+    path("", include("exam.urls")),
     # Wagtail serves the published catalogue pages under /pages/ (issue 3 builds them).
     path("pages/", include(wagtail_urls)),
 ]

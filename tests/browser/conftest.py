@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -57,7 +59,41 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+class _InFlight:
+    """Counts the live server's requests in progress. On the embedded defaults the live server's
+    threads share the test's in-memory SQLite connection, so a request a closing browser left
+    behind must finish before the test's database teardown, or it breaks the next test's."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.count -= 1
+
+    def wait_idle(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while self.count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 @pytest.fixture(autouse=True)
 def _wagtail_tree_for_live_server(request):
-    if "live_server" in request.fixturenames:
-        request.getfixturevalue("wagtail_tree")
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("wagtail_tree")
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    if not isinstance(httpd.get_app(), _InFlight):
+        httpd.set_app(_InFlight(httpd.get_app()))
+    # Set up after the database and before the test's pages, so torn down after the pages close
+    # and before the database is flushed.
+    yield
+    httpd.get_app().wait_idle()

@@ -1,0 +1,1 @@
+"""Exam services: banks (`bank`), papers (`papers`) and attempts (`attempts`)."""

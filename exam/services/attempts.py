@@ -1,0 +1,276 @@
+"""Attempts: the one transition function and the services that use it.
+
+    created ──► identity_verified ──► in_progress ──► submitted ──► graded
+       │               │                   │
+       ├──► expired ◄──┤                   │
+       └──► terminated ◄┴──────────────────┘
+
+An attempt in progress never expires: at its deadline it is submitted with the answers recorded in
+time, and graded (`attempts_close_overdue`). Only attempts that never started expire. Graded,
+terminated and expired are final. Every move writes an `AttemptEvent`.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from lms.models import Person, User
+
+from ..grading import GradedQuestion, Rules, grade
+from ..models import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, QuestionKind, QuestionVersion, Sitting, SittingCandidate
+from .papers import paper_draw
+
+log = logging.getLogger(__name__)
+
+S = AttemptStatus
+
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    S.CREATED: frozenset({S.IDENTITY_VERIFIED, S.TERMINATED, S.EXPIRED}),
+    S.IDENTITY_VERIFIED: frozenset({S.IN_PROGRESS, S.TERMINATED, S.EXPIRED}),
+    S.IN_PROGRESS: frozenset({S.SUBMITTED, S.TERMINATED}),
+    S.SUBMITTED: frozenset({S.GRADED}),
+    S.GRADED: frozenset(),
+    S.TERMINATED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+
+REASON_MAX = 300
+# Fields a move may set beside the status and its time stamp.
+_CHANGEABLE = {"identity_method", "identity_evidence", "identity_verified_by", "score", "max_score", "passed", "grading"}
+
+
+def _stored(text) -> str:
+    """A reason as it is kept: in the platform's language (Chinese), whoever's request wrote it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text).strip()[:REASON_MAX]
+
+
+def _closed() -> ConflictError:
+    return ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+
+
+def attempt_transition(
+    *,
+    attempt: Attempt,
+    to: str,
+    reason: str,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+    changes: dict | None = None,
+) -> Attempt:
+    """Move an attempt to `to`: the one place its status changes. Locks the row, checks the move
+    against ALLOWED_MOVES (`attempt_move_illegal`, 409), stamps the time (entering in_progress also
+    sets the deadline: the exam's duration, cut at the sitting's end), sets `changes`, writes the
+    AttemptEvent and logs after commit. Returns the locked, updated attempt."""
+    now = now or timezone.now()
+    changes = dict(changes or {})
+    if set(changes) - _CHANGEABLE:
+        raise ValueError(f"attempt_transition cannot change {sorted(set(changes) - _CHANGEABLE)}")
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("sitting__exam").get(pk=attempt.pk)
+        source = locked.status
+        if to not in ALLOWED_MOVES.get(source, frozenset()):
+            raise ConflictError(
+                code="attempt_move_illegal",
+                message=_("An attempt that is %(from)s cannot become %(to)s.")
+                % {"from": S(source).label, "to": S(to).label if to in S.values else to},
+                details={"from": source, "to": to},
+            )
+        fields = {"status": to, **changes}
+        if to == S.IDENTITY_VERIFIED:
+            fields["identity_verified_at"] = now
+        elif to == S.IN_PROGRESS:
+            sitting = locked.sitting
+            if not sitting.starts_at <= now < sitting.ends_at:
+                raise ConflictError(code="sitting_not_open", message=_("The sitting is not open now."))
+            fields["started_at"] = now
+            fields["deadline"] = min(now + datetime.timedelta(minutes=sitting.exam.duration_minutes), sitting.ends_at)
+        elif to == S.SUBMITTED:
+            fields["submitted_at"] = now
+        elif to == S.GRADED:
+            if "score" not in changes or "passed" not in changes:
+                raise ValueError("an attempt is graded with its score and result")
+            fields["graded_at"] = now
+        elif to in (S.TERMINATED, S.EXPIRED):
+            fields["ended_at"] = now
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*fields])
+        AttemptEvent.objects.create(
+            attempt=locked, from_status=source, to_status=to, reason=_stored(reason), actor=actor, at=now
+        )
+        transaction.on_commit(
+            lambda: log.info("attempt %s: %s -> %s by user %s", locked.pk, source, to, getattr(actor, "pk", None))
+        )
+    return locked
+
+
+def attempt_create(
+    *, sitting: Sitting, candidate: Person, now: datetime.datetime | None = None, seed: int | None = None
+) -> Attempt:
+    """The candidate's attempt at a sitting they are admitted to, with their own paper drawn now."""
+    now = now or timezone.now()
+    if not SittingCandidate.objects.filter(sitting=sitting, person=candidate).exists():
+        raise PermissionDeniedError(code="not_a_candidate", message=_("You are not a candidate of this sitting."))
+    if now >= sitting.ends_at:
+        raise ConflictError(code="sitting_over", message=_("This sitting is over."))
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(sitting=sitting, candidate=candidate, created_at=now)
+            AttemptEvent.objects.create(attempt=attempt, from_status="", to_status=S.CREATED, at=now, reason="")
+            paper_draw(attempt=attempt, seed=seed, now=now)
+    except IntegrityError:
+        raise ConflictError(code="attempt_exists", message=_("You already have an attempt at this sitting."))
+    return attempt
+
+
+def attempt_verify_identity(
+    *, attempt: Attempt, method: str, evidence: dict, actor: User | None = None, now: datetime.datetime | None = None
+) -> Attempt:
+    """Record how the candidate's identity was checked (face match, ID card seen by a proctor...)."""
+    return attempt_transition(
+        attempt=attempt,
+        to=S.IDENTITY_VERIFIED,
+        reason=_("Identity verified"),
+        actor=actor,
+        now=now,
+        changes={"identity_method": method[:32], "identity_evidence": evidence, "identity_verified_by": actor},
+    )
+
+
+def _owned(attempt: Attempt, candidate: Person | None) -> None:
+    if candidate is not None and attempt.candidate_id != candidate.pk:
+        raise NotFoundError(code="attempt_not_found", message=_("There is no such attempt."))
+
+
+def attempt_start(*, attempt: Attempt, candidate: Person, now: datetime.datetime | None = None) -> Attempt:
+    _owned(attempt, candidate)
+    return attempt_transition(attempt=attempt, to=S.IN_PROGRESS, reason=_("Started by the candidate"), actor=candidate.user, now=now)
+
+
+def _grade_changes(attempt: Attempt) -> dict:
+    exam = attempt.sitting.exam
+    paper = attempt.paper
+    versions = {
+        version.pk: version
+        for version in QuestionVersion.objects.filter(pk__in=paper.version_ids).select_related("question")
+    }
+    questions = [
+        GradedQuestion(
+            version_id=version.pk,
+            kind=version.question.kind,
+            correct=frozenset(version.correct),
+            option_ids=frozenset(version.option_ids),
+        )
+        for version in (versions[version_id] for version_id in paper.version_ids)
+    ]
+    answers = dict(AttemptAnswer.objects.filter(attempt=attempt).values_list("version_id", "option_ids"))
+    rules = Rules(
+        points={kind: exam.points_for(kind) for kind in QuestionKind.values},
+        pass_mark=exam.pass_mark,
+        partial_credit_multiple=exam.partial_credit_multiple,
+    )
+    result = grade(questions, answers, rules)
+    return {
+        "score": result.total,
+        "max_score": result.max_total,
+        "passed": result.passed,
+        "grading": [question.as_json() for question in result.questions],
+    }
+
+
+def attempt_submit(
+    *,
+    attempt: Attempt,
+    candidate: Person | None,
+    now: datetime.datetime | None = None,
+    reason: str = "",
+    actor: User | None = None,
+) -> Attempt:
+    """Submit and grade in one transaction (in_progress → submitted → graded). Idempotent: an
+    attempt already submitted or graded is returned as it is, graded once. `candidate` None is the
+    platform submitting at the deadline. A submission after the deadline grades the answers
+    recorded before it (later ones were refused)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        _owned(locked, candidate)
+        if locked.status == S.GRADED:
+            return locked
+        if locked.status not in (S.IN_PROGRESS, S.SUBMITTED):
+            raise _closed()
+        if actor is None and candidate is not None:
+            actor = candidate.user
+        if locked.status == S.IN_PROGRESS:
+            locked = attempt_transition(
+                attempt=locked, to=S.SUBMITTED, reason=reason or _("Submitted by the candidate"), actor=actor, now=now
+            )
+        locked = attempt_transition(
+            attempt=locked, to=S.GRADED, reason=_("Graded on submission"), now=now, changes=_grade_changes(locked)
+        )
+    return locked
+
+
+def answer_record(
+    *,
+    attempt: Attempt,
+    candidate: Person,
+    version_id: int,
+    option_ids: list[str],
+    now: datetime.datetime | None = None,
+) -> AttemptAnswer:
+    """Record (or replace) the candidate's answer to one question of their paper. Refusals write
+    nothing: attempt_not_found (404), attempt_closed (409), attempt_expired (409),
+    question_not_on_paper, option_invalid, answer_invalid (400)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Locked so that an answer is never written beside a submission that is grading.
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        _owned(locked, candidate)
+        if locked.status != S.IN_PROGRESS:
+            raise _closed()
+        if locked.deadline is None or now >= locked.deadline:
+            raise ConflictError(code="attempt_expired", message=_("The time for this exam is up."))
+        if version_id not in locked.paper.version_ids:
+            raise DomainError(code="question_not_on_paper", message=_("This question is not on your paper."))
+        version = QuestionVersion.objects.select_related("question").get(pk=version_id)
+        if not isinstance(option_ids, list) or not all(isinstance(option_id, str) for option_id in option_ids):
+            raise DomainError(code="answer_invalid", message=_("An answer is a list of options."))
+        known = version.option_ids
+        if any(option_id not in known for option_id in option_ids):
+            raise DomainError(code="option_invalid", message=_("This question has no such option."))
+        one = version.question.kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE)
+        if not option_ids or len(set(option_ids)) != len(option_ids) or (one and len(option_ids) != 1):
+            raise DomainError(
+                code="answer_invalid",
+                message=_("Choose exactly one option.") if one else _("Choose one or more options, each once."),
+            )
+        chosen = [option_id for option_id in known if option_id in option_ids]
+        answer, _created = AttemptAnswer.objects.update_or_create(
+            attempt=locked, version=version, defaults={"option_ids": chosen, "answered_at": now}
+        )
+    return answer
+
+
+def attempts_close_overdue(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Submit and grade attempts in progress past their deadline; expire attempts that never
+    started when their sitting has ended. For a periodic task."""
+    now = now or timezone.now()
+    counts = {"submitted": 0, "expired": 0}
+    for attempt in Attempt.objects.filter(status=S.IN_PROGRESS, deadline__lte=now).only("pk"):
+        attempt_submit(attempt=attempt, candidate=None, now=now, reason=_("Submitted automatically at the deadline"))
+        counts["submitted"] += 1
+    for attempt in Attempt.objects.filter(
+        status__in=[S.CREATED, S.IDENTITY_VERIFIED], sitting__ends_at__lte=now
+    ).only("pk"):
+        try:
+            attempt_transition(attempt=attempt, to=S.EXPIRED, reason=_("The sitting ended before the attempt started"), now=now)
+        except ConflictError:  # moved on meanwhile
+            continue
+        counts["expired"] += 1
+    return counts

@@ -1,0 +1,362 @@
+"""Question banks: creating, editing and importing questions.
+
+A question's content lives in versions. Editing a question whose current version has been put on a
+paper (`used_at` set) creates a new version and makes it current; a version nobody has drawn is
+edited in place. So every attempt is graded and reviewed against exactly what its candidate saw.
+
+Options carry stable ids ("o1", "o2", ... per question; "true"/"false" for true-or-false): an
+option kept across an edit keeps its id, a new option gets the next unused one.
+"""
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.errors import DomainError, PermissionDeniedError
+from lms.models import Credential, Role, User
+from lms.roles import roles_of
+
+from ..models import Question, QuestionKind, QuestionVersion
+from ..tabular import read_table
+
+log = logging.getLogger(__name__)
+
+MAX_STEM = 2000
+MAX_OPTION = 500
+MAX_EXPLANATION = 4000
+MAX_TOPIC = 100
+MAX_IMPORT_ROWS = 3000
+OPTION_LETTERS = "ABCDEF"
+TRUE_FALSE_IDS = ("true", "false")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "kind": ("题型", "类型", "type", "kind"),
+    "topic": ("知识点", "考点", "topic"),
+    "stem": ("题干", "题目", "stem", "question"),
+    **{f"option_{letter}": (f"选项{letter}", f"选项{letter.lower()}", f"option{letter}", letter) for letter in OPTION_LETTERS},
+    "answer": ("答案", "正确答案", "answer"),
+    "explanation": ("解析", "答案解析", "explanation"),
+}
+REQUIRED_COLUMNS = ("kind", "stem", "answer")
+
+KIND_WORDS: dict[str, str] = {
+    "单选": QuestionKind.SINGLE,
+    "单选题": QuestionKind.SINGLE,
+    "单项选择题": QuestionKind.SINGLE,
+    "single": QuestionKind.SINGLE,
+    "多选": QuestionKind.MULTIPLE,
+    "多选题": QuestionKind.MULTIPLE,
+    "多项选择题": QuestionKind.MULTIPLE,
+    "multiple": QuestionKind.MULTIPLE,
+    "判断": QuestionKind.TRUE_FALSE,
+    "判断题": QuestionKind.TRUE_FALSE,
+    "truefalse": QuestionKind.TRUE_FALSE,
+    "true_false": QuestionKind.TRUE_FALSE,
+}
+TRUE_WORDS = {"对", "正确", "√", "是", "t", "true", "y", "yes"}
+FALSE_WORDS = {"错", "错误", "×", "x", "否", "f", "false", "n", "no"}
+
+
+def _error(code: str, message) -> dict:
+    return {"code": code, "message": str(message)}
+
+
+def true_false_options(answer: bool) -> list[dict]:
+    """The fixed options of a true-or-false question, as input to `question_create`/`question_edit`."""
+    return [
+        {"id": "true", "text": "正确", "correct": answer},
+        {"id": "false", "text": "错误", "correct": not answer},
+    ]
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking content
+
+
+def _check_content(kind: str, stem: str, options: list[dict], explanation: str, topic: str) -> list[dict]:
+    """Every problem with one question's content. `options` are {"text", "correct", "id"?}."""
+    errors = []
+    if kind not in QuestionKind.values:
+        return [_error("type_invalid", _("The question type must be 单选, 多选 or 判断."))]
+    if not stem.strip():
+        errors.append(_error("stem_missing", _("The stem (题干) is missing.")))
+    elif len(stem) > MAX_STEM:
+        errors.append(_error("stem_too_long", _("The stem has at most %(count)d characters.") % {"count": MAX_STEM}))
+    if len(topic) > MAX_TOPIC:
+        errors.append(_error("topic_too_long", _("The topic has at most %(count)d characters.") % {"count": MAX_TOPIC}))
+    if len(explanation) > MAX_EXPLANATION:
+        errors.append(
+            _error("explanation_too_long", _("The explanation has at most %(count)d characters.") % {"count": MAX_EXPLANATION})
+        )
+    right = sum(1 for option in options if option.get("correct"))
+    if kind == QuestionKind.TRUE_FALSE:
+        if sorted(option.get("id") for option in options) != sorted(TRUE_FALSE_IDS) or right != 1:
+            errors.append(_error("answer_invalid", _("The answer of a true-or-false question is 对 or 错.")))
+        return errors
+    texts = [_normal(option.get("text", "")) for option in options]
+    if len(options) < 2 or not all(texts):
+        errors.append(_error("options_missing", _("A choice question needs at least two options, none of them blank.")))
+    elif len(set(texts)) != len(texts):
+        errors.append(_error("options_duplicate", _("Two options have the same text.")))
+    elif any(len(option["text"]) > MAX_OPTION for option in options):
+        errors.append(_error("option_too_long", _("An option has at most %(count)d characters.") % {"count": MAX_OPTION}))
+    if kind == QuestionKind.SINGLE and right != 1:
+        errors.append(_error("answer_invalid", _("A single-choice question has exactly one right option.")))
+    if kind == QuestionKind.MULTIPLE and right < 2:
+        errors.append(_error("answer_invalid", _("A multiple-choice question has at least two right options.")))
+    return errors
+
+
+def _raise_first(errors: list[dict]) -> None:
+    if errors:
+        raise DomainError(code=errors[0]["code"], message=errors[0]["message"], details={"errors": errors})
+
+
+def _require_bank_manager(actor: User) -> None:
+    if not (actor.is_superuser or roles_of(actor).has(Role.AUTHORITY_REVIEWER)):
+        raise PermissionDeniedError(
+            code="not_bank_manager", message=_("Only an authority's reviewers can manage question banks.")
+        )
+
+
+def _assign_ids(kind: str, options: list[dict], taken: set[str]) -> tuple[list[dict], list[str]]:
+    """Stored options [{"id", "text"}] and the right ids; options without a known id get new ones."""
+    if kind == QuestionKind.TRUE_FALSE:
+        stored = [{"id": option["id"], "text": option["text"]} for option in options]
+        return stored, [option["id"] for option in options if option.get("correct")]
+    numbers = [int(i[1:]) for i in taken if re.fullmatch(r"o\d+", i)]
+    next_number = max(numbers, default=0) + 1
+    stored, correct, used = [], [], set()
+    for option in options:
+        option_id = option.get("id")
+        if option_id not in taken or option_id in used:
+            option_id = f"o{next_number}"
+            next_number += 1
+        used.add(option_id)
+        stored.append({"id": option_id, "text": option["text"].strip()})
+        if option.get("correct"):
+            correct.append(option_id)
+    return stored, correct
+
+
+# ---------------------------------------------------------------------------------------------
+# Services
+
+
+def _create(*, actor, credential, kind, topic, stem, options, explanation, now) -> Question:
+    question = Question.objects.create(
+        credential=credential, topic=topic.strip(), kind=kind, created_by=actor, created_at=now
+    )
+    stored, correct = _assign_ids(kind, options, set())
+    version = QuestionVersion.objects.create(
+        question=question,
+        number=1,
+        stem=stem.strip(),
+        options=stored,
+        correct=correct,
+        explanation=explanation.strip(),
+        created_by=actor,
+        created_at=now,
+    )
+    question.current = version
+    question.save(update_fields=["current"])
+    return question
+
+
+def question_create(
+    *,
+    actor: User,
+    credential: Credential,
+    kind: str,
+    stem: str,
+    options: list[dict],
+    topic: str = "",
+    explanation: str = "",
+    now: datetime.datetime | None = None,
+) -> Question:
+    """A new question with its first version. `options` are {"text", "correct"} (for true or
+    false, `true_false_options(answer)`)."""
+    _require_bank_manager(actor)
+    _raise_first(_check_content(kind, stem, options, explanation, topic))
+    with transaction.atomic():
+        return _create(
+            actor=actor, credential=credential, kind=kind, topic=topic, stem=stem, options=options,
+            explanation=explanation, now=now or timezone.now(),
+        )
+
+
+def question_edit(
+    *,
+    actor: User,
+    question: Question,
+    stem: str,
+    options: list[dict],
+    explanation: str = "",
+    topic: str | None = None,
+    now: datetime.datetime | None = None,
+) -> QuestionVersion:
+    """Change a question's content and return its current version: a new version when the current
+    one has been put on a paper, the same version edited in place when not, unchanged when the
+    content is the same. `options` are {"text", "correct", "id"?}; an option given the id of one of
+    the question's options keeps it. The topic is a classification, changed without a version."""
+    _require_bank_manager(actor)
+    now = now or timezone.now()
+    topic = question.topic if topic is None else topic.strip()
+    _raise_first(_check_content(question.kind, stem, options, explanation, topic))
+    with transaction.atomic():
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        # Locking the version too: a paper being drawn marks it used under the same lock.
+        current = QuestionVersion.objects.select_for_update().get(pk=question.current_id)
+        taken = {option["id"] for version in question.versions.all() for option in version.options}
+        stored, correct = _assign_ids(question.kind, options, taken)
+        content = {"stem": stem.strip(), "options": stored, "correct": correct, "explanation": explanation.strip()}
+        if topic != question.topic:
+            question.topic = topic
+            question.save(update_fields=["topic"])
+        if all(getattr(current, name) == value for name, value in content.items()):
+            return current
+        if current.used_at is None:
+            for name, value in content.items():
+                setattr(current, name, value)
+            current.created_by, current.created_at = actor, now
+            current.save(update_fields=[*content, "created_by", "created_at"])
+            log.info("question %s version %s edited in place by user %s", question.pk, current.number, actor.pk)
+            return current
+        version = QuestionVersion.objects.create(
+            question=question, number=current.number + 1, created_by=actor, created_at=now, **content
+        )
+        question.current = version
+        question.save(update_fields=["current"])
+    log.info("question %s: version %s (version %s was used) by user %s", question.pk, version.number, current.number, actor.pk)
+    return version
+
+
+@dataclass
+class RowReport:
+    line: int
+    errors: list[dict]
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowReport]
+    created: list[Question] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> list[RowReport]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad_rows
+
+
+def _parse_row(values: dict[str, str]) -> tuple[dict, list[dict]]:
+    """The draft question of one row and the problems with it that only a file can have."""
+    errors = []
+    kind = KIND_WORDS.get(_normal(values["kind"]).lower(), "")
+    draft = {
+        "kind": kind,
+        "topic": values["topic"],
+        "stem": values["stem"],
+        "explanation": values["explanation"],
+        "options": [],
+    }
+    if not kind:
+        errors.append(_error("type_invalid", _("The question type must be 单选, 多选 or 判断.")))
+        return draft, errors
+    answer = _normal(values["answer"])
+    if kind == QuestionKind.TRUE_FALSE:
+        word = answer.lower()
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            draft["options"] = true_false_options(word in TRUE_WORDS)
+        else:
+            errors.append(_error("answer_invalid", _("The answer of a true-or-false question is 对 or 错.")))
+        return draft, errors
+    texts = [values[f"option_{letter}"] for letter in OPTION_LETTERS]
+    while texts and not texts[-1]:
+        texts.pop()
+    if any(not text for text in texts):
+        errors.append(_error("options_missing", _("Options must be filled in from A onwards, without gaps.")))
+    letters = re.sub(r"[,，、;；]", "", answer).upper()
+    if not letters or not re.fullmatch(r"[A-Z]+", letters) or len(set(letters)) != len(letters):
+        errors.append(_error("answer_invalid", _("The answer is the letters of the right options, such as A or ACD.")))
+        letters = ""
+    filled = {OPTION_LETTERS[index] for index, text in enumerate(texts) if text}
+    missing = [letter for letter in letters if letter not in filled]
+    if missing:
+        errors.append(
+            _error("answer_not_an_option", _("The answer names options that are not filled in: %(letters)s.") % {"letters": "".join(missing)})
+        )
+    draft["options"] = [{"text": text, "correct": OPTION_LETTERS[index] in letters} for index, text in enumerate(texts)]
+    return draft, errors
+
+
+def questions_import(
+    *, actor: User, credential: Credential, data: bytes, file_name: str, now: datetime.datetime | None = None
+) -> ImportReport:
+    """Import a bank file (XLSX or CSV; columns 题型, 知识点, 题干, 选项A..选项F, 答案, 解析).
+
+    All or nothing: every row is checked and reported (`report.rows`, each with its error codes);
+    if any row is bad nothing is imported (`report.created` is empty), so the file is fixed and
+    uploaded again whole. A row repeating the type and stem of a question already in this
+    credential's bank, or of an earlier row, is a `duplicate_question`. Problems with the file
+    itself raise DomainError (file_empty, file_unreadable, columns_missing, file_has_no_rows...)."""
+    _require_bank_manager(actor)
+    now = now or timezone.now()
+    table = read_table(file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_IMPORT_ROWS)
+    missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in table.columns]
+    if missing:
+        raise DomainError(
+            code="columns_missing",
+            message=_("The header row lacks these columns: %(columns)s.") % {"columns": "、".join(missing)},
+            details={"columns": missing},
+        )
+    if not table.rows:
+        raise DomainError(code="file_has_no_rows", message=_("The file has a header row but no question rows."))
+    existing = {
+        (kind, _normal(stem))
+        for kind, stem in Question.objects.filter(credential=credential, current__isnull=False).values_list(
+            "kind", "current__stem"
+        )
+    }
+    seen: dict[tuple, int] = {}
+    report, drafts = ImportReport(rows=[]), []
+    for line, cells in table.rows:
+        values = {column: table.cell(cells, column) for column in COLUMNS}
+        draft, errors = _parse_row(values)
+        if draft["kind"]:
+            # The content checks, less what the row's own parsing already said in more detail.
+            known = {error["code"] for error in errors}
+            if "answer_not_an_option" in known:
+                known.add("answer_invalid")
+            content = _check_content(draft["kind"], draft["stem"], draft["options"], draft["explanation"], draft["topic"])
+            errors += [error for error in content if error["code"] not in known]
+        if not errors:
+            key = (draft["kind"], _normal(draft["stem"]))
+            if key in seen:
+                errors.append(
+                    _error("duplicate_question", _("The same question appears earlier in this file, on line %(line)d.") % {"line": seen[key]})
+                )
+            elif key in existing:
+                errors.append(_error("duplicate_question", _("This question is already in the bank.")))
+            else:
+                seen[key] = line
+        report.rows.append(RowReport(line=line, errors=errors))
+        drafts.append(draft)
+    if not report.ok:
+        log.info("question import %r by user %s refused: %d of %d rows bad", file_name, actor.pk, len(report.bad_rows), len(report.rows))
+        return report
+    with transaction.atomic():
+        report.created = [_create(actor=actor, credential=credential, now=now, **draft) for draft in drafts]
+    log.info("question import %r by user %s: %d questions for %s", file_name, actor.pk, len(report.created), credential.code)
+    return report
