@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class ExamConfig(AppConfig):
     name = "exam"
     verbose_name = _("Exams")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the domain-event receivers)

@@ -11,6 +11,7 @@ from .api import api
 # Each app's API router joins the one API here, the only place that wires apps together.
 api.add_router("/", "proctor.api.router")
 api.add_router("/", "hours.api.router")
+api.add_router("/", "exam.api.router")
 
 admin.site.site_header = "考核 Kaohe"
 admin.site.site_title = "考核 Kaohe"

@@ -434,7 +434,8 @@ def test_the_pdf_carries_the_chinese_text_photo_and_qr_code(world):
 def test_the_qr_code_opens_the_verification_page(world, client):
     certificate = issue(world, world.gz_worker, issued_on=timezone.localdate())
     response = login(client, world.gz_worker.user).get(reverse("hours:certificate_pdf", args=[certificate.pk]))
-    assert read_qr(response.content).startswith("http://testserver/verify/")
+    decoded = read_qr(response.content)
+    assert decoded.startswith("http://testserver/verify/")
 
     client.logout()
     verification = client.get(decoded.removeprefix("http://testserver"))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from lms.models import Person, User
 
+from .. import live
 from ..grading import GradedQuestion, Rules, grade
 from ..models import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, QuestionKind, QuestionVersion, Sitting, SittingCandidate
 from .papers import paper_draw
@@ -104,10 +105,14 @@ def attempt_transition(
         AttemptEvent.objects.create(
             attempt=locked, from_status=source, to_status=to, reason=_stored(reason), actor=actor, at=now
         )
-        transaction.on_commit(
-            lambda: log.info("attempt %s: %s -> %s by user %s", locked.pk, source, to, getattr(actor, "pk", None))
-        )
+        transaction.on_commit(lambda: _announce(locked, source, to, actor))
     return locked
+
+
+def _announce(attempt: Attempt, source: str, to: str, actor: User | None) -> None:
+    log.info("attempt %s: %s -> %s by user %s", attempt.pk, source, to, getattr(actor, "pk", None))
+    live.to_attempt(attempt.pk, {"kind": "status", "status": to})
+    live.to_sitting(attempt.sitting_id, attempt.pk)
 
 
 def attempt_create(
@@ -257,16 +262,27 @@ def answer_record(
     return answer
 
 
-def attempts_close_overdue(*, now: datetime.datetime | None = None) -> dict[str, int]:
+def attempts_close_overdue(
+    *, now: datetime.datetime | None = None, sitting_id: int | None = None, attempt_id: int | None = None
+) -> dict[str, int]:
     """Submit and grade attempts in progress past their deadline; expire attempts that never
-    started when their sitting has ended. For a periodic task."""
+    started when their sitting has ended. For the periodic task, for a room whose countdown ran
+    out (`attempt_id`) and for a page about to show a sitting (`sitting_id`)."""
     now = now or timezone.now()
+    scope = {}
+    if sitting_id is not None:
+        scope["sitting_id"] = sitting_id
+    if attempt_id is not None:
+        scope["pk"] = attempt_id
     counts = {"submitted": 0, "expired": 0}
-    for attempt in Attempt.objects.filter(status=S.IN_PROGRESS, deadline__lte=now).only("pk"):
-        attempt_submit(attempt=attempt, candidate=None, now=now, reason=_("Submitted automatically at the deadline"))
+    for attempt in Attempt.objects.filter(status=S.IN_PROGRESS, deadline__lte=now, **scope).only("pk"):
+        try:
+            attempt_submit(attempt=attempt, candidate=None, now=now, reason=_("Submitted automatically at the deadline"))
+        except ConflictError:  # terminated meanwhile
+            continue
         counts["submitted"] += 1
     for attempt in Attempt.objects.filter(
-        status__in=[S.CREATED, S.IDENTITY_VERIFIED], sitting__ends_at__lte=now
+        status__in=[S.CREATED, S.IDENTITY_VERIFIED], sitting__ends_at__lte=now, **scope
     ).only("pk"):
         try:
             attempt_transition(attempt=attempt, to=S.EXPIRED, reason=_("The sitting ended before the attempt started"), now=now)

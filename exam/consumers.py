@@ -1,0 +1,319 @@
+"""The exam room and the sitting watchers over WebSocket. docs/exam-protocol.md is the contract.
+
+Consumers are edges: they parse a frame (`exam.protocol`), call one service or selector in a
+thread, and send what came back. The database is the truth: an answer is acknowledged only once
+its transaction has committed, and every push makes the consumer re-read what it reports.
+"""
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.http import Http404
+from django.utils import timezone, translation
+
+from lms.errors import DomainError
+from lms.models import Person
+
+from . import live, protocol, selectors
+from .models import AttemptStatus
+from .protocol import ProtocolError
+from .room_messages import error_message
+from .services import attempts as attempt_services
+from .services import proctoring
+
+log = logging.getLogger(__name__)
+S = AttemptStatus
+# Close codes (4000-4999 are the application's): see docs/exam-protocol.md.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_FLOODING = 4429
+REFUSED_BEFORE_CLOSING = 200  # rate-limited frames in a row before the connection is closed
+TICK_SECONDS = 30
+
+
+def _language(scope) -> str:
+    """The user's chosen language (Django's language cookie), else the platform's (Chinese)."""
+    chosen = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+    codes = {code for code, _name in settings.LANGUAGES}
+    return chosen if chosen in codes else settings.LANGUAGE_CODE
+
+
+class _Base(AsyncWebsocketConsumer):
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+
+    async def refuse(self, code: str, close_code: int) -> None:
+        """Accept only to say why, then close: a browser cannot read a refused handshake."""
+        await self.accept()
+        with translation.override(self.language):
+            await self.send_json({"type": "error", "code": code, "message": error_message(code)})
+        await self.close(code=close_code)
+
+    def in_thread(self, function, /, **kwargs):
+        """Run a service or selector in a worker thread, in the user's language."""
+        language = self.language
+
+        def call():
+            with translation.override(language):
+                return function(**kwargs)
+
+        return database_sync_to_async(call)()
+
+
+class ExamRoomConsumer(_Base):
+    """One candidate connection to their attempt: /ws/exam/attempts/<id>/."""
+
+    async def connect(self):
+        self.language = _language(self.scope)
+        self.attempt_id = None
+        self.deadline_task = None
+        self.bucket = protocol.TokenBucket()
+        self.refused_in_a_row = 0
+        self.sent_status = None
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse("not_authenticated", CLOSE_UNAUTHENTICATED)
+            return
+        self.person = await database_sync_to_async(lambda: Person.objects.filter(user=user).first())()
+        try:
+            attempt = await database_sync_to_async(selectors.own_attempt_get)(
+                self.person, self.scope["url_route"]["kwargs"]["attempt_id"]
+            )
+        except Http404:
+            await self.refuse("attempt_not_found", CLOSE_NOT_FOUND)
+            return
+        self.attempt_id = attempt.pk
+        await self.channel_layer.group_add(live.attempt_group(self.attempt_id), self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.deadline_task:
+            self.deadline_task.cancel()
+        if self.attempt_id is not None:
+            await self.channel_layer.group_discard(live.attempt_group(self.attempt_id), self.channel_name)
+
+    # Frames from the client ----------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.bucket.take():
+            self.refused_in_a_row += 1
+            if self.refused_in_a_row >= REFUSED_BEFORE_CLOSING:
+                await self.close(code=CLOSE_FLOODING)
+            elif self.refused_in_a_row == 1 or self.refused_in_a_row % 20 == 0:
+                await self.error("rate_limited")
+            return
+        self.refused_in_a_row = 0
+        try:
+            message = protocol.parse(text_data, bytes_data)
+        except ProtocolError as problem:
+            await self.error(problem.code, seq=problem.seq)
+            return
+        handler = getattr(self, f"on_{message.type}")
+        try:
+            await handler(message)
+        except DomainError as problem:
+            await self.error(problem.code, seq=message.seq, message=problem.message)
+        except Http404:
+            await self.error("attempt_not_found", seq=message.seq)
+
+    async def error(self, code: str, *, seq: int | None = None, message: str = "") -> None:
+        with translation.override(self.language):
+            text = message or error_message(code)
+        reply = {"type": "error", "code": code, "message": text}
+        if seq is not None:
+            reply["seq"] = seq
+        await self.send_json(reply)
+
+    async def on_join(self, message):
+        await self.in_thread(attempt_services.attempts_close_overdue, attempt_id=self.attempt_id)
+        await self.send_state(seq=message.seq)
+
+    async def on_start(self, message):
+        await self.in_thread(attempt_services.attempt_start, attempt=await self.attempt(), candidate=self.person)
+        await self.send_state(seq=message.seq)
+
+    async def on_answer(self, message):
+        answer = await self.in_thread(
+            attempt_services.answer_record,
+            attempt=await self.attempt(),
+            candidate=self.person,
+            version_id=message.question,
+            option_ids=message.options,
+        )
+        # The service's transaction has committed: only now is the answer acknowledged.
+        reply = {"type": "ack", "question": answer.version_id, "options": answer.option_ids, "answered_at": answer.answered_at.isoformat()}
+        if message.seq is not None:
+            reply["seq"] = message.seq
+        await self.send_json(reply)
+        await self.channel_layer.group_send(
+            live.attempt_group(self.attempt_id),
+            {"type": "room.push", "message": {"kind": "answered", "question": answer.version_id, "options": answer.option_ids}, "origin": self.channel_name},
+        )
+
+    async def on_heartbeat(self, message):
+        attempt = await self.attempt()
+        if attempt.status == S.IN_PROGRESS and selectors.remaining_seconds(attempt) == 0:
+            await self.in_thread(attempt_services.attempts_close_overdue, attempt_id=self.attempt_id)
+            await self.send_state(seq=message.seq)
+            return
+        await self.send_json(self.tick(attempt, message.seq))
+
+    async def on_event(self, message):
+        await self.in_thread(proctoring.room_event_record, attempt=await self.attempt(), candidate=self.person, kind=message.event)
+        reply = {"type": "ack", "event": message.event}
+        if message.seq is not None:
+            reply["seq"] = message.seq
+        await self.send_json(reply)
+
+    async def on_submit(self, message):
+        await self.in_thread(attempt_services.attempt_submit, attempt=await self.attempt(), candidate=self.person)
+        await self.send_state(seq=message.seq)
+
+    # Pushes from the group --------------------------------------------------------------------
+
+    async def room_push(self, event):
+        push = event["message"]
+        if push["kind"] == "answered":
+            # Another device of the same candidate answered: keep this one's paper in step.
+            if event.get("origin") != self.channel_name:
+                await self.send_json({"type": "answered", "question": push["question"], "options": push["options"]})
+        elif push["kind"] == "status":
+            # This connection may have made the move itself and already said so.
+            if push["status"] != self.sent_status:
+                await self.send_state()
+        elif push["kind"] == "warning":
+            await self.send_json({"type": "warning", "message": push["message"], "at": push["at"]})
+        elif push["kind"] == "snapshot":
+            await self.send_json({"type": "snapshot", "decision": push["decision"], "message": push["message"]})
+
+    # What the room is told --------------------------------------------------------------------
+
+    async def attempt(self):
+        return await database_sync_to_async(selectors.own_attempt_get)(self.person, self.attempt_id)
+
+    def tick(self, attempt, seq=None) -> dict:
+        reply = {
+            "type": "tick",
+            "status": attempt.status,
+            "server_time": timezone.now().isoformat(),
+            "remaining_seconds": selectors.remaining_seconds(attempt),
+        }
+        if seq is not None:
+            reply["seq"] = seq
+        return reply
+
+    async def send_state(self, seq: int | None = None) -> None:
+        """Where the attempt stands, and what goes with it: the paper and the answers recorded
+        while it is in progress, the result once graded, the reason once terminated."""
+        state = await self.in_thread(self._state)
+        self.sent_status = state["status"]
+        if seq is not None:
+            state["seq"] = seq
+        await self.send_json(state)
+        if state["status"] == S.IN_PROGRESS:
+            self.watch_deadline(state["remaining_seconds"])
+        elif self.deadline_task:
+            self.deadline_task.cancel()
+            self.deadline_task = None
+
+    def _state(self) -> dict:
+        attempt = selectors.own_attempt_get(self.person, self.attempt_id)
+        sitting, exam = attempt.sitting, attempt.sitting.exam
+        state = {
+            "type": "state",
+            "attempt": attempt.pk,
+            "status": attempt.status,
+            "server_time": timezone.now().isoformat(),
+            "exam": {"title": exam.title, "duration_minutes": exam.duration_minutes, "pass_mark": str(exam.pass_mark)},
+            "sitting": {"starts_at": sitting.starts_at.isoformat(), "ends_at": sitting.ends_at.isoformat()},
+        }
+        if attempt.status == S.IN_PROGRESS:
+            state.update(
+                deadline=attempt.deadline.isoformat(),
+                remaining_seconds=selectors.remaining_seconds(attempt),
+                questions=selectors.paper_questions(attempt),
+                answers=selectors.answers_of(attempt),
+            )
+        elif attempt.status == S.GRADED:
+            state["result"] = selectors.result_of(attempt)
+        elif attempt.status == S.TERMINATED:
+            state["reason"] = selectors.termination_reason(attempt)
+        return state
+
+    def watch_deadline(self, remaining: float | None) -> None:
+        """Close the attempt the moment its time is up, even if the candidate sends nothing. The
+        periodic sweep does the same for candidates who are not connected."""
+        if remaining is None or (self.deadline_task and not self.deadline_task.done()):
+            return
+
+        async def at_deadline():
+            await asyncio.sleep(remaining + 0.05)
+            await self.in_thread(attempt_services.attempts_close_overdue, attempt_id=self.attempt_id)
+
+        self.deadline_task = asyncio.ensure_future(at_deadline())
+
+
+class SittingWatchConsumer(_Base):
+    """The proctor dashboard and the results pages of one sitting: /ws/exam/sittings/<id>/<view>/
+    with view "board" (proctors) or "results" (anyone who sees the results). Server to client only:
+    the full table on connect, then one row each time an attempt changes, and the board's time
+    left every TICK_SECONDS."""
+
+    async def connect(self):
+        self.language = _language(self.scope)
+        self.sitting = None
+        self.ticker = None
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse("not_authenticated", CLOSE_UNAUTHENTICATED)
+            return
+        self.view = self.scope["url_route"]["kwargs"]["view"]
+        getter = selectors.sitting_proctored_get if self.view == "board" else selectors.sitting_watched_get
+        try:
+            self.sitting = await database_sync_to_async(getter)(user, self.scope["url_route"]["kwargs"]["sitting_id"])
+        except Http404:
+            self.sitting = None
+            await self.refuse("sitting_not_found", CLOSE_NOT_FOUND)
+            return
+        await self.channel_layer.group_add(live.sitting_group(self.sitting.pk), self.channel_name)
+        await self.accept()
+        await self.send_rows(None)
+        if self.view == "board":
+            self.ticker = asyncio.ensure_future(self.tick())
+
+    async def disconnect(self, code):
+        if self.ticker:
+            self.ticker.cancel()
+        if self.sitting is not None:
+            await self.channel_layer.group_discard(live.sitting_group(self.sitting.pk), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send_json({"type": "error", "code": "read_only", "message": error_message("read_only")})
+
+    async def sitting_changed(self, event):
+        await self.send_rows(event["attempt_id"])
+
+    async def send_rows(self, attempt_id) -> None:
+        rows = await self.in_thread(self._rows, attempt_id=attempt_id)
+        await self.send_json({"type": "rows" if attempt_id is None else "row", **rows})
+
+    def _rows(self, attempt_id=None) -> dict:
+        if self.view == "board" and attempt_id is None:
+            # Candidates who left stay "in progress" until someone closes their attempt at its
+            # deadline: watching the board does it.
+            attempt_services.attempts_close_overdue(sitting_id=self.sitting.pk)
+        if self.view == "board":
+            rows = selectors.board_rows(self.sitting, attempt_id=attempt_id)
+        else:
+            rows = selectors.result_rows(self.sitting, attempt_id=attempt_id)
+        return {"rows": rows, "summary": selectors.results_summary(self.sitting), "server_time": timezone.now().isoformat()}
+
+    async def tick(self):
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            await self.send_rows(None)

@@ -1,0 +1,230 @@
+"""Proctoring an attempt: the identity check before the paper opens, snapshots during the exam,
+what the room reports (leaving the page, losing focus), and the proctor's warnings, identity
+confirmations and terminations.
+
+Every fact lands twice in one transaction: an `Incident` for the proctor's dashboard and an entry
+in the hash-chained capture log for the regulator.
+"""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from lms.models import Person, User
+from proctor import capturelog
+from proctor import services as proctor_services
+from proctor.models import CaptureLogEntry, Decision, Snapshot
+from proctor.selectors import face_profile
+
+from .. import live
+from ..models import Attempt, AttemptStatus, Incident, IncidentKind
+from ..permissions import can_proctor
+from .attempts import attempt_transition, attempt_verify_identity
+
+log = logging.getLogger(__name__)
+
+S = AttemptStatus
+EXAM = "exam"
+EXAM_IDENTITY = "exam_identity"
+IDENTITY_TRIES = 3
+# Decisions that count as a failed identity check; "no face" and "inconclusive" ask the candidate
+# to fix the picture and try again without using up a try.
+IDENTITY_FAILURES = {Decision.MISMATCH, Decision.SEVERAL_FACES}
+ROOM_EVENTS = {IncidentKind.FOCUS_LOST, IncidentKind.PAGE_HIDDEN, IncidentKind.FULLSCREEN_LEFT}
+WARNING_MAX = 300
+
+
+def incident_record(
+    *, attempt: Attempt, kind: str, detail: dict | None = None, actor: User | None = None, now: datetime.datetime | None = None
+) -> Incident:
+    """One proctoring fact: the dashboard's row and the capture log's entry, together."""
+    now = now or timezone.now()
+    detail = detail or {}
+    with transaction.atomic():
+        incident = Incident.objects.create(attempt=attempt, kind=kind, detail=detail, actor=actor, at=now)
+        capturelog.append(
+            kind=CaptureLogEntry.Kind.PROCTOR_EVENT,
+            person=attempt.candidate_id,
+            subject=f"attempt:{attempt.pk}",
+            payload={"event": kind, "incident": incident.pk, "actor": getattr(actor, "pk", None), **detail},
+            now=now,
+        )
+        transaction.on_commit(lambda: live.to_sitting(attempt.sitting_id, attempt.pk))
+    return incident
+
+
+def _own(attempt: Attempt, candidate: Person) -> None:
+    if attempt.candidate_id != candidate.pk:
+        raise NotFoundError(code="attempt_not_found", message=_("There is no such attempt."))
+
+
+# The identity check -----------------------------------------------------------------------------
+
+
+def attempt_identity_check(
+    *, attempt: Attempt, candidate: Person, data: bytes, now: datetime.datetime | None = None
+) -> dict:
+    """Check a webcam capture against the candidate's reference photos before the paper opens.
+
+    Returns {"decision", "message", "verified", "tries_left", "referred"}. A mismatch or several
+    faces uses up one of IDENTITY_TRIES; when they run out the attempt is referred to the proctor,
+    who alone can then confirm the candidate. The capture is kept as evidence like any snapshot."""
+    _own(attempt, candidate)
+    attempt.refresh_from_db()
+    if attempt.status != S.CREATED:
+        if attempt.status == S.IDENTITY_VERIFIED or attempt.status == S.IN_PROGRESS:
+            raise ConflictError(code="identity_already_verified", message=_("Your identity is already verified."))
+        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+    if attempt.identity_referred_at:
+        raise PermissionDeniedError(
+            code="identity_referred", message=_("The face checks failed too often: the proctor will check your identity.")
+        )
+    if not face_profile(candidate).ready:
+        raise PermissionDeniedError(
+            code="face_profile_missing",
+            message=_("Give consent and enrol your reference photos (Face verification) before the exam, or ask the proctor."),
+        )
+    # Stored and logged like every snapshot; decided here and now, since the candidate waits. The
+    # queued check that snapshot_record also sends finds the snapshot decided and does nothing.
+    snapshot = proctor_services.snapshot_record(
+        person=candidate, context_kind=EXAM_IDENTITY, context_id=str(attempt.pk), data=data, now=now
+    )
+    snapshot = proctor_services.snapshot_check(snapshot_id=snapshot.pk, now=now)
+    return identity_decided(attempt=attempt, snapshot=snapshot, now=now)
+
+
+def identity_decided(*, attempt: Attempt, snapshot: Snapshot, now: datetime.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    evidence = {"snapshot": str(snapshot.pk), "decision": snapshot.decision, "distance": snapshot.distance}
+    message = proctor_services.decision_message(snapshot.decision, snapshot.reason)
+    if snapshot.decision == Decision.VERIFIED:
+        attempt_verify_identity(attempt=attempt, method="face", evidence=evidence, now=now)
+        return {"decision": snapshot.decision, "message": message, "verified": True, "tries_left": 0, "referred": False}
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        counted = snapshot.decision in IDENTITY_FAILURES
+        if counted:
+            locked.identity_failures += 1
+        referred = locked.identity_failures >= IDENTITY_TRIES and locked.identity_referred_at is None
+        if referred:
+            locked.identity_referred_at = now
+        locked.save(update_fields=["identity_failures", "identity_referred_at"])
+        incident_record(attempt=locked, kind=IncidentKind.IDENTITY_FAILED, detail={**evidence, "counted": counted}, now=now)
+        if referred:
+            incident_record(attempt=locked, kind=IncidentKind.IDENTITY_REFERRED, detail={"failures": locked.identity_failures}, now=now)
+    return {
+        "decision": snapshot.decision,
+        "message": message,
+        "verified": False,
+        "tries_left": max(0, IDENTITY_TRIES - locked.identity_failures),
+        "referred": locked.identity_referred_at is not None,
+    }
+
+
+def identity_confirm(*, actor: User, attempt: Attempt, note: str, now: datetime.datetime | None = None) -> Attempt:
+    """A proctor confirms the candidate's identity in person (ID card shown to the camera, a call)."""
+    if not can_proctor(actor, attempt.sitting):
+        raise PermissionDeniedError(code="not_proctor", message=_("Only this sitting's proctors can do this."))
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(code="note_required", message=_("Say how you checked the candidate's identity."))
+    with transaction.atomic():
+        attempt = attempt_verify_identity(
+            attempt=attempt, method="proctor", evidence={"note": note[:WARNING_MAX]}, actor=actor, now=now
+        )
+        capturelog.append(
+            kind=CaptureLogEntry.Kind.PROCTOR_EVENT, person=attempt.candidate_id, subject=f"attempt:{attempt.pk}",
+            payload={"event": "identity_confirmed", "actor": actor.pk, "note": note[:WARNING_MAX]}, now=now,
+        )
+    return attempt
+
+
+# During the exam --------------------------------------------------------------------------------
+
+
+def exam_snapshot_record(
+    *, attempt: Attempt, candidate: Person, data: bytes, now: datetime.datetime | None = None
+) -> Snapshot:
+    """A random webcam snapshot during the exam, through the same pipeline as study."""
+    _own(attempt, candidate)
+    attempt.refresh_from_db()
+    if attempt.status != S.IN_PROGRESS:
+        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+    return proctor_services.snapshot_record(
+        person=candidate, context_kind=EXAM, context_id=str(attempt.pk), data=data, now=now
+    )
+
+
+def exam_snapshot_decided(*, snapshot_id, now: datetime.datetime | None = None) -> Incident | None:
+    """A snapshot of an attempt was decided: put it on the dashboard and tell the room."""
+    snapshot = Snapshot.objects.filter(pk=snapshot_id, context_kind=EXAM).first()
+    if snapshot is None:
+        return None
+    attempt = Attempt.objects.filter(pk=int(snapshot.context_id)).first()
+    if attempt is None:
+        return None
+    with transaction.atomic():
+        if Incident.objects.filter(attempt=attempt, kind=IncidentKind.SNAPSHOT, detail__snapshot=str(snapshot.pk)).exists():
+            return None
+        incident = Incident.objects.create(
+            attempt=attempt,
+            kind=IncidentKind.SNAPSHOT,
+            detail={"snapshot": str(snapshot.pk), "decision": snapshot.decision, "reason": snapshot.reason},
+            at=now or timezone.now(),
+        )
+        message = proctor_services.decision_message(snapshot.decision, snapshot.reason)
+        push = {"kind": "snapshot", "decision": snapshot.decision, "message": message}
+        transaction.on_commit(lambda: (live.to_attempt(attempt.pk, push), live.to_sitting(attempt.sitting_id, attempt.pk)))
+    # The decision itself is already in the capture log (proctor.services.snapshot_check).
+    return incident
+
+
+def room_event_record(
+    *, attempt: Attempt, candidate: Person, kind: str, now: datetime.datetime | None = None
+) -> Incident:
+    """What the room saw the candidate do: leave the page, lose focus, leave full screen."""
+    _own(attempt, candidate)
+    if kind not in ROOM_EVENTS:
+        raise DomainError(code="event_unknown", message=_("This proctoring event is not known."))
+    attempt.refresh_from_db()
+    if attempt.status != S.IN_PROGRESS:
+        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+    return incident_record(attempt=attempt, kind=kind, now=now)
+
+
+def proctor_warn(*, actor: User, attempt: Attempt, message: str, now: datetime.datetime | None = None) -> Incident:
+    """A warning that appears in the candidate's room at once."""
+    if not can_proctor(actor, attempt.sitting):
+        raise PermissionDeniedError(code="not_proctor", message=_("Only this sitting's proctors can do this."))
+    message = (message or "").strip()[:WARNING_MAX]
+    if not message:
+        raise DomainError(code="warning_empty", message=_("Write the warning."))
+    attempt.refresh_from_db()
+    if attempt.status not in (S.CREATED, S.IDENTITY_VERIFIED, S.IN_PROGRESS):
+        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+    with transaction.atomic():
+        incident = incident_record(attempt=attempt, kind=IncidentKind.WARNING, detail={"message": message}, actor=actor, now=now)
+        at = incident.at.isoformat()
+        transaction.on_commit(lambda: live.to_attempt(attempt.pk, {"kind": "warning", "message": message, "at": at}))
+    return incident
+
+
+def proctor_terminate(*, actor: User, attempt: Attempt, reason: str, now: datetime.datetime | None = None) -> Attempt:
+    """End an attempt for misconduct. Its answers stay for the record; it is never graded."""
+    if not can_proctor(actor, attempt.sitting):
+        raise PermissionDeniedError(code="not_proctor", message=_("Only this sitting's proctors can do this."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(code="reason_required", message=_("Give the reason for ending the attempt."))
+    with transaction.atomic():
+        attempt = attempt_transition(attempt=attempt, to=S.TERMINATED, reason=reason, actor=actor, now=now)
+        capturelog.append(
+            kind=CaptureLogEntry.Kind.PROCTOR_EVENT, person=attempt.candidate_id, subject=f"attempt:{attempt.pk}",
+            payload={"event": "terminated", "actor": actor.pk, "reason": reason[:WARNING_MAX]}, now=now,
+        )
+    log.info("attempt %s terminated by user %s", attempt.pk, actor.pk)
+    return attempt

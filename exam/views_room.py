@@ -1,0 +1,229 @@
+"""Pages of the exam room: the candidate's exams, the room (identity check, then the paper over
+WebSocket), the review of a graded attempt; the proctor dashboard and the results of a sitting,
+both live over WebSocket; the proctor's actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hours.services import certificates as certificate_services
+from lms.errors import DomainError
+from lms.selectors import person_of
+from proctor.selectors import face_profile
+
+from . import selectors
+from .models import AttemptStatus
+from .permissions import can_proctor
+from .services import attempts as attempt_services
+from .services import proctoring
+from .services.proctoring import IDENTITY_TRIES
+
+S = AttemptStatus
+# The random snapshots during an exam: one soon after the paper opens, then every 1-3 minutes.
+SNAPSHOT_MIN_SECONDS = 60
+SNAPSHOT_MAX_SECONDS = 180
+
+
+@login_required
+def my_exams(request):
+    person = person_of(request.user)
+    return render(
+        request,
+        "exam/room/my_exams.html",
+        {"sittings": selectors.candidate_sittings(person), "face_ready": face_profile(person).ready},
+    )
+
+
+@login_required
+@require_POST
+def enter(request, sitting_id: int):
+    """The candidate enters the room: their attempt and their own paper are made now."""
+    person = person_of(request.user)
+    entry = selectors.candidate_sitting_get(person, sitting_id)
+    if entry.attempt is None:
+        try:
+            attempt = attempt_services.attempt_create(sitting=entry.sitting, candidate=person)
+        except DomainError as failure:
+            messages.error(request, failure.message)
+            return redirect("exam:my_exams")
+    else:
+        attempt = entry.attempt
+    return redirect("exam:room", attempt_id=attempt.pk)
+
+
+@login_required
+def room(request, attempt_id: int):
+    person = person_of(request.user)
+    attempt = selectors.own_attempt_get(person, attempt_id)
+    return render(
+        request,
+        "exam/room/room.html",
+        {
+            "attempt": attempt,
+            "exam": attempt.sitting.exam,
+            "sitting": attempt.sitting,
+            "face_ready": face_profile(person).ready,
+            "tries": IDENTITY_TRIES,
+            "tries_left": max(0, IDENTITY_TRIES - attempt.identity_failures),
+            "words": _room_words(),
+            "config": {
+                "attempt": attempt.pk,
+                "status": attempt.status,
+                "referred": bool(attempt.identity_referred_at),
+                "socket": f"/ws/exam/attempts/{attempt.pk}/",
+                "identity_url": f"/api/exam/attempts/{attempt.pk}/identity",
+                "snapshot_url": f"/api/exam/attempts/{attempt.pk}/snapshots",
+                "snapshot_min_seconds": SNAPSHOT_MIN_SECONDS,
+                "snapshot_max_seconds": SNAPSHOT_MAX_SECONDS,
+            },
+        },
+    )
+
+
+def _room_words() -> dict[str, str]:
+    return {
+        "single": _("Single choice"),
+        "multiple": _("Multiple choice"),
+        "true_false": _("True or false"),
+        "points": _("points"),
+        "saving": _("Saving…"),
+        "saved": _("All answers saved"),
+        "passed": _("Passed"),
+        "failed": _("Not passed"),
+        "confirm_submit": _("Submit the paper now? You cannot change your answers afterwards."),
+        "unanswered": _("Unanswered questions"),
+        "terminated": _("The proctor ended this attempt"),
+        "expired": _("This attempt expired"),
+        "checking": _("Checking…"),
+        "no_camera": _("No camera is available: allow the camera, or ask the proctor."),
+        "pass_mark": _("Pass mark"),
+        "submitted": _("Submitted"),
+    }
+
+
+@login_required
+def review(request, attempt_id: int):
+    person = person_of(request.user)
+    attempt = selectors.own_attempt_get(person, attempt_id)
+    questions = selectors.review_of(attempt)
+    return render(
+        request,
+        "exam/room/review.html",
+        {"attempt": attempt, "exam": attempt.sitting.exam, "questions": questions, "result": selectors.result_of(attempt)},
+        status=200 if questions is not None else 403,
+    )
+
+
+# Proctors and results ---------------------------------------------------------------------------
+
+
+@login_required
+def board(request, sitting_id: int):
+    sitting = selectors.sitting_proctored_get(request.user, sitting_id)
+    attempt_services.attempts_close_overdue(sitting_id=sitting.pk)
+    return render(
+        request,
+        "exam/room/board.html",
+        {
+            "sitting": sitting,
+            "rows": selectors.board_rows(sitting),
+            "summary": selectors.results_summary(sitting),
+            "watch": {"socket": f"/ws/exam/sittings/{sitting.pk}/board/", "view": "board", "words": _watch_words()},
+        },
+    )
+
+
+@login_required
+def results(request, sitting_id: int):
+    sitting = selectors.sitting_watched_get(request.user, sitting_id)
+    attempt_services.attempts_close_overdue(sitting_id=sitting.pk)
+    return render(
+        request,
+        "exam/room/results.html",
+        {
+            "sitting": sitting,
+            "rows": selectors.result_rows(sitting),
+            "summary": selectors.results_summary(sitting),
+            "watch": {"socket": f"/ws/exam/sittings/{sitting.pk}/results/", "view": "results", "words": _watch_words()},
+            "can_issue": can_proctor(request.user, sitting) and sitting.authority_id is not None,
+        },
+    )
+
+
+def _watch_words() -> dict[str, str]:
+    return {
+        "live": _("Live: updates appear as they happen."),
+        "offline": _("Connection lost: reconnecting…"),
+        "passed": _("Passed"),
+        "failed": _("Not passed"),
+    }
+
+
+def _proctor_action(request, attempt_id: int, action) -> object:
+    attempt = selectors.attempt_proctored_get(request.user, attempt_id)
+    try:
+        action(attempt)
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    return redirect("exam:board", sitting_id=attempt.sitting_id)
+
+
+@login_required
+@require_POST
+def warn(request, attempt_id: int):
+    def action(attempt):
+        proctoring.proctor_warn(actor=request.user, attempt=attempt, message=request.POST.get("message", ""))
+        messages.success(request, _("The warning was sent."))
+
+    return _proctor_action(request, attempt_id, action)
+
+
+@login_required
+@require_POST
+def terminate(request, attempt_id: int):
+    def action(attempt):
+        proctoring.proctor_terminate(actor=request.user, attempt=attempt, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The attempt was ended."))
+
+    return _proctor_action(request, attempt_id, action)
+
+
+@login_required
+@require_POST
+def confirm_identity(request, attempt_id: int):
+    def action(attempt):
+        proctoring.identity_confirm(actor=request.user, attempt=attempt, note=request.POST.get("note", ""))
+        messages.success(request, _("The candidate's identity was confirmed."))
+
+    return _proctor_action(request, attempt_id, action)
+
+
+@login_required
+@require_POST
+def issue_certificates(request, sitting_id: int):
+    """Issue certificates to the sitting's passers (the authority checks each as usual)."""
+    sitting = selectors.sitting_proctored_get(request.user, sitting_id)
+    passed = selectors.passers(sitting)
+    if not passed:
+        messages.error(request, _("Nobody has passed this sitting yet."))
+        return redirect("exam:results", sitting_id=sitting.pk)
+    try:
+        report = certificate_services.certificates_issue(
+            actor=request.user,
+            authority=sitting.authority,
+            credential=sitting.exam.credential,
+            people=passed,
+            issued_on=timezone.localdate(),
+        )
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(
+            request,
+            _("%(issued)d certificates issued, %(skipped)d skipped.")
+            % {"issued": len(report.issued), "skipped": len(report.skipped)},
+        )
+    return redirect("exam:results", sitting_id=sitting.pk)

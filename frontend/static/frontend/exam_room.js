@@ -1,0 +1,286 @@
+// The exam room: the identity check, then the paper over the room's WebSocket
+// (docs/exam-protocol.md). An answer counts as saved only when the server acknowledges it; until
+// then it waits in `pending` and is sent again after a reconnect. The countdown follows the
+// server's remaining time, resynchronised by every tick.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("exam-config").textContent);
+  const words = JSON.parse(document.getElementById("exam-words").textContent);
+  const $ = (id) => document.getElementById(id);
+  const HEARTBEAT_MS = 15000;
+  const show = (id, on) => { $(id).hidden = !on; };
+
+  let socket = null;
+  let seq = 0;
+  let status = config.status;
+  let questions = [];
+  const confirmed = {};   // question id -> options the server acknowledged
+  const pending = {};     // question id -> {options, seq} not yet acknowledged
+  let deadlineAt = null;  // performance.now() at which the server's time runs out
+  let countdownTimer = null;
+  let heartbeatTimer = null;
+  let snapshotTimer = null;
+  let retryMs = 500;
+  let closedForGood = false;
+
+  // The identity check ---------------------------------------------------------------------------
+
+  let identityStarted = false;
+  async function identityStage() {
+    show("identity", true);
+    if (identityStarted) return;
+    identityStarted = true;
+    if (config.referred) { show("identity-referred", true); $("identity-check").disabled = true; }
+    try { await window.KaoheWebcam.start($("identity-camera")); }
+    catch (e) { $("identity-message").textContent = words.no_camera; $("identity-check").disabled = true; }
+  }
+
+  $("identity-check").addEventListener("click", async () => {
+    const button = $("identity-check");
+    button.disabled = true;
+    $("identity-message").textContent = words.checking;
+    let result;
+    try {
+      result = await window.KaoheWebcam.upload(config.identity_url, await window.KaoheWebcam.capture($("identity-camera")));
+    } catch (e) {
+      result = { ok: false, data: { message: words.no_camera } };
+    }
+    const data = result.data || {};
+    $("identity-message").textContent = data.message || "";
+    if (typeof data.tries_left === "number") $("tries-left").textContent = data.tries_left;
+    if (data.verified || data.code === "identity_already_verified") { connect(); return; }
+    if (data.referred || data.code === "identity_referred") { show("identity-referred", true); connect(); return; }
+    button.disabled = false;
+  });
+
+  // The socket ---------------------------------------------------------------------------------
+
+  function send(message) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  function connect() {
+    if (socket && socket.readyState <= WebSocket.OPEN) return;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${config.socket}`);
+    socket.addEventListener("open", () => {
+      retryMs = 500;
+      show("connection", false);
+      $("connection").dataset.state = "online";
+      send({ type: "join", seq: ++seq });
+      clearInterval(heartbeatTimer);
+      heartbeatTimer = setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);
+    });
+    socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      clearInterval(heartbeatTimer);
+      if (closedForGood || event.code === 4404 || event.code === 4401) return;
+      show("connection", true);
+      $("connection").dataset.state = "offline";
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 8000);
+    });
+  }
+
+  function receive(message) {
+    switch (message.type) {
+      case "state": return onState(message);
+      case "ack": return onAck(message);
+      case "answered": confirmed[message.question] = message.options; return renderAnswer(message.question);
+      case "tick": return syncClock(message.remaining_seconds);
+      case "warning": return onWarning(message);
+      case "snapshot": return onSnapshot(message);
+      case "error": return onError(message);
+    }
+  }
+
+  function onState(state) {
+    status = state.status;
+    ["identity", "ready", "paper", "result", "closed"].forEach((id) => show(id, false));
+    if (status === "created") { identityStage(); return; }
+    if (status === "identity_verified") { show("ready", true); return; }
+    if (status === "in_progress") {
+      if (!questions.length) renderPaper(state.questions);
+      Object.assign(confirmed, state.answers || {});
+      Object.keys(confirmed).forEach(renderAnswer);
+      show("paper", true);
+      syncClock(state.remaining_seconds);
+      resendPending();
+      cameraOn();
+      return;
+    }
+    stopExam();
+    if (status === "graded" || status === "submitted") return showResult(state.result);
+    closedForGood = true;
+    show("closed", true);
+    $("closed-title").textContent = status === "terminated" ? words.terminated : words.expired;
+    $("closed-reason").textContent = state.reason || "";
+    if (socket) socket.close();
+  }
+
+  function showResult(result) {
+    show("result", true);
+    if (!result) return;
+    $("score").textContent = result.score;
+    $("max-score").textContent = result.max_score;
+    $("verdict").textContent = (result.passed ? words.passed : words.failed) + ` (${words.pass_mark} ${result.pass_mark})`;
+    $("verdict").className = result.passed ? "passed" : "failed";
+    $("review-link").hidden = !result.review;
+    closedForGood = true;
+    if (socket) socket.close();
+  }
+
+  function onAck(message) {
+    if (message.question === undefined) return;
+    const waiting = pending[message.question];
+    if (waiting && waiting.seq === message.seq) delete pending[message.question];
+    confirmed[message.question] = message.options;
+    renderAnswer(message.question);
+  }
+
+  function onError(message) {
+    // An answer the server refused is no longer pending; the paper shows what it holds.
+    for (const [question, waiting] of Object.entries(pending)) {
+      if (waiting.seq === message.seq) { delete pending[question]; renderAnswer(question); }
+    }
+    if (message.code === "attempt_expired" || message.code === "attempt_closed") send({ type: "join", seq: ++seq });
+    $("save-state").textContent = message.message || message.code;
+  }
+
+  function onWarning(message) {
+    const banner = $("proctor-warning");
+    banner.textContent = message.message;
+    banner.hidden = false;
+  }
+
+  function onSnapshot(message) {
+    if (message.decision && message.decision !== "verified") onWarning({ message: message.message });
+  }
+
+  // The paper ----------------------------------------------------------------------------------
+
+  function renderPaper(list) {
+    questions = list || [];
+    const container = $("questions");
+    container.textContent = "";
+    for (const question of questions) {
+      const item = document.createElement("li");
+      item.className = "question";
+      item.dataset.question = question.id;
+      const stem = document.createElement("p");
+      stem.className = "stem";
+      stem.textContent = `${question.stem} `;
+      const meta = document.createElement("small");
+      meta.textContent = `（${words[question.kind]} · ${question.points} ${words.points}）`;
+      stem.appendChild(meta);
+      item.appendChild(stem);
+      const many = question.kind === "multiple";
+      for (const option of question.options) {
+        const label = document.createElement("label");
+        label.className = "option";
+        const input = document.createElement("input");
+        input.type = many ? "checkbox" : "radio";
+        input.name = `q${question.id}`;
+        input.value = option.id;
+        input.addEventListener("change", () => choose(question, item));
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(" " + option.text));
+        item.appendChild(label);
+      }
+      const state = document.createElement("span");
+      state.className = "answer-state";
+      item.appendChild(state);
+      container.appendChild(item);
+    }
+    $("question-count").textContent = questions.length;
+  }
+
+  function choose(question, item) {
+    const options = [...item.querySelectorAll("input:checked")].map((input) => input.value);
+    if (!options.length) return;  // a multiple choice emptied: nothing to save yet
+    const message = { type: "answer", seq: ++seq, question: question.id, options: options };
+    pending[question.id] = { options: options, seq: message.seq };
+    renderAnswer(question.id);
+    send(message);
+  }
+
+  function resendPending() {
+    for (const [question, waiting] of Object.entries(pending)) {
+      waiting.seq = ++seq;
+      send({ type: "answer", seq: waiting.seq, question: Number(question), options: waiting.options });
+    }
+  }
+
+  function renderAnswer(questionId) {
+    const item = document.querySelector(`li.question[data-question="${questionId}"]`);
+    if (!item) return;
+    const waiting = pending[questionId];
+    const chosen = waiting ? waiting.options : (confirmed[questionId] || []);
+    item.querySelectorAll("input").forEach((input) => { input.checked = chosen.includes(input.value); });
+    item.dataset.saved = waiting ? "pending" : (confirmed[questionId] ? "saved" : "");
+    item.querySelector(".answer-state").textContent = waiting ? words.saving : "";
+    $("answered-count").textContent = Object.keys(confirmed).length;
+    $("save-state").textContent = Object.keys(pending).length ? words.saving : words.saved;
+  }
+
+  // Time -------------------------------------------------------------------------------------
+
+  function syncClock(remaining) {
+    if (typeof remaining !== "number") return;
+    deadlineAt = performance.now() + remaining * 1000;
+    if (!countdownTimer) countdownTimer = setInterval(drawClock, 250);
+    drawClock();
+  }
+
+  function drawClock() {
+    if (deadlineAt === null) return;
+    const left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
+    const minutes = Math.floor(left / 60);
+    $("countdown").textContent = `${String(minutes).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
+    if (left === 0) send({ type: "heartbeat" });  // the server closes the attempt and says so
+  }
+
+  function stopExam() {
+    clearInterval(countdownTimer);
+    countdownTimer = null;
+    clearTimeout(snapshotTimer);
+  }
+
+  $("start").addEventListener("click", () => send({ type: "start", seq: ++seq }));
+  $("submit").addEventListener("click", () => {
+    const left = questions.length - Object.keys(confirmed).length;
+    const question = left ? `${words.confirm_submit}\n${words.unanswered}: ${left}` : words.confirm_submit;
+    if (window.confirm(question)) send({ type: "submit", seq: ++seq });
+  });
+
+  // Proctoring -------------------------------------------------------------------------------
+
+  async function cameraOn() {
+    const video = $("exam-camera");
+    if (video.srcObject) return;
+    try { await window.KaoheWebcam.start(video); } catch (e) { return; }
+    snapshotLater(5000);
+  }
+
+  function snapshotLater(ms) {
+    clearTimeout(snapshotTimer);
+    snapshotTimer = setTimeout(async () => {
+      if (status !== "in_progress") return;
+      try { await window.KaoheWebcam.upload(config.snapshot_url, await window.KaoheWebcam.capture($("exam-camera"))); } catch (e) { /* the next one */ }
+      const low = config.snapshot_min_seconds, high = config.snapshot_max_seconds;
+      snapshotLater((low + Math.random() * (high - low)) * 1000);
+    }, ms);
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden && status === "in_progress") send({ type: "event", event: "page_hidden" });
+  });
+  window.addEventListener("blur", () => {
+    if (status === "in_progress") send({ type: "event", event: "focus_lost" });
+  });
+
+  // The socket's first state says where the attempt stands.
+  connect();
+})();

@@ -1,0 +1,133 @@
+// A sitting watched live: the proctor dashboard ("board") and the results page ("results").
+// The socket sends the whole table on connect and every tick, and one row when an attempt
+// changes (docs/exam-protocol.md, "Watching a sitting").
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("watch-config").textContent);
+  const words = config.words;
+  const $ = (id) => document.getElementById(id);
+  const CLOSED = new Set(["graded", "terminated", "expired", "submitted"]);
+  let deadlines = {};  // attempt id -> performance.now() at which its time runs out
+  let retryMs = 500;
+
+  function text(tag, value, className) {
+    const element = document.createElement(tag);
+    element.textContent = value === null || value === undefined ? "" : value;
+    if (className) element.className = className;
+    return element;
+  }
+
+  function cell(className, value) { return text("td", value, className); }
+
+  function actions(row) {
+    const td = document.createElement("td");
+    td.className = "actions";
+    if (!row.attempt_id || CLOSED.has(row.status)) return td;
+    const template = $("actions-template");
+    if (!template) return td;
+    td.appendChild(template.content.cloneNode(true));
+    td.querySelectorAll("form").forEach((form) => {
+      form.action = `/exam/attempts/${row.attempt_id}/${form.dataset.action}/`;
+      if (form.dataset.action === "confirm-identity" && !row.referred) form.remove();
+    });
+    return td;
+  }
+
+  function render(row) {
+    const tr = document.createElement("tr");
+    tr.dataset.person = row.person_id;
+    tr.dataset.attempt = row.attempt_id || "";
+    tr.dataset.status = row.status;
+    const who = cell("", row.name);
+    who.appendChild(document.createElement("br"));
+    who.appendChild(text("small", row.id_number));
+    tr.appendChild(who);
+    tr.appendChild(cell("status", row.status_label || "—"));
+    if (config.view === "board") {
+      tr.appendChild(cell("time-left", ""));
+      tr.appendChild(cell("answered", `${row.answered} / ${row.questions}`));
+      tr.appendChild(cell("snapshot", row.snapshot));
+      const events = cell("events", "");
+      for (const incident of row.incidents) {
+        events.appendChild(text("span", incident.label, `incident ${incident.kind}`));
+        events.appendChild(document.createTextNode(" "));
+      }
+      tr.appendChild(events);
+      tr.appendChild(cell("score", row.score));
+      // Keep what a proctor is typing: the row's forms are only replaced when its state changes.
+      const old = document.querySelector(`#rows tr[data-person="${row.person_id}"]`);
+      if (old && old.dataset.status === row.status && old.querySelector("td.actions") && old.contains(document.activeElement)) {
+        tr.appendChild(old.querySelector("td.actions"));
+      } else {
+        tr.appendChild(actions(row));
+      }
+      if (row.remaining_seconds !== null && row.remaining_seconds !== undefined) {
+        deadlines[row.attempt_id] = performance.now() + row.remaining_seconds * 1000;
+      } else {
+        delete deadlines[row.attempt_id];
+      }
+    } else {
+      tr.appendChild(cell("score", row.score));
+      tr.appendChild(cell("passed", row.passed === true ? words.passed : row.passed === false ? words.failed : ""));
+      tr.appendChild(cell("graded-at", row.graded_at ? row.graded_at.replace("T", " ").slice(0, 19) : ""));
+    }
+    return tr;
+  }
+
+  function put(row) {
+    const old = document.querySelector(`#rows tr[data-person="${row.person_id}"]`);
+    const fresh = render(row);
+    if (old) old.replaceWith(fresh); else $("rows").appendChild(fresh);
+  }
+
+  function summary(figures) {
+    if (!figures) return;
+    $("sum-candidates").textContent = figures.candidates;
+    $("sum-in-progress").textContent = figures.in_progress;
+    $("sum-graded").textContent = figures.graded;
+    $("sum-passed").textContent = figures.passed;
+  }
+
+  function clocks() {
+    document.querySelectorAll("#rows tr").forEach((tr) => {
+      const cellLeft = tr.querySelector("td.time-left");
+      const at = deadlines[tr.dataset.attempt];
+      if (!cellLeft) return;
+      if (at === undefined) { cellLeft.textContent = ""; return; }
+      const left = Math.max(0, Math.round((at - performance.now()) / 1000));
+      cellLeft.textContent = `${String(Math.floor(left / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
+    });
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}${config.socket}`);
+    socket.addEventListener("open", () => {
+      retryMs = 500;
+      $("live-state").textContent = words.live;
+      $("live-state").dataset.state = "live";
+    });
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "rows") {
+        deadlines = {};
+        $("rows").textContent = "";
+        message.rows.forEach(put);
+      } else if (message.type === "row") {
+        message.rows.forEach(put);
+      }
+      summary(message.summary);
+      clocks();
+    });
+    socket.addEventListener("close", (event) => {
+      $("live-state").textContent = words.offline;
+      $("live-state").dataset.state = "offline";
+      if (event.code === 4404 || event.code === 4401) return;
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 8000);
+    });
+  }
+
+  setInterval(clocks, 1000);
+  connect();
+})();
