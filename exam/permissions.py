@@ -6,6 +6,8 @@ consumers alike.
   terminate attempts.
 - Proctors of the sitting's institution proctor it too.
 - Staff of the sitting's institution see its results, not the dashboard.
+- Only reviewers of the sitting's own authority issue certificates from its results (the rule of
+  `hours.services.certificates.certificates_issue`).
 """
 
 from django.db.models import Q
@@ -60,3 +62,12 @@ def can_proctor(actor: User, sitting: Sitting) -> bool:
 
 def can_watch(actor: User, sitting: Sitting) -> bool:
     return Sitting.objects.filter(watched_sittings(actor), pk=sitting.pk).exists()
+
+
+def can_issue_certificates(actor: User, sitting: Sitting) -> bool:
+    """Whether the results page offers to issue certificates: the sitting's proctors who are also
+    reviewers of its authority (certificates_issue refuses anyone else)."""
+    roles = roles_of(actor)
+    if sitting.authority_id is None or not can_proctor(actor, sitting):
+        return False
+    return roles.is_superuser or sitting.authority_id in roles.organisation_ids(Role.AUTHORITY_REVIEWER)

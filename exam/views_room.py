@@ -16,7 +16,7 @@ from proctor.selectors import face_profile
 
 from . import selectors
 from .models import AttemptStatus
-from .permissions import can_proctor
+from .permissions import can_issue_certificates
 from .services import attempts as attempt_services
 from .services import proctoring
 from .services.proctoring import IDENTITY_TRIES
@@ -148,7 +148,7 @@ def results(request, sitting_id: int):
             "rows": selectors.result_rows(sitting),
             "summary": selectors.results_summary(sitting),
             "watch": {"socket": f"/ws/exam/sittings/{sitting.pk}/results/", "view": "results", "words": _watch_words()},
-            "can_issue": can_proctor(request.user, sitting) and sitting.authority_id is not None,
+            "can_issue": can_issue_certificates(request.user, sitting),
         },
     )
 

@@ -202,7 +202,7 @@ LOGGING = {
 }
 
 # `manage.py seed_demo` runs these in order; each adds its app's demo data if missing.
-DEMO_SEEDERS = ["lms.demo.seed", "cms.demo.seed", "hours.demo.seed"]
+DEMO_SEEDERS = ["lms.demo.seed", "cms.demo.seed", "hours.demo.seed", "exam.demo.seed"]
 
 # The study player's heartbeat, in seconds. The server refuses beats closer than 40% of it and
 # credits nothing across a gap of more than three of them (a sleeping laptop is not study).

@@ -360,3 +360,12 @@ def questions_import(
         report.created = [_create(actor=actor, credential=credential, now=now, **draft) for draft in drafts]
     log.info("question import %r by user %s: %d questions for %s", file_name, actor.pk, len(report.created), credential.code)
     return report
+
+
+def question_set_active(*, actor: User, question: Question, active: bool) -> Question:
+    """Take a question out of the draw for new papers, or put it back. Papers already drawn keep it."""
+    _require_bank_manager(actor)
+    Question.objects.filter(pk=question.pk).update(is_active=active)
+    question.is_active = active
+    log.info("question %s %s by user %s", question.pk, "activated" if active else "retired", actor.pk)
+    return question
