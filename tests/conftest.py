@@ -149,10 +149,48 @@ def chinese(client):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Every database test starts with the rows the data migrations seeded.
+
+    A transactional test ends by flushing every table, and those rows go with it. pytest-django
+    runs transactional tests last, but xdist's `--dist loadfile` sends a file's tests to a worker
+    together, so another file's tests can follow a flush on the same worker. Put the rows back
+    (within the test, so a test that uses the database sees them; a cheap check otherwise)."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server", "wagtail_tree"}:
+        return
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or names & {"transactional_db", "live_server", "wagtail_tree"}
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    restore_reference_data()
+
+
+def restore_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from hours.models import CreditScheme
+    from lms.models import Credential
+    from proctor.models import CaptureLogHead
+
+    if not Credential.objects.exists():
+        importlib.import_module("lms.migrations.0003_seed_credentials").seed(apps, None)
+    if not CreditScheme.objects.exists():
+        importlib.import_module("hours.migrations.0004_seed_credit_schemes").seed(apps, None)
+    if not CaptureLogHead.objects.exists():
+        importlib.import_module("proctor.migrations.0002_capture_log_head").create_head(apps, None)
+    _restore_wagtail_tree()
+
+
 @pytest.fixture
 def wagtail_tree(transactional_db):
-    """Transactional tests flush every table, and with them the Wagtail root page and default site
-    that migrations made; put them back for a test that needs them."""
+    """The Wagtail root page, default site, locale and collection (restored with the reference
+    data); requesting it makes the test transactional, as a live server needs."""
+
+
+def _restore_wagtail_tree() -> None:
     from wagtail.models import Collection, Locale, Page, Site
 
     Locale.objects.get_or_create(language_code="zh-hans")

@@ -1,5 +1,6 @@
 """Playwright driving Debian's Chromium (Playwright cannot download its own browsers here)."""
 
+import contextlib
 import os
 import shutil
 import threading
@@ -60,20 +61,24 @@ def pytest_runtest_makereport(item, call):
 
 
 class _InFlight:
-    """Counts the live server's requests in progress. On the embedded defaults the live server's
-    threads share the test's in-memory SQLite connection, so a request a closing browser left
-    behind must finish before the test's database teardown, or it breaks the next test's."""
+    """Counts the live server's requests in progress and, on the embedded defaults, serves them one
+    at a time. There the live server's threads share the test's in-memory SQLite connection: two
+    requests at once (a heartbeat beside a snapshot upload) would interleave their savepoints on
+    it, and a request a closing browser left behind must finish before the test's database
+    teardown, or it breaks the next test's."""
 
-    def __init__(self, app):
+    def __init__(self, app, serial: bool):
         self.app = app
         self.count = 0
         self.lock = threading.Lock()
+        self.serial = threading.Lock() if serial else contextlib.nullcontext()
 
     def __call__(self, environ, start_response):
         with self.lock:
             self.count += 1
         try:
-            return self.app(environ, start_response)
+            with self.serial:
+                return self.app(environ, start_response)
         finally:
             with self.lock:
                 self.count -= 1
@@ -92,7 +97,10 @@ def _wagtail_tree_for_live_server(request):
     request.getfixturevalue("wagtail_tree")
     httpd = request.getfixturevalue("live_server").thread.httpd
     if not isinstance(httpd.get_app(), _InFlight):
-        httpd.set_app(_InFlight(httpd.get_app()))
+        from django.db import connection
+
+        shared = connection.vendor == "sqlite" and connection.is_in_memory_db()
+        httpd.set_app(_InFlight(httpd.get_app(), serial=shared))
     # Set up after the database and before the test's pages, so torn down after the pages close
     # and before the database is flushed.
     yield
