@@ -161,7 +161,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            # redis-py 8 reads with a 5 s socket timeout by default, which ends channels-redis'
+            # 5 s blocking receive (BZPOPMIN) with a TimeoutError: every idle WebSocket was closed
+            # (1011) about every 5 s. A longer read timeout lets the blocking pop return.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {

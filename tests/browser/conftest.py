@@ -105,3 +105,39 @@ def _wagtail_tree_for_live_server(request):
     # and before the database is flushed.
     yield
     httpd.get_app().wait_idle()
+
+
+CAMERA_WAIT_MS = 45_000
+
+
+@pytest.fixture
+def camera_page(browser, tmp_path, testdata):
+    """A factory: a page in its own Chromium whose fake camera shows the given photo (a .y4m made
+    from it by tests.faces.fake_webcam), camera permission granted."""
+    from tests.faces import fake_webcam
+
+    opened = []
+
+    def open_with(photo_name: str):
+        clip = fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m")
+        camera_browser = browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS
+            + [
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={clip}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        opened.append(camera_browser)
+        context = camera_browser.new_context(locale="zh-CN")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        page.set_default_timeout(CAMERA_WAIT_MS)
+        return page
+
+    yield open_with
+    for camera_browser in opened:
+        camera_browser.close()

@@ -19,47 +19,13 @@ from lms import services as lms_services
 from proctor import selectors as proctor_selectors
 from proctor.models import Snapshot
 from tests.factories import PASSWORD, PersonFactory, RegionFactory
-from tests.faces import fake_webcam, give_face_profile, photo_path
+from tests.faces import give_face_profile, photo_path
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .test_study_player_browser import _db, _play, _poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LESSON_SECONDS = 24  # 0.4 minutes
-WAIT_MS = 45_000
-
-
-@pytest.fixture
-def camera_page(browser, tmp_path, testdata):
-    """A factory: a page in a Chromium whose fake camera shows the given photo."""
-    from playwright.sync_api import sync_playwright  # noqa: F401  (the module fixture holds Playwright)
-
-    opened = []
-
-    def open_with(photo_name: str):
-        clip = fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m")
-        camera_browser = browser.browser_type.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS
-            + [
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={clip}",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        context = camera_browser.new_context(locale="zh-CN")
-        context.grant_permissions(["camera"])
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        opened.append(camera_browser)
-        return page
-
-    yield open_with
-    for camera_browser in opened:
-        camera_browser.close()
 
 
 @pytest.fixture
