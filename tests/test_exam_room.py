@@ -379,3 +379,14 @@ async def test_the_results_page_socket_is_scoped(world, sitting, attempt):
         refused = await connect(user, f"/ws/exam/sittings/{sitting.pk}/{view}/")
         assert (await refused.receive_json_from(timeout=TIMEOUT))["code"] == "sitting_not_found"
         assert await closed_with(refused) == 4404
+
+
+async def test_an_idle_room_stays_connected_past_the_channel_layers_blocking_read(world, attempt):
+    # channels-redis waits 5 s in a blocking pop; a Redis client that times out its reads at 5 s
+    # (redis-py 8's default) ended every idle consumer. Seven quiet seconds, then the room answers.
+    communicator, _state = await started(world.gz_worker.user, attempt.pk)
+    assert await communicator.receive_nothing(timeout=7)
+    assert (await ask(communicator, {"type": "heartbeat"}))["type"] == "tick"
+    await db(lambda: proctoring.proctor_warn(actor=world.gz_reviewer, attempt=attempt, message="请坐好"))
+    assert (await communicator.receive_json_from(timeout=TIMEOUT))["message"] == "请坐好"
+    await communicator.disconnect()
