@@ -164,7 +164,12 @@ if REDIS_URL:
             # redis-py 8 reads with a 5 s socket timeout by default, which ends channels-redis'
             # 5 s blocking receive (BZPOPMIN) with a TimeoutError: every idle WebSocket was closed
             # (1011) about every 5 s. A longer read timeout lets the blocking pop return.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": REDIS_PREFIX},
+            # redis-py's pool also stops at 100 connections per process, fewer than a busy exam room's
+            # group sends (bench/exam_ws.py met MaxConnectionsError at 200 candidates).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}],
+                "prefix": REDIS_PREFIX,
+            },
         }
     }
     CACHES = {

@@ -63,6 +63,7 @@ def attempt_transition(
     actor: User | None = None,
     now: datetime.datetime | None = None,
     changes: dict | None = None,
+    announce: bool = True,
 ) -> Attempt:
     """Move an attempt to `to`: the one place its status changes. Locks the row, checks the move
     against ALLOWED_MOVES (`attempt_move_illegal`, 409), stamps the time (entering in_progress also
@@ -105,7 +106,10 @@ def attempt_transition(
         AttemptEvent.objects.create(
             attempt=locked, from_status=source, to_status=to, reason=_stored(reason), actor=actor, at=now
         )
-        transaction.on_commit(lambda: _announce(locked, source, to, actor))
+        if announce:
+            transaction.on_commit(lambda: _announce(locked, source, to, actor))
+        else:
+            transaction.on_commit(lambda: log.info("attempt %s: %s -> %s", locked.pk, source, to))
     return locked
 
 
@@ -212,8 +216,10 @@ def attempt_submit(
         if actor is None and candidate is not None:
             actor = candidate.user
         if locked.status == S.IN_PROGRESS:
+            # Graded in the same transaction: the pages hear of the graded attempt only.
             locked = attempt_transition(
-                attempt=locked, to=S.SUBMITTED, reason=reason or _("Submitted by the candidate"), actor=actor, now=now
+                attempt=locked, to=S.SUBMITTED, reason=reason or _("Submitted by the candidate"), actor=actor, now=now,
+                announce=False,
             )
         locked = attempt_transition(
             attempt=locked, to=S.GRADED, reason=_("Graded on submission"), now=now, changes=_grade_changes(locked)
