@@ -7,7 +7,9 @@ import datetime
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
+# Channels' wrapper, not asgiref's: it closes the thread's database connection after each call, so
+# no session stays open when pytest-django drops the test database.
+from channels.db import database_sync_to_async as sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
