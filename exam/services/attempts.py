@@ -124,12 +124,13 @@ def attempt_create(
 ) -> Attempt:
     """The candidate's attempt at a sitting they are admitted to, with their own paper drawn now."""
     now = now or timezone.now()
-    if not SittingCandidate.objects.filter(sitting=sitting, person=candidate).exists():
-        raise PermissionDeniedError(code="not_a_candidate", message=_("You are not a candidate of this sitting."))
     if now >= sitting.ends_at:
         raise ConflictError(code="sitting_over", message=_("This sitting is over."))
     try:
         with transaction.atomic():
+            # Locked against a removal of the candidate at the same instant (sitting_candidate_remove).
+            if SittingCandidate.objects.select_for_update().filter(sitting=sitting, person=candidate).first() is None:
+                raise PermissionDeniedError(code="not_a_candidate", message=_("You are not a candidate of this sitting."))
             attempt = Attempt.objects.create(sitting=sitting, candidate=candidate, created_at=now)
             AttemptEvent.objects.create(attempt=attempt, from_status="", to_status=S.CREATED, at=now, reason="")
             paper_draw(attempt=attempt, seed=seed, now=now)

@@ -205,7 +205,9 @@ def sitting_candidate_remove(
         locked = Sitting.objects.select_for_update().get(pk=sitting.pk)
         if now >= locked.ends_at:
             raise _sitting_over()
-        enrolment = SittingCandidate.objects.filter(sitting=locked, person=person).first()
+        # The enrolment's lock is the one attempt_create takes: an attempt begun at this instant
+        # either waits for the removal (and is refused) or makes the removal wait (and refuse).
+        enrolment = SittingCandidate.objects.select_for_update().filter(sitting=locked, person=person).first()
         if enrolment is None:
             raise NotFoundError(code="candidate_not_found", message=_("This person is not a candidate of this sitting."))
         if Attempt.objects.filter(sitting=locked, candidate=person).exists():
