@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from lms.models import Credential, Organisation
 
 from .models import Exam, QuestionKind
-from .services.bank import OPTION_LETTERS, true_false_options
+from .services.bank import MAX_IMPORT_BYTES, OPTION_LETTERS, true_false_options
 from .services.exams import MAX_COUNT, MAX_DURATION_MINUTES
-from .tabular import MAX_FILE_BYTES
 
 # Which form field shows a content error of `exam.services.bank`, by the start of its code.
 ERROR_FIELDS = {
@@ -154,7 +153,7 @@ class BankImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = gettext(
             "An Excel workbook (.xlsx) or a CSV file with the columns of the template, at most %(size)d MB."
-        ) % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+        ) % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}
 
 
 class ExamForm(forms.Form):

@@ -33,7 +33,7 @@ from .models import QuestionKind
 from .services import bank as bank_services
 from .services import exams as exam_services
 from .services import sittings as sitting_services
-from .tabular import MAX_FILE_BYTES
+from .services.bank import MAX_IMPORT_BYTES
 
 PAGE_SIZE = 25
 # Refusals of the candidate list that the form explains; any other is a message above the page.
@@ -179,7 +179,7 @@ def bank_import(request):
         credential = form.cleaned_data["credential"]
         try:
             report = bank_services.questions_import(
-                actor=request.user, credential=credential, data=upload.read(MAX_FILE_BYTES + 1), file_name=upload.name
+                actor=request.user, credential=credential, data=upload.read(MAX_IMPORT_BYTES + 1), file_name=upload.name
             )
         except DomainError as failure:
             form.add_error(None, failure.message)

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from lms.errors import DomainError, PermissionDeniedError
 from lms.models import Credential, Role, User
 from lms.roles import roles_of
+from lms.tables import MAX_FILE_BYTES, read_table
 
 from ..models import Question, QuestionKind, QuestionVersion
-from ..tabular import read_table
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ MAX_OPTION = 500
 MAX_EXPLANATION = 4000
 MAX_TOPIC = 100
 MAX_IMPORT_ROWS = 3000
+MAX_IMPORT_BYTES = MAX_FILE_BYTES
 OPTION_LETTERS = "ABCDEF"
 TRUE_FALSE_IDS = ("true", "false")
 
@@ -313,7 +314,9 @@ def questions_import(
     itself raise DomainError (file_empty, file_unreadable, columns_missing, file_has_no_rows...)."""
     _require_bank_manager(actor)
     now = now or timezone.now()
-    table = read_table(file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_IMPORT_ROWS)
+    table = read_table(
+        file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_IMPORT_ROWS, max_bytes=MAX_IMPORT_BYTES
+    )
     missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:
         raise DomainError(
@@ -332,7 +335,7 @@ def questions_import(
     seen: dict[tuple, int] = {}
     report, drafts = ImportReport(rows=[]), []
     for line, cells in table.rows:
-        values = {column: table.cell(cells, column) for column in COLUMNS}
+        values = {column: table.text(cells, column) for column in COLUMNS}
         draft, errors = _parse_row(values)
         if draft["kind"]:
             # The content checks, less what the row's own parsing already said in more detail.

@@ -8,10 +8,8 @@ a rejected batch ever counts. An authority may also adjust a person's hours dire
 reason; the ledger entry itself is the record of who did it and why.
 """
 
-import csv
 import datetime
 import hashlib
-import io
 import logging
 import re
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from lms.errors import ConflictError, DomainError, PermissionDeniedError
 from lms.models import Credential, Employment, Organisation, OrganisationKind, Person, Role, User
 from lms.roles import roles_of
 from lms.selectors import authority_region_paths, people_overseen
+from lms.tables import Table, read_table
 from lms.validators import validate_id_number
 
 from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
@@ -83,130 +82,18 @@ def template_headers() -> list[str]:
 # Reading the file
 
 
-def _header_key(value) -> str:
-    return re.sub(r"[\s_]+", "", str(value or "")).lower()
-
-
-_ALIASES = {_header_key(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
-
-
-def _cell_text(value) -> str:
-    """A cell as text for the record: numbers without a spurious '.0', dates as ISO."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-            yield line, list(values)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(data: bytes):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UnicodeDecodeError("csv", data[:1], 0, 1, "neither UTF-8 nor GB18030")
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    for line, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-        yield line, values[:MAX_COLUMNS]
-
-
-@dataclass(frozen=True)
-class _Table:
-    columns: dict[str, int]  # canonical column -> index
-    rows: list[tuple[int, list]]  # (line in the file, cell values)
-
-
-def _unreadable() -> DomainError:
-    return DomainError(
-        code="file_unreadable",
-        message=_("This file cannot be read. Upload an Excel workbook (.xlsx) or a CSV file saved from the template."),
-    )
-
-
-def _read_table(file_name: str, data: bytes) -> _Table:
-    if not data:
-        raise DomainError(code="file_empty", message=_("The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
-        raise DomainError(
-            code="file_too_large",
-            message=_("The file is larger than %(size)d MB; split it into several batches.")
-            % {"size": MAX_FILE_BYTES // (1024 * 1024)},
-            status=413,
-        )
-    suffix = PurePath(file_name or "").suffix.lower()
-    is_zip = data[:4] == b"PK\x03\x04"
-    if suffix in (".xlsx", ".xlsm") or (is_zip and suffix not in (".csv", ".txt")):
-        reader = _xlsx_rows
-    elif suffix in (".csv", ".txt", ""):
-        reader = _csv_rows
-    else:
-        raise DomainError(
-            code="file_type_unsupported",
-            message=_("Only Excel workbooks (.xlsx) and CSV files can be uploaded."),
-        )
-    columns: dict[str, int] | None = None
-    rows: list[tuple[int, list]] = []
-    try:
-        for line, values in reader(data):
-            if line > MAX_ROWS * 2:  # blank lines are skipped, but not without end
-                raise DomainError(
-                    code="too_many_rows",
-                    message=_("A batch has at most %(count)d rows; split the file into several batches.")
-                    % {"count": MAX_ROWS},
-                )
-            if not any(_cell_text(value) for value in values):
-                continue  # blank lines are not rows
-            if columns is None:
-                columns = {}
-                for index, value in enumerate(values):
-                    column = _ALIASES.get(_header_key(value))
-                    if column and column not in columns:
-                        columns[column] = index
-                continue
-            rows.append((line, values))
-            if len(rows) > MAX_ROWS:
-                raise DomainError(
-                    code="too_many_rows",
-                    message=_("A batch has at most %(count)d rows; split the file into several batches.")
-                    % {"count": MAX_ROWS},
-                )
-    except DomainError:
-        raise
-    except Exception:  # an untrusted file may break the parser in any way; all of them mean "unreadable"
-        log.info("offline batch file %r could not be read", file_name, exc_info=True)
-        raise _unreadable()
-    if columns is None:
-        raise DomainError(code="file_empty", message=_("The file is empty."))
-    missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in columns]
+def _read_table(file_name: str, data: bytes) -> Table:
+    table = read_table(file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_ROWS, max_bytes=MAX_FILE_BYTES)
+    missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:
         raise DomainError(
             code="columns_missing",
             message=_("The header row lacks these columns: %(columns)s.") % {"columns": "、".join(missing)},
             details={"columns": missing},
         )
-    if not rows:
+    if not table.rows:
         raise DomainError(code="file_has_no_rows", message=_("The file has a header row but no training rows."))
-    return _Table(columns=columns, rows=rows)
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,19 +182,15 @@ def _counted_keys(person_ids: set[int]) -> set[tuple]:
     return keys
 
 
-def _check_rows(table: _Table, institution: Organisation, region_path: str, today: datetime.date) -> list[OfflineRow]:
+def _check_rows(table: Table, institution: Organisation, region_path: str, today: datetime.date) -> list[OfflineRow]:
     catalogue = _Catalogue.of(institution)
     credentials = {credential.code.upper(): credential for credential in Credential.objects.all()}
     credentials_by_name = {credential.name: credential for credential in credentials.values()}
 
-    def cell(values: list, column: str):
-        index = table.columns.get(column)
-        return values[index] if index is not None and index < len(values) else None
-
     ids: dict[int, str | None] = {}
     for line, values in table.rows:
         try:
-            ids[line] = validate_id_number(_cell_text(cell(values, "id_number")))
+            ids[line] = validate_id_number(table.text(values, "id_number"))
         except ValidationError:
             ids[line] = None
     people = {person.id_number: person for person in Person.objects.filter(id_number__in=[i for i in ids.values() if i])}
@@ -322,7 +205,7 @@ def _check_rows(table: _Table, institution: Organisation, region_path: str, toda
 
     rows = []
     for line, values in table.rows:
-        raw = {column: _cell_text(cell(values, column)) for column in COLUMNS}
+        raw = {column: table.text(values, column) for column in COLUMNS}
         errors: list[dict] = []
         row = OfflineRow(line=line, raw=raw)
 
@@ -382,7 +265,7 @@ def _check_rows(table: _Table, institution: Organisation, region_path: str, toda
         elif course is not None:
             row.category = course.category
 
-        hours = _parse_hours(cell(values, "hours"))
+        hours = _parse_hours(table.cell(values, "hours"))
         if hours is None or hours <= 0 or hours > MAX_ROW_HOURS or hours != hours.quantize(HUNDREDTH):
             errors.append(
                 _error(
@@ -394,7 +277,7 @@ def _check_rows(table: _Table, institution: Organisation, region_path: str, toda
         else:
             row.hours = hours.quantize(HUNDREDTH)
 
-        earned_on = _parse_date(cell(values, "date"))
+        earned_on = _parse_date(table.cell(values, "date"))
         if earned_on is None:
             errors.append(_error("date_invalid", _("The date must be written as YYYY-MM-DD.")))
         elif earned_on > today:

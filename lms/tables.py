@@ -1,8 +1,11 @@
-"""Reading an uploaded table (XLSX, or CSV in UTF-8 or GB18030) into a header map and rows.
+"""Reading an uploaded table (an XLSX workbook, or a CSV in UTF-8 or GB18030, comma or tab
+separated) into its columns and rows: the offline training batches of `hours` and the question
+bank imports of `exam` read their files through this one module.
 
-The same approach as `hours.services.offline` (headers matched by alias, blank lines skipped, the
-line in the file kept for the report, any parser failure reported as `file_unreadable`), compact
-and without that module's private helpers, which belong to `hours`.
+The first non-blank line is the header; its cells are matched to canonical columns by alias
+(ignoring case, spaces and underscores) and unknown headers are ignored. Blank lines are skipped
+and every row keeps its line in the file, for the caller's row-by-row report. Whatever breaks the
+parser on an untrusted file is reported as `file_unreadable`.
 """
 
 import csv
@@ -15,7 +18,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext as _
 
-from lms.errors import DomainError
+from .errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +31,15 @@ def header_key(value) -> str:
 
 
 def cell_text(value) -> str:
-    """A cell as text: numbers without a spurious '.0', dates as ISO, booleans as 对/错."""
+    """A cell as text: numbers without a spurious '.0', dates as ISO (a midnight time as the
+    date alone), booleans as 对/错."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "对" if value else "错"
-    if isinstance(value, datetime.datetime | datetime.date):
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat()
+    if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -43,25 +49,31 @@ def cell_text(value) -> str:
 @dataclass(frozen=True)
 class Table:
     columns: dict[str, int]  # canonical column -> index
-    rows: list[tuple[int, list[str]]]  # (line in the file, cell texts)
+    rows: list[tuple[int, list]]  # (line in the file, cell values as the parser gave them)
 
-    def cell(self, values: list[str], column: str) -> str:
+    def cell(self, values: list, column: str):
+        """The cell of a column in one row as the parser gave it (a number or a date from a
+        workbook); None when the column or the cell is absent."""
         index = self.columns.get(column)
-        return values[index] if index is not None and index < len(values) else ""
+        return values[index] if index is not None and index < len(values) else None
+
+    def text(self, values: list, column: str) -> str:
+        """The same cell as text ("" when absent)."""
+        return cell_text(self.cell(values, column))
 
 
-def _xlsx(data: bytes):
+def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        for line, values in enumerate(workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
-            yield line, [cell_text(value) for value in values]
+        for line, values in enumerate(workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            yield line, list(values)
     finally:
         workbook.close()
 
 
-def _csv(data: bytes):
+def _csv_rows(data: bytes):
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -70,37 +82,51 @@ def _csv(data: bytes):
             continue
     else:
         raise ValueError("neither UTF-8 nor GB18030")
-    for line, values in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
-        yield line, [cell_text(value) for value in values[:MAX_COLUMNS]]
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    for line, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+        yield line, values[:MAX_COLUMNS]
 
 
-def read_table(*, file_name: str, data: bytes, aliases: dict[str, tuple[str, ...]], max_rows: int) -> Table:
-    """The first non-blank line is the header; unknown headers are ignored. Raises DomainError
-    file_empty, file_too_large, file_type_unsupported, file_unreadable or too_many_rows."""
+def _too_many(max_rows: int) -> DomainError:
+    return DomainError(
+        code="too_many_rows",
+        message=_("A file has at most %(count)d rows; split it into several files.") % {"count": max_rows},
+    )
+
+
+def read_table(
+    *, file_name: str, data: bytes, aliases: dict[str, tuple[str, ...]], max_rows: int, max_bytes: int = MAX_FILE_BYTES
+) -> Table:
+    """Raises DomainError file_empty, file_too_large (413), file_type_unsupported,
+    file_unreadable or too_many_rows. Missing columns and a table without rows are the caller's
+    to judge."""
     if not data:
         raise DomainError(code="file_empty", message=_("The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > max_bytes:
         raise DomainError(
             code="file_too_large",
             message=_("The file is larger than %(size)d MB; split it into several files.")
-            % {"size": MAX_FILE_BYTES // (1024 * 1024)},
+            % {"size": max(1, max_bytes // (1024 * 1024))},
             status=413,
         )
     suffix = PurePath(file_name or "").suffix.lower()
     if suffix in (".xlsx", ".xlsm") or (data[:4] == b"PK\x03\x04" and suffix not in (".csv", ".txt")):
-        reader = _xlsx
+        reader = _xlsx_rows
     elif suffix in (".csv", ".txt", ""):
-        reader = _csv
+        reader = _csv_rows
     else:
         raise DomainError(
             code="file_type_unsupported", message=_("Only Excel workbooks (.xlsx) and CSV files can be uploaded.")
         )
     lookup = {header_key(alias): column for column, names in aliases.items() for alias in names}
     columns: dict[str, int] | None = None
-    rows: list[tuple[int, list[str]]] = []
+    rows: list[tuple[int, list]] = []
     try:
         for line, values in reader(data):
-            if not any(values):
+            if line > max_rows * 2:  # blank lines are skipped, but not without end
+                raise _too_many(max_rows)
+            if not any(cell_text(value) for value in values):
                 continue
             if columns is None:
                 columns = {}
@@ -111,10 +137,7 @@ def read_table(*, file_name: str, data: bytes, aliases: dict[str, tuple[str, ...
                 continue
             rows.append((line, values))
             if len(rows) > max_rows:
-                raise DomainError(
-                    code="too_many_rows",
-                    message=_("A file has at most %(count)d rows; split it into several files.") % {"count": max_rows},
-                )
+                raise _too_many(max_rows)
     except DomainError:
         raise
     except Exception:  # an untrusted file may break the parser in any way; all of them mean "unreadable"
