@@ -10,7 +10,7 @@ import json
 import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone, translation
@@ -43,9 +43,13 @@ def _language(scope) -> str:
     return chosen if chosen in codes else settings.LANGUAGE_CODE
 
 
-class _Base(AsyncWebsocketConsumer):
-    async def send_json(self, content: dict) -> None:
-        await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+class _Base(AsyncJsonWebsocketConsumer):
+    """Channels' JSON consumer for sending. Receiving is each consumer's own `receive`, since a
+    frame is checked (size, type, shape) before it is decoded."""
+
+    @classmethod
+    async def encode_json(cls, content) -> str:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
 
     async def refuse(self, code: str, close_code: int) -> None:
         """Accept only to say why, then close: a browser cannot read a refused handshake."""
