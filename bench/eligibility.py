@@ -126,8 +126,18 @@ def _reset_sequence(cursor, table: str) -> None:
 def seed(people: int) -> dict[str, float]:
     from django.db import connection
 
-    from lms.models import Credential, Membership, Organisation, OrganisationKind, Person, Region, RegionLevel, Role, User
-    from lms.validators import id_number_check_char, uscc_check_char
+    from kernel.validators import id_number_check_char, uscc_check_char
+    from lms.models import (
+        Credential,
+        Membership,
+        Organisation,
+        OrganisationKind,
+        Person,
+        Region,
+        RegionLevel,
+        Role,
+        User,
+    )
 
     timings: dict[str, float] = {}
     rng = random.Random(SEED)
@@ -316,7 +326,7 @@ def main() -> None:
     if not reuse:
         recreate_database()
     os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "lms.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kaohe.settings"
     import django
 
     django.setup()

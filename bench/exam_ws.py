@@ -19,7 +19,7 @@ The script drops and recreates its own database `kaohe_bench_ws` on the PostgreS
 - --grading more candidates in a second sitting, with attempts in progress, papers drawn by
   `exam.drawing.draw_paper` and all 7 answers (three in four right) written with bulk_create.
 
-Then it starts ONE Daphne (`python -m daphne lms.asgi:application`) with REDIS_URL =
+Then it starts ONE Daphne (`python -m daphne kaohe.asgi:application`) with REDIS_URL =
 `BENCH_REDIS_URL` (default redis://127.0.0.1:6379/5) as the channel layer, and for each N runs N
 simulated candidates in this process (asyncio, the `websockets` client, one connection each with
 the session cookie and the Origin the server checks), arriving over a few seconds: each joins and
@@ -65,7 +65,7 @@ SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rs
 warnings.filterwarnings("ignore", "pkg_resources is deprecated")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 # Another application to compare (a module on PYTHONPATH that wraps the project's).
-ASGI_APPLICATION = os.environ.get("BENCH_ASGI_APP", "lms.asgi:application")
+ASGI_APPLICATION = os.environ.get("BENCH_ASGI_APP", "kaohe.asgi:application")
 SECRET_KEY = "bench-only-key-" + "b" * 40
 SEED = 20261123
 P99_STOP_MS = 1000
@@ -95,7 +95,7 @@ def environment(conn_max_age: str | None) -> dict[str, str]:
         SECRET_KEY=SECRET_KEY,
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SETTINGS_MODULE="lms.settings",
+        DJANGO_SETTINGS_MODULE="kaohe.settings",
         PYTHONWARNINGS="ignore::UserWarning",
     )
     if conn_max_age is not None:
@@ -125,8 +125,8 @@ def _people(count: int, offset: int) -> list:
     """`count` users and people with valid ID numbers, unusable passwords, bulk-created."""
     from django.contrib.auth.hashers import make_password
 
+    from kernel.validators import id_number_check_char
     from lms.models import Person, User
-    from lms.validators import id_number_check_char
 
     unusable = make_password(None)
     users, people = [], []
@@ -155,7 +155,14 @@ def seed(ws_candidates: int, grading: int) -> dict:
     from django.utils import timezone
 
     from exam.drawing import draw_paper
-    from exam.models import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Paper, QuestionVersion
+    from exam.models import (
+        Attempt,
+        AttemptAnswer,
+        AttemptEvent,
+        AttemptStatus,
+        Paper,
+        QuestionVersion,
+    )
     from exam.services.attempts import attempt_create, attempt_verify_identity
     from exam.services.papers import bank_pool, exam_requirements
     from exam.testing import make_bank, make_exam, make_sitting

@@ -43,7 +43,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.settings")
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 import django  # noqa: E402
@@ -53,8 +53,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from lms.images import open_image  # noqa: E402
-
+from kernel.images import open_image  # noqa: E402
 from proctor import engine  # noqa: E402
 
 SETS = {"western": "faces", "east_asian": "faces_east_asian"}

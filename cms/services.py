@@ -3,7 +3,13 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.text import slugify
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+)
 
 from lms.models import Organisation, OrganisationKind, User
 

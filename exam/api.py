@@ -5,8 +5,8 @@ import uuid
 
 from ninja import Router, Schema, Status
 
-from lms.api import ERRORS
-from lms.images import upload_bytes
+from kernel.api import ERRORS
+from kernel.images import upload_bytes
 from lms.selectors import person_of
 
 from . import selectors

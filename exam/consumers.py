@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils import timezone, translation
 
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from lms.models import Person
 
 from . import live, protocol, selectors

@@ -12,7 +12,16 @@ from django.utils import timezone
 from lms.models import Person, User
 from proctor.models import Snapshot
 
-from .models import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Incident, QuestionVersion, Sitting, SittingCandidate
+from .models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptEvent,
+    AttemptStatus,
+    Incident,
+    QuestionVersion,
+    Sitting,
+    SittingCandidate,
+)
 from .permissions import proctored_sittings, watched_sittings
 
 S = AttemptStatus

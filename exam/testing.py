@@ -6,7 +6,14 @@ from decimal import Decimal
 
 from lms.models import Credential, Organisation, Person
 
-from .models import BlueprintItem, Exam, Question, QuestionKind, Sitting, SittingCandidate
+from .models import (
+    BlueprintItem,
+    Exam,
+    Question,
+    QuestionKind,
+    Sitting,
+    SittingCandidate,
+)
 from .services.bank import _create, true_false_options
 
 

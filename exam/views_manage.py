@@ -16,11 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from lms.models import Person
 
 from . import selectors_manage as selectors
-from .permissions import can_proctor
 from .forms_manage import (
     BankImportForm,
     BlueprintFormSet,
@@ -30,6 +29,7 @@ from .forms_manage import (
     SittingForm,
 )
 from .models import QuestionKind
+from .permissions import can_proctor
 from .services import bank as bank_services
 from .services import exams as exam_services
 from .services import sittings as sitting_services

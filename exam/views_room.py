@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hours.services import certificates as certificate_services
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from lms.selectors import person_of
 from proctor.selectors import face_profile
 

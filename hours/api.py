@@ -9,11 +9,11 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from cms.models import CoursePage, LessonPage
+from kernel.api import ERRORS
+from kernel.errors import NotFoundError
+from kernel.images import upload_bytes
 from lms import selectors as lms_selectors
-from lms.api import ERRORS
-from lms.images import upload_bytes
 from proctor import selectors as proctor_selectors
-from lms.errors import NotFoundError
 
 from . import selectors, services
 

@@ -15,8 +15,28 @@ from decimal import Decimal
 from functools import reduce
 from operator import and_, or_
 
-from django.db.models import Case, CharField, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Least, Substr
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import (
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Least,
+    Substr,
+)
 
 from cms.models import KnowledgeCategory
 from lms.models import Credential, Region, Role, User

@@ -8,7 +8,7 @@ import zipfile
 
 from django.utils.translation import gettext as _
 
-from lms.errors import DomainError
+from kernel.errors import DomainError
 
 from .services.certificates import PassRow
 

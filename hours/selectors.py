@@ -1,8 +1,8 @@
 """Reads of the learning record, scoped to the acting user."""
 
 import datetime
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet

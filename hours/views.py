@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from cms.models import CoursePage
 from cms.selectors import courses_browse
+from kernel.errors import DomainError
 from lms import selectors as lms_selectors
-from lms.errors import DomainError
 from proctor import selectors as proctor_selectors
 
 from . import selectors, services

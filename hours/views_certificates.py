@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from lms.errors import DomainError
-from lms.masking import mask_name
+from kernel.errors import DomainError
+from kernel.masking import mask_name
 from lms.models import Role
 from lms.roles import roles_of
 

@@ -18,6 +18,7 @@ from . import dashboard
 from .models import Certificate
 from .selectors import standings_of
 
+
 def _labels() -> dict[str, str]:
     # Evaluated per request, in the request's language.
     return {

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.errors import DomainError
 from lms.models import Organisation, OrganisationKind, Role
-from lms.errors import DomainError
 from lms.roles import roles_of
 
 from . import selectors_offline as selectors

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class LmsConfig(AppConfig):
     name = "lms"
     verbose_name = _("People and organisations")
-
-    def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)

@@ -2,8 +2,9 @@
 
 from django.contrib.auth.backends import ModelBackend
 
+from kernel.validators import normalise_id_number, normalise_mobile
+
 from .models import User
-from .validators import normalise_id_number, normalise_mobile
 
 
 class IdentifierBackend(ModelBackend):

@@ -2,11 +2,19 @@
 
 import datetime
 
-from django.db import transaction
+from kernel.validators import id_number_check_char, uscc_check_char
 
 from . import services
-from .models import Employment, Membership, Organisation, OrganisationKind, Person, Region, RegionLevel, Role, User
-from .validators import id_number_check_char, uscc_check_char
+from .models import (
+    Employment,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Region,
+    RegionLevel,
+    Role,
+    User,
+)
 
 DEMO_PASSWORD = "kaohe-demo-2026"
 

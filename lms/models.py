@@ -8,9 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .masking import mask_id_number, mask_mobile
-from .storage import private_storage
-from .validators import (
+from kernel.masking import mask_id_number, mask_mobile
+from kernel.storage import private_storage
+from kernel.validators import (
     id_number_birth_date,
     id_number_sex,
     validate_credit_code,

@@ -10,9 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.errors import DomainError, FieldError, PermissionDeniedError
+from kernel.images import clean_uploaded_photo
+from kernel.validators import validate_credit_code, validate_id_number, validate_mobile
+
 from . import events
-from .errors import DomainError, PermissionDeniedError
-from .images import clean_uploaded_photo
 from .models import (
     ROLE_ORGANISATION_KINDS,
     Education,
@@ -28,18 +30,9 @@ from .models import (
     User,
 )
 from .roles import forget_roles, roles_of
-from .validators import validate_credit_code, validate_id_number, validate_mobile
 
 # Chinese names (with the middle dot of minority and transliterated names) or Latin letters.
 _REAL_NAME = re.compile(r"^[\u3400-\u9fff·•]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,49}$")
-
-
-class FieldError(DomainError):
-    """A domain error that belongs to one input field, so a form can show it beside that field."""
-
-    def __init__(self, *, field: str, code: str, message: str) -> None:
-        super().__init__(code=code, message=message)
-        self.field = field
 
 
 def _validated(field: str, validator, value: str) -> str:

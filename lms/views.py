@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.errors import DomainError
+from kernel.images import upload_bytes
+
 from . import selectors, services
-from .errors import DomainError
 from .forms import EmployeeAddForm, EmploymentEndForm, RegistrationForm
-from .images import upload_bytes
 from .roles import roles_of
 
 PAGE_SIZE = 25

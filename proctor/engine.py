@@ -19,7 +19,7 @@ import face_recognition
 import numpy as np
 from PIL import Image, ImageFile
 
-from lms.images import ImageRejected, open_image  # noqa: F401  (ImageRejected is part of the engine's interface)
+from kernel.images import ImageRejected, open_image  # noqa: F401  (ImageRejected is part of the engine's interface)
 
 from .decisions import Decision
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lms.storage import private_storage
+from kernel.storage import private_storage
 
 from .decisions import Decision as EngineDecision
 

@@ -14,9 +14,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from kernel.images import image_error_message
 from lms import services as lms_services
-from lms.images import image_error_message
 from lms.models import Person
 
 from . import capturelog, engine

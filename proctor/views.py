@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lms.errors import DomainError
-from lms.images import upload_bytes
+from kernel.errors import DomainError
+from kernel.images import upload_bytes
 from lms.selectors import person_of
 
 from . import selectors, services

@@ -4,7 +4,15 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 
-from lms.models import Organisation, OrganisationKind, Person, Region, RegionLevel, Role, User
+from lms.models import (
+    Organisation,
+    OrganisationKind,
+    Person,
+    Region,
+    RegionLevel,
+    Role,
+    User,
+)
 
 from .factories import (
     EmploymentFactory,
@@ -53,7 +61,7 @@ def face_worker(settings):
     (through Redis in CI's service run, Celery's in-process transport on the embedded defaults)."""
     from celery.contrib.testing.worker import start_worker
 
-    from lms.celery import app
+    from kaohe.celery import app
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False

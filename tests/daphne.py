@@ -10,7 +10,7 @@ open, so the server gets a database of its own in both of CI's passes:
 
 It is migrated with `manage.py migrate` in a subprocess (once per test process: the migrated
 database is kept as a template for the session, so a second module's server is a copy, not a second
-migrate), and Daphne (`python -m daphne -b 127.0.0.1 -p 0 lms.asgi:application`, the port it picked
+migrate), and Daphne (`python -m daphne -b 127.0.0.1 -p 0 kaohe.asgi:application`, the port it picked
 read from its log) runs on the channels-redis layer in both passes: REDIS_URL when the run has one
 (CI's service pass), else a private `redis-server --port <free port> --save "" --appendonly no`
 started here (absent redis-server: a skip, a failure under CI=true). The server's processes see
@@ -200,7 +200,7 @@ class DaphneServer:
         queues = queues or [self.env["FACE_QUEUE"]]
         log = open(self.log_path.with_name("celery.log"), "ab")  # noqa: SIM115 (closed with the process)
         worker = subprocess.Popen(
-            [PYTHON, "-m", "celery", "-A", "lms", "worker", "-P", "solo", "-c", "1", "-Q", ",".join(queues),
+            [PYTHON, "-m", "celery", "-A", "kaohe", "worker", "-P", "solo", "-c", "1", "-Q", ",".join(queues),
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
         )
@@ -361,7 +361,7 @@ def serve(folder: Path, *, templates: Templates | None = None, static: bool = Fa
             if not name.startswith(("PYTEST_", "DJANGO_ALLOW_ASYNC_UNSAFE"))
         }
         env.update(
-            DJANGO_SETTINGS_MODULE="lms.settings",
+            DJANGO_SETTINGS_MODULE="kaohe.settings",
             DATABASE_URL=database_url,
             REDIS_URL=redis_url,
             SECRET_KEY=SECRET_KEY,
@@ -382,7 +382,7 @@ def serve(folder: Path, *, templates: Templates | None = None, static: bool = Fa
         env.pop("CELERY_BROKER_URL", None)
 
         # Daphne imports the project while the database is made: nothing connects before a request.
-        application = "tests.daphne:static_application" if static else "lms.asgi:application"
+        application = "tests.daphne:static_application" if static else "kaohe.asgi:application"
         log = open(log_path, "ab")  # noqa: SIM115
         daphne = subprocess.Popen(
             [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", application],
@@ -454,7 +454,7 @@ def __getattr__(name: str):
     if name == "static_application":
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-        from lms.asgi import application
+        from kaohe.asgi import application
 
         return ASGIStaticFilesHandler(application)
     raise AttributeError(name)

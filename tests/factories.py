@@ -5,8 +5,17 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory
 
-from lms.models import Employment, Membership, Organisation, OrganisationKind, Person, Region, RegionLevel, User
-from lms.validators import id_number_check_char, uscc_check_char
+from kernel.validators import id_number_check_char, uscc_check_char
+from lms.models import (
+    Employment,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Region,
+    RegionLevel,
+    User,
+)
 
 PASSWORD = "correct-horse-battery-9"
 

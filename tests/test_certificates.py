@@ -29,11 +29,15 @@ from hours.models import (
     ExtensionStatus,
     HoursEntry,
 )
-from hours.selectors_certificates import TOKEN_SALT, certificate_by_token, certificate_token
+from hours.selectors_certificates import (
+    TOKEN_SALT,
+    certificate_by_token,
+    certificate_token,
+)
 from hours.services import certificates as services
 from hours.services.certificates import ALLOWED_MOVES, PassRow
-from lms.errors import DomainError
-from lms.masking import mask_name
+from kernel.errors import DomainError
+from kernel.masking import mask_name
 from lms.models import Credential
 
 from .factories import EmploymentFactory, PersonFactory

@@ -15,7 +15,13 @@ from wagtail.models import Collection
 
 from cms.demo import COURSES
 from cms.demo_video import lesson_video
-from cms.models import CataloguePage, CoursePage, InstitutionWorkspace, KnowledgeCategory, LessonPage
+from cms.models import (
+    CataloguePage,
+    CoursePage,
+    InstitutionWorkspace,
+    KnowledgeCategory,
+    LessonPage,
+)
 from cms.selectors import courses_browse
 from cms.services import workspace_provision
 from lms import services as lms_services

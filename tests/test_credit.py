@@ -8,7 +8,7 @@ import pytest
 from hours import selectors, services
 from hours.models import HoursEntry, HoursSource, LessonProgress
 from hours.verification import overlap_seconds, verified_share, verified_windows
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from proctor import services as proctor_services
 from proctor.models import CaptureLogEntry, Snapshot
 

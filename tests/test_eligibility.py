@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from hours.eligibility import Entry, Rule, standing
 

@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from exam.models import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, QuestionVersion
+from exam.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptEvent,
+    AttemptStatus,
+    QuestionVersion,
+)
 from exam.services.attempts import (
     ALLOWED_MOVES,
     answer_record,
@@ -18,7 +24,7 @@ from exam.services.attempts import (
     attempts_close_overdue,
 )
 from exam.testing import make_bank, make_exam, make_sitting
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from lms.models import Credential
 
 S = AttemptStatus

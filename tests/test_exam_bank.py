@@ -10,11 +10,17 @@ from openpyxl import Workbook
 
 from exam.drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
 from exam.models import Attempt, Paper, Question, QuestionKind, QuestionVersion
-from exam.services.attempts import answer_record, attempt_create, attempt_start, attempt_submit, attempt_transition
+from exam.services.attempts import (
+    answer_record,
+    attempt_create,
+    attempt_start,
+    attempt_submit,
+    attempt_transition,
+)
 from exam.services.bank import question_edit, questions_import
 from exam.services.papers import paper_rebuild
 from exam.testing import make_bank, make_exam, make_question, make_sitting
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from lms.models import Credential
 
 T0 = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)

@@ -25,7 +25,7 @@ from exam.models import (
 from exam.services import exams as exam_services
 from exam.services import sittings as sitting_services
 from exam.testing import make_bank, make_exam, make_question, make_sitting
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from lms.models import Credential, Role
 from lms.roles import roles_of
 

@@ -25,7 +25,13 @@ from exam.models import (
     QuestionKind,
     QuestionVersion,
 )
-from exam.services.attempts import answer_record, attempt_create, attempt_start, attempt_submit, attempt_verify_identity
+from exam.services.attempts import (
+    answer_record,
+    attempt_create,
+    attempt_start,
+    attempt_submit,
+    attempt_verify_identity,
+)
 from exam.services.bank import question_edit
 from exam.tasks import attempts_close_due
 from exam.testing import make_bank, make_exam, make_sitting
@@ -33,8 +39,8 @@ from hours.models import Certificate
 from lms.models import Credential, Role
 from proctor.models import CaptureLogEntry, Snapshot
 
-from .factories import MembershipFactory
 from .faces import give_face_profile, photo, variant
+from .factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +89,7 @@ def proctor(world):
 @pytest.fixture
 def inline_celery():
     """Tasks run in the request, as on the embedded defaults, even where REDIS_URL is set."""
-    from lms.celery import app
+    from kaohe.celery import app
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True

@@ -7,6 +7,7 @@ import datetime
 import json
 
 import pytest
+
 # Channels' wrapper, not asgiref's: it closes the thread's database connection after each call, so
 # no session stays open when pytest-django drops the test database.
 from channels.db import database_sync_to_async as sync_to_async
@@ -14,11 +15,18 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
-from exam.models import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Incident, QuestionVersion
+from exam.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptEvent,
+    AttemptStatus,
+    Incident,
+    QuestionVersion,
+)
 from exam.services import proctoring
 from exam.services.attempts import attempt_create, attempt_verify_identity
 from exam.testing import make_bank, make_exam, make_sitting
-from lms.asgi import application
+from kaohe.asgi import application
 from lms.models import Credential, Membership, Role
 from proctor.models import CaptureLogEntry
 

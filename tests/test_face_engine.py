@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from PIL import Image, ImageEnhance, ImageFilter
 
-from lms.images import ImageRejected
+from kernel.images import ImageRejected
 from proctor import engine
 
 Decision = engine.Decision

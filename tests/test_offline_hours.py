@@ -17,7 +17,7 @@ from hours import selectors_offline as selectors
 from hours import services
 from hours.models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 from hours.services import offline as offline_module
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from lms.models import Credential
 
 from .factories import EmploymentFactory, PersonFactory, make_id_number

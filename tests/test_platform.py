@@ -6,14 +6,17 @@ from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from lms.checks import refuse_development_key, secret_key_is_not_the_development_default
+from kaohe.checks import (
+    refuse_development_key,
+    secret_key_is_not_the_development_default,
+)
 from lms.models import Membership, Organisation, Person, Role
 
 
 def test_the_development_key_is_refused_without_debug(settings):
     settings.DEBUG = False
     settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
-    assert [error.id for error in secret_key_is_not_the_development_default(None)] == ["lms.E001"]
+    assert [error.id for error in secret_key_is_not_the_development_default(None)] == ["kaohe.E001"]
     with pytest.raises(ImproperlyConfigured):
         refuse_development_key()
     settings.SECRET_KEY = "a-real-secret-from-the-environment-0123456789"

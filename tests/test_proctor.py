@@ -11,9 +11,15 @@ from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
-from lms.errors import DomainError
+from kernel.errors import DomainError
 from proctor import capturelog, selectors, services
-from proctor.models import BiometricConsent, CaptureLogEntry, FaceReference, Snapshot, SnapshotStatus
+from proctor.models import (
+    BiometricConsent,
+    CaptureLogEntry,
+    FaceReference,
+    Snapshot,
+    SnapshotStatus,
+)
 
 from .faces import give_face_profile, photo, variant
 

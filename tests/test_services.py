@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import override
 from PIL import Image
 
+from kernel.errors import DomainError
 from lms import services
-from lms.errors import DomainError
 from lms.models import Employment, Organisation, Person, User
 
 from .factories import PASSWORD, PersonFactory, make_credit_code, make_id_number
@@ -221,6 +221,6 @@ class TestEmployment:
 
 def test_person_factory_makes_valid_people(db):
     person = PersonFactory()
-    from lms.validators import validate_id_number
+    from kernel.validators import validate_id_number
 
     assert validate_id_number(person.id_number) == person.id_number

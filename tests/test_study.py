@@ -4,13 +4,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from cms.models import CoursePage, LessonPage
 from hours import services
 from hours.models import Enrolment, LessonProgress, SessionStatus, StudySegment
+from kernel.errors import DomainError
 from lms import services as lms_services
-from lms.errors import DomainError
 from lms.models import Credential
 
 from .factories import EmploymentFactory, PersonFactory

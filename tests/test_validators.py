@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from lms.masking import mask_id_number, mask_mobile
-from lms.validators import (
+from kernel.masking import mask_id_number, mask_mobile
+from kernel.validators import (
     id_number_birth_date,
     id_number_sex,
     validate_credit_code,

@@ -18,12 +18,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from exam import live
+from exam.grading import GradedQuestion, Rules, grade
+from exam.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptEvent,
+    AttemptStatus,
+    QuestionKind,
+    QuestionVersion,
+    Sitting,
+    SittingCandidate,
+)
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from lms.models import Person, User
 
-from .. import live
-from ..grading import GradedQuestion, Rules, grade
-from ..models import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, QuestionKind, QuestionVersion, Sitting, SittingCandidate
 from .papers import paper_draw
 
 log = logging.getLogger(__name__)

@@ -17,12 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.errors import DomainError, PermissionDeniedError
+from exam.models import Question, QuestionKind, QuestionVersion
+from kernel.errors import DomainError, PermissionDeniedError
+from kernel.tables import MAX_FILE_BYTES, read_table
 from lms.models import Credential, Role, User
 from lms.roles import roles_of
-from lms.tables import MAX_FILE_BYTES, read_table
-
-from ..models import Question, QuestionKind, QuestionVersion
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.errors import ConflictError, DomainError
-
-from ..drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
-from ..models import Attempt, Exam, Paper, Question, QuestionKind, QuestionVersion
+from exam.drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
+from exam.models import Attempt, Exam, Paper, Question, QuestionKind, QuestionVersion
+from kernel.errors import ConflictError, DomainError
 
 log = logging.getLogger(__name__)
 

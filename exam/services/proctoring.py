@@ -13,16 +13,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from exam import live
+from exam.models import Attempt, AttemptStatus, Incident, IncidentKind
+from exam.permissions import can_proctor
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from lms.models import Person, User
 from proctor import capturelog
 from proctor import services as proctor_services
 from proctor.models import CaptureLogEntry, Decision, Snapshot
 from proctor.selectors import face_profile
 
-from .. import live
-from ..models import Attempt, AttemptStatus, Incident, IncidentKind
-from ..permissions import can_proctor
 from .attempts import attempt_transition, attempt_verify_identity
 
 log = logging.getLogger(__name__)

@@ -17,12 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from exam.models import Attempt, Exam, Sitting, SittingCandidate
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from kernel.validators import normalise_id_number, validate_id_number
 from lms.models import Organisation, OrganisationKind, Person, Role, User
 from lms.roles import roles_of
-from lms.validators import normalise_id_number, validate_id_number
 
-from ..models import Attempt, Exam, Sitting, SittingCandidate
 from .exams import raise_if_bank_too_small
 from .papers import exam_requirements
 

@@ -1,7 +1,13 @@
 """The learning record (`study`), the hours ledger (`ledger`), its rules (`rules`), offline
 training batches (`offline`) and certificates (`certificates`)."""
 
-from .certificates import Certificate, CertificateEvent, CertificateStatus, ExtensionRequest, ExtensionStatus
+from .certificates import (
+    Certificate,
+    CertificateEvent,
+    CertificateStatus,
+    ExtensionRequest,
+    ExtensionStatus,
+)
 from .ledger import HoursEntry, HoursSource
 from .offline import BatchStatus, OfflineBatch, OfflineRow
 from .rules import Consequence, CreditScheme, YearlyRuleStart

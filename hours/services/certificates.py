@@ -15,13 +15,32 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
-from lms.models import Credential, Employment, Membership, Organisation, OrganisationKind, Person, Role, User
+from hours import eligibility, selectors
+from hours.models import (
+    Certificate,
+    CertificateEvent,
+    CertificateStatus,
+    ExtensionRequest,
+    ExtensionStatus,
+)
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from lms.models import (
+    Credential,
+    Employment,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Role,
+    User,
+)
 from lms.roles import roles_of
 from lms.selectors import authority_region_paths
-
-from .. import eligibility, selectors
-from ..models import Certificate, CertificateEvent, CertificateStatus, ExtensionRequest, ExtensionStatus
 
 logger = logging.getLogger(__name__)
 

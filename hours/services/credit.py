@@ -14,18 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.models import Person
-from proctor import services as proctor_services
-from proctor.models import CaptureLogEntry, Snapshot
-
-from .. import selectors
-from ..models import (
+from hours import selectors
+from hours.models import (
     HoursEntry,
     HoursSource,
     LessonProgress,
     SessionStatus,
     StudySession,
 )
+from lms.models import Person
+from proctor import services as proctor_services
+from proctor.models import CaptureLogEntry, Snapshot
 
 STUDY = "study"
 # The player takes one at most every few seconds (at the end of a lesson, right after a random one).

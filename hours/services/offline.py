@@ -22,14 +22,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, KnowledgeCategory
-from lms.errors import ConflictError, DomainError, PermissionDeniedError
-from lms.models import Credential, Employment, Organisation, OrganisationKind, Person, Role, User
+from hours.models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
+from kernel.errors import ConflictError, DomainError, PermissionDeniedError
+from kernel.tables import Table, read_table
+from kernel.validators import validate_id_number
+from lms.models import (
+    Credential,
+    Employment,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Role,
+    User,
+)
 from lms.roles import roles_of
 from lms.selectors import authority_region_paths, people_overseen
-from lms.tables import Table, read_table
-from lms.validators import validate_id_number
-
-from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage
-from lms.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
-from lms.models import Organisation, Person, Role, User
-from lms.roles import roles_of
-
-from .. import intervals
-from ..models import (
+from hours import intervals
+from hours.models import (
     Enrolment,
     EnrolmentSource,
     LessonProgress,
@@ -25,6 +21,15 @@ from ..models import (
     StudySegment,
     StudySession,
 )
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from lms.models import Organisation, Person, Role, User
+from lms.roles import roles_of
+
 from .credit import lesson_hours_credit_later
 
 MAX_PLAYBACK_RATE = 2.0  # the fastest speed the player offers

@@ -4,11 +4,12 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import lms.models
-import lms.storage
-import lms.validators
 from django.conf import settings
 from django.db import migrations, models
+
+import kernel.storage
+import kernel.validators
+import lms.models
 
 
 class Migration(migrations.Migration):
@@ -26,7 +27,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('enterprise', 'Construction enterprise'), ('institution', 'Training institution'), ('authority', 'Authority')], db_index=True, max_length=16, verbose_name='kind')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('credit_code', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[lms.validators.validate_credit_code], verbose_name='unified social credit code')),
+                ('credit_code', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[kernel.validators.validate_credit_code], verbose_name='unified social credit code')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
@@ -104,11 +105,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('real_name', models.CharField(max_length=50, verbose_name='real name')),
-                ('id_number', models.CharField(max_length=18, unique=True, validators=[lms.validators.validate_id_number], verbose_name='ID number')),
-                ('mobile', models.CharField(max_length=11, unique=True, validators=[lms.validators.validate_mobile], verbose_name='mobile number')),
+                ('id_number', models.CharField(max_length=18, unique=True, validators=[kernel.validators.validate_id_number], verbose_name='ID number')),
+                ('mobile', models.CharField(max_length=11, unique=True, validators=[kernel.validators.validate_mobile], verbose_name='mobile number')),
                 ('education', models.CharField(choices=[('junior_secondary', 'Junior secondary school or below'), ('senior_secondary', 'Senior secondary or vocational school'), ('junior_college', 'Junior college'), ('bachelor', "Bachelor's degree"), ('master', "Master's degree"), ('doctorate', 'Doctorate')], max_length=32, verbose_name='education')),
                 ('professional_title', models.CharField(choices=[('none', 'No professional title'), ('technician', 'Technician'), ('assistant', 'Assistant engineer (junior)'), ('intermediate', 'Engineer (intermediate)'), ('senior', 'Senior engineer'), ('professor', 'Professor-level senior engineer')], default='none', max_length=32, verbose_name='professional title')),
-                ('id_photo', models.ImageField(blank=True, storage=lms.storage.private_storage, upload_to=lms.models.id_photo_path, verbose_name='ID photo')),
+                ('id_photo', models.ImageField(blank=True, storage=kernel.storage.private_storage, upload_to=lms.models.id_photo_path, verbose_name='ID photo')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='registered at')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='person', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],

@@ -5,7 +5,7 @@ import uuid
 import django.db.models.deletion
 from django.db import migrations, models
 
-import lms.storage
+import kernel.storage
 import proctor.models
 
 
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('source', models.CharField(choices=[('id_photo', 'ID photo'), ('webcam', 'Webcam capture')], max_length=16, verbose_name='source')),
-                ('image', models.ImageField(storage=lms.storage.private_storage, upload_to=proctor.models.reference_path)),
+                ('image', models.ImageField(storage=kernel.storage.private_storage, upload_to=proctor.models.reference_path)),
                 ('sha256', models.CharField(max_length=64)),
                 ('encoding', models.BinaryField()),
                 ('created_at', models.DateTimeField(verbose_name='added at')),
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('context_kind', models.CharField(max_length=16)),
                 ('context_id', models.CharField(max_length=64)),
-                ('image', models.ImageField(blank=True, storage=lms.storage.private_storage, upload_to=proctor.models.snapshot_path)),
+                ('image', models.ImageField(blank=True, storage=kernel.storage.private_storage, upload_to=proctor.models.snapshot_path)),
                 ('sha256', models.CharField(max_length=64, unique=True)),
                 ('byte_size', models.PositiveIntegerField()),
                 ('received_at', models.DateTimeField(verbose_name='received at')),

@@ -18,8 +18,8 @@ from hours.selectors import lesson_verification
 from lms import services as lms_services
 from proctor import selectors as proctor_selectors
 from proctor.models import Snapshot
-from tests.factories import PASSWORD, PersonFactory, RegionFactory
 from tests.faces import give_face_profile, photo_path
+from tests.factories import PASSWORD, PersonFactory, RegionFactory
 
 from .test_study_player_browser import _db, _play, _poll
 

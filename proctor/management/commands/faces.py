@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.images import ImageRejected
+from kernel.images import ImageRejected
 from proctor import engine
 
 

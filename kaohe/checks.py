@@ -9,7 +9,7 @@ def secret_key_is_not_the_development_default(app_configs, **kwargs):
             Error(
                 "SECRET_KEY is the public development key while DEBUG is off.",
                 hint="Set SECRET_KEY in the environment, or DEBUG=1 for local development.",
-                id="lms.E001",
+                id="kaohe.E001",
             )
         ]
     return []

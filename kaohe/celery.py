@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.settings")
 
 app = Celery("kaohe")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -3,8 +3,7 @@
 from django.urls import path, re_path
 
 from exam.consumers import ExamRoomConsumer, SittingWatchConsumer
-
-from .consumers import PingConsumer
+from lms.consumers import PingConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),

@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from .api import api
 
 # Each app's API router joins the one API here, the only place that wires apps together.
+api.add_router("/", "lms.api.router")
 api.add_router("/", "proctor.api.router")
 api.add_router("/", "hours.api.router")
 api.add_router("/", "exam.api.router")

@@ -27,3 +27,11 @@ class NotFoundError(DomainError):
 
 class ConflictError(DomainError):
     status = 409
+
+
+class FieldError(DomainError):
+    """A domain error that belongs to one input field, so a form can show it beside that field."""
+
+    def __init__(self, *, field: str, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(code=code, message=message, status=status)
+        self.field = field

@@ -27,7 +27,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 
-# The development key is public; lms.checks refuses to serve with it while DEBUG is off.
+# The development key is public; kaohe.checks refuses to serve with it while DEBUG is off.
 DEVELOPMENT_SECRET_KEY = "kaohe-development-only-key-never-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 
@@ -36,6 +36,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
+    "kaohe",
+    "kernel",
     "lms",
     "frontend",
     "cms",
@@ -76,7 +78,7 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
-ROOT_URLCONF = "lms.urls"
+ROOT_URLCONF = "kaohe.urls"
 
 TEMPLATES = [
     {
@@ -95,8 +97,8 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "lms.wsgi.application"
-ASGI_APPLICATION = "lms.asgi.application"
+WSGI_APPLICATION = "kaohe.wsgi.application"
+ASGI_APPLICATION = "kaohe.asgi.application"
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
