@@ -166,16 +166,16 @@ def seed(ws_candidates: int, grading: int) -> dict:
     from exam.services.attempts import attempt_create, attempt_verify_identity
     from exam.services.papers import bank_pool, exam_requirements
     from exam.testing import make_bank, make_exam, make_sitting
-    from lms import services
     from lms.models import Credential, OrganisationKind, RegionLevel
+    from lms.services.organisations import organisation_create, region_create
 
     timings: dict[str, float] = {}
     rng = random.Random(SEED)
     now = timezone.now()
     t = time.perf_counter()
-    province = services.region_create(code="440000", name="广东省", level=RegionLevel.PROVINCE)
-    city = services.region_create(code="440100", name="广州市", level=RegionLevel.CITY, parent=province)
-    authority = services.organisation_create(kind=OrganisationKind.AUTHORITY, name="广州市住房和城乡建设局", region=city)
+    province = region_create(code="440000", name="广东省", level=RegionLevel.PROVINCE)
+    city = region_create(code="440100", name="广州市", level=RegionLevel.CITY, parent=province)
+    authority = organisation_create(kind=OrganisationKind.AUTHORITY, name="广州市住房和城乡建设局", region=city)
     credential = Credential.objects.get(code="C")
     make_bank(credential, per_topic=4)
     exam = make_exam(credential, duration_minutes=600)

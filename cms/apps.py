@@ -10,3 +10,4 @@ class CmsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401  (connects the lms event receivers)
+        from .web import navigation  # noqa: F401  (registers its links)

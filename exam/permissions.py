@@ -13,7 +13,7 @@ consumers alike.
 from django.db.models import Q
 
 from lms.models import Organisation, Role, User
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from .models import Sitting
 

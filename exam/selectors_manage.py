@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from lms.models import Credential, Organisation, OrganisationKind, Role, User
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from .models import (
     Attempt,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from hours.services import certificates as certificate_services
 from kernel.errors import DomainError
-from lms.selectors import person_of
+from lms.selectors.people import person_of
 from proctor.selectors import face_profile
 
 from . import selectors

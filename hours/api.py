@@ -12,7 +12,7 @@ from cms.models import CoursePage, LessonPage
 from kernel.api import ERRORS
 from kernel.errors import NotFoundError
 from kernel.images import upload_bytes
-from lms import selectors as lms_selectors
+from lms.selectors.organisations import organisation_get
 from proctor import selectors as proctor_selectors
 
 from . import selectors, services
@@ -88,7 +88,7 @@ def enrolments(request):
 
 @router.post("/enterprises/{int:enterprise_id}/assignments", response={201: list[EnrolmentOut], **ERRORS})
 def assign(request, enterprise_id: int, payload: AssignmentIn):
-    enterprise = lms_selectors.organisation_get(request.user, enterprise_id)
+    enterprise = organisation_get(request.user, enterprise_id)
     employees = selectors.assignable_employees(request.user, enterprise.pk)
     course = get_object_or_404(CoursePage.objects.live(), pk=payload.course_id)
     people = list(employees.filter(pk__in=payload.person_ids))

@@ -10,3 +10,4 @@ class HoursConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401  (connects the domain-event receivers)
+        from .web import navigation  # noqa: F401  (registers its links)

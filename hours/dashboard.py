@@ -40,8 +40,7 @@ from django.db.models.functions import (
 
 from cms.models import KnowledgeCategory
 from lms.models import Credential, Region, Role, User
-from lms.roles import roles_of
-from lms.selectors import people_overseen
+from lms.policies import people_overseen, roles_of
 
 from . import eligibility
 from .models import Certificate, CertificateStatus, HoursEntry

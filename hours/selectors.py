@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from cms.models import CoursePage, KnowledgeCategory, LessonPage
 from lms.models import Person, Region, User
-from lms.selectors import administered_enterprises, person_of  # noqa: F401  (re-exported for the edges)
+from lms.policies import administered_enterprises  # noqa: F401  (re-exported for the edges)
+from lms.selectors.people import person_of  # noqa: F401  (re-exported for the edges)
 from proctor.models import Decision, Snapshot, SnapshotStatus
 
 from . import eligibility, verification

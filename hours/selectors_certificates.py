@@ -9,8 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from lms.models import Credential, Organisation, OrganisationKind, Person, Role, User
-from lms.roles import roles_of
-from lms.selectors import authority_region_paths
+from lms.policies import region_paths as authority_region_paths
+from lms.policies import roles_of
 
 from .models import Certificate, CertificateStatus, ExtensionRequest, ExtensionStatus
 

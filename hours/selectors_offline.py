@@ -10,8 +10,8 @@ from django.http import Http404
 
 from cms.models import KnowledgeCategory
 from lms.models import Person, Role, User
-from lms.roles import roles_of
-from lms.selectors import authority_region_paths, people_overseen
+from lms.policies import people_overseen, roles_of
+from lms.policies import region_paths as authority_region_paths
 
 from .models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 

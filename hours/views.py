@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from cms.models import CoursePage
 from cms.selectors import courses_browse
 from kernel.errors import DomainError
-from lms import selectors as lms_selectors
+from lms.selectors.organisations import organisation_get
 from proctor import selectors as proctor_selectors
 
 from . import selectors, services
@@ -69,7 +69,7 @@ def my_hours(request):
 
 @login_required
 def assign(request, enterprise_id: int):
-    enterprise = lms_selectors.organisation_get(request.user, enterprise_id)
+    enterprise = organisation_get(request.user, enterprise_id)
     employees = selectors.assignable_employees(request.user, enterprise.pk)
     courses = courses_browse()
     error = None

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from kernel.errors import DomainError
 from kernel.masking import mask_name
 from lms.models import Role
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from . import pass_list, selectors
 from . import selectors_certificates as certificate_selectors

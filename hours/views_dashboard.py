@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from lms.models import Credential
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from . import dashboard
 from .models import Certificate

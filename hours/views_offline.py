@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError
 from lms.models import Organisation, OrganisationKind, Role
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from . import selectors_offline as selectors
 from . import services

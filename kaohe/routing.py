@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from exam.consumers import ExamRoomConsumer, SittingWatchConsumer
-from lms.consumers import PingConsumer
+from lms.realtime.consumers import PingConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),

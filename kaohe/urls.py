@@ -23,7 +23,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("lms.page_urls")),
+    path("", include("lms.web.urls")),
     path("", include("cms.urls")),
     path("", include("proctor.urls")),
     path("", include("hours.urls")),

@@ -22,7 +22,15 @@ class PermissionDeniedError(DomainError):
 
 
 class NotFoundError(DomainError):
+    """What the actor may not see is not found: ids of other tenants reveal nothing."""
+
     status = 404
+
+    @classmethod
+    def default(cls, code: str = "not_found") -> "NotFoundError":
+        from django.utils.translation import gettext as _
+
+        return cls(code=code, message=_("Not found, or you may not see it."))
 
 
 class ConflictError(DomainError):

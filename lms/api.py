@@ -7,8 +7,16 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from kernel.api import ERRORS
 
-from . import selectors, services
-from .roles import roles_of
+from .policies import (
+    employments_visible,
+    organisations_visible,
+    people_visible,
+    roles_of,
+)
+from .selectors.organisations import employment_get, organisation_get
+from .selectors.people import person_get
+from .services.employment import employee_add as employee_add_service
+from .services.employment import employment_end as employment_end_service
 
 
 class MeOut(Schema):
@@ -95,7 +103,7 @@ def me(request):
 @router.get("/people", response=list[PersonOut])
 @paginate(LimitOffsetPagination)
 def people(request, q: str = ""):
-    queryset = selectors.people_for(request.user)
+    queryset = people_visible(request.user)
     if q:
         queryset = queryset.filter(real_name__icontains=q.strip())
     return queryset
@@ -103,25 +111,25 @@ def people(request, q: str = ""):
 
 @router.get("/people/{int:person_id}", response={200: PersonOut, **ERRORS})
 def person(request, person_id: int):
-    return selectors.person_get(request.user, person_id)
+    return person_get(request.user, person_id)
 
 
 @router.get("/organisations", response=list[OrganisationOut])
 @paginate(LimitOffsetPagination)
 def organisations(request, kind: str = ""):
-    queryset = selectors.organisations_for(request.user)
+    queryset = organisations_visible(request.user)
     return queryset.filter(kind=kind) if kind else queryset
 
 
 @router.get("/organisations/{int:organisation_id}", response={200: OrganisationOut, **ERRORS})
 def organisation(request, organisation_id: int):
-    return selectors.organisation_get(request.user, organisation_id)
+    return organisation_get(request.user, organisation_id)
 
 
 @router.get("/employments", response=list[EmploymentOut])
 @paginate(LimitOffsetPagination)
 def employments(request, current: bool | None = None):
-    queryset = selectors.employments_for(request.user)
+    queryset = employments_visible(request.user)
     if current is not None:
         queryset = queryset.filter(end_date__isnull=current)
     return queryset
@@ -129,13 +137,13 @@ def employments(request, current: bool | None = None):
 
 @router.post("/organisations/{int:organisation_id}/employees", response={201: EmploymentOut, **ERRORS})
 def employee_add(request, organisation_id: int, payload: EmployeeIn):
-    enterprise = selectors.organisation_get(request.user, organisation_id)
-    employment = services.employee_add(actor=request.user, enterprise=enterprise, **payload.dict())
+    enterprise = organisation_get(request.user, organisation_id)
+    employment = employee_add_service(actor=request.user, enterprise=enterprise, **payload.dict())
     return Status(201, employment)
 
 
 @router.post("/employments/{int:employment_id}/end", response={200: EmploymentOut, **ERRORS})
 def employment_end(request, employment_id: int, payload: EmploymentEndIn):
-    employment = selectors.employment_get(request.user, employment_id)
-    return services.employment_end(actor=request.user, employment=employment, end_date=payload.end_date)
+    employment = employment_get(request.user, employment_id)
+    return employment_end_service(actor=request.user, employment=employment, end_date=payload.end_date)
 

@@ -4,7 +4,8 @@ import datetime
 
 from kernel.validators import id_number_check_char, uscc_check_char
 
-from . import services
+from .services.organisations import membership_grant, organisation_create, region_create
+from .services.people import person_register
 from .models import (
     Employment,
     Organisation,
@@ -67,12 +68,12 @@ def seed() -> list[tuple[str, str, str]]:
 
     regions: dict[str, Region] = {}
     for code, name, level, parent in REGIONS:
-        regions[code] = services.region_create(code=code, name=name, level=level, parent=regions.get(parent))
+        regions[code] = region_create(code=code, name=name, level=level, parent=regions.get(parent))
 
     organisations: dict[str, Organisation] = {}
     for key, kind, name, region, credit_code in ORGANISATIONS:
         existing = Organisation.objects.filter(kind=kind, name=name).first()
-        organisations[key] = existing or services.organisation_create(
+        organisations[key] = existing or organisation_create(
             kind=kind, name=name, region=regions[region], credit_code=credit_code
         )
 
@@ -89,12 +90,12 @@ def seed() -> list[tuple[str, str, str]]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        services.membership_grant(user=user, organisation=organisations[key], role=role)
+        membership_grant(user=user, organisation=organisations[key], role=role)
         logins.append((username, Role(role).label, organisations[key].name))
 
     for name, region, birth, sequence, mobile, education, employer in LEARNERS:
         id_number = demo_id_number(region, birth, sequence)
-        person = Person.objects.filter(id_number=id_number).first() or services.person_register(
+        person = Person.objects.filter(id_number=id_number).first() or person_register(
             real_name=name, id_number=id_number, mobile=mobile, education=education, password=DEMO_PASSWORD
         )
         if employer and not Employment.objects.filter(person=person, end_date__isnull=True).exists():

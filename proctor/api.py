@@ -7,7 +7,7 @@ from ninja import Router, Schema, Status
 
 from kernel.api import ERRORS
 from kernel.images import upload_bytes
-from lms.selectors import person_of
+from lms.selectors.people import person_of
 
 from . import selectors, services
 from .models import ReferenceSource

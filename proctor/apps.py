@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class ProctorConfig(AppConfig):
     name = "proctor"
     verbose_name = _("Identity and proctoring")
+
+    def ready(self) -> None:
+        from .web import navigation  # noqa: F401  (registers its links)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404
 
 from lms.models import Person, User
-from lms.selectors import people_overseen
+from lms.policies import people_overseen
 
 from .models import BiometricConsent, FaceReference, ReferenceSource, Snapshot
 

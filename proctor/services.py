@@ -21,8 +21,8 @@ from kernel.errors import (
     PermissionDeniedError,
 )
 from kernel.images import image_error_message
-from lms import services as lms_services
 from lms.models import Person
+from lms.services.people import person_id_photo_set
 
 from . import capturelog, engine
 from .consent import consent_text, text_sha256
@@ -190,7 +190,7 @@ def reference_add_id_photo(
     if data is None:
         raise DomainError(code="id_photo_missing", message=_("There is no ID photo on file; upload one first."))
     reference = reference_add(person=person, source=ReferenceSource.ID_PHOTO, data=data, now=now)
-    lms_services.person_id_photo_set(person=person, data=data)
+    person_id_photo_set(person=person, data=data)
     return reference
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError
 from kernel.images import upload_bytes
-from lms.selectors import person_of
+from lms.selectors.people import person_of
 
 from . import selectors, services
 from .consent import consent_paragraphs

@@ -478,19 +478,24 @@ def seed_exam_sitting(*, candidates: int = 1, per_topic: int = 3, duration_minut
 
     from exam.models import QuestionVersion
     from exam.testing import make_bank, make_exam, make_sitting
-    from lms import services
     from lms.models import Credential, OrganisationKind, RegionLevel, Role, User
+    from lms.services.organisations import (
+        membership_grant,
+        organisation_create,
+        region_create,
+    )
+    from lms.services.people import person_register
     from tests.factories import make_id_number
 
-    province = services.region_create(code="440000", name="广东省", level=RegionLevel.PROVINCE)
-    city = services.region_create(code="440100", name="广州市", level=RegionLevel.CITY, parent=province)
-    authority = services.organisation_create(kind=OrganisationKind.AUTHORITY, name="广州市住房和城乡建设局", region=city)
+    province = region_create(code="440000", name="广东省", level=RegionLevel.PROVINCE)
+    city = region_create(code="440100", name="广州市", level=RegionLevel.CITY, parent=province)
+    authority = organisation_create(kind=OrganisationKind.AUTHORITY, name="广州市住房和城乡建设局", region=city)
     proctor = User.objects.create_user(username="proctor", password=PASSWORD, first_name="监考员")
-    services.membership_grant(user=proctor, organisation=authority, role=Role.PROCTOR)
+    membership_grant(user=proctor, organisation=authority, role=Role.PROCTOR)
     people = []
     for n in range(candidates):
         people.append(
-            services.person_register(
+            person_register(
                 real_name=f"考生{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{n // 10 or ''}",
                 id_number=make_id_number(sequence=100 + n),
                 mobile=f"139{n + 1:08d}",

@@ -24,8 +24,8 @@ from cms.models import (
 )
 from cms.selectors import courses_browse
 from cms.services import workspace_provision
-from lms import services as lms_services
 from lms.models import Credential, OrganisationKind, Role
+from lms.services.organisations import membership_grant, organisation_create
 
 from .factories import PersonFactory, RegionFactory, UserFactory
 
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def institution_create(name: str):
-    return lms_services.organisation_create(kind=OrganisationKind.INSTITUTION, name=name, region=RegionFactory())
+    return organisation_create(kind=OrganisationKind.INSTITUTION, name=name, region=RegionFactory())
 
 
 def course_publish(institution, title: str, *, summary: str = "课程简介", category: str = "general",
@@ -63,7 +63,7 @@ def lesson_add(course: CoursePage, title: str = "第一课", **fields) -> Lesson
 
 def staff_of(institution):
     user = UserFactory()
-    lms_services.membership_grant(user=user, organisation=institution, role=Role.INSTITUTION_STAFF)
+    membership_grant(user=user, organisation=institution, role=Role.INSTITUTION_STAFF)
     return user
 
 
@@ -111,7 +111,7 @@ def test_provisioning_twice_returns_the_same_workspace():
 
 def test_only_institutions_get_a_workspace():
     # given
-    authority = lms_services.organisation_create(
+    authority = organisation_create(
         kind=OrganisationKind.AUTHORITY, name="住建局", region=RegionFactory()
     )
 

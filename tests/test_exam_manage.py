@@ -27,7 +27,7 @@ from exam.services import sittings as sitting_services
 from exam.testing import make_bank, make_exam, make_question, make_sitting
 from kernel.errors import DomainError
 from lms.models import Credential, Role
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from .factories import MembershipFactory, PersonFactory, make_id_number
 

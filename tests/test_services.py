@@ -7,8 +7,10 @@ from django.utils.translation import override
 from PIL import Image
 
 from kernel.errors import DomainError
-from lms import services
 from lms.models import Employment, Organisation, Person, User
+from lms.services.employment import employee_add, employment_end
+from lms.services.organisations import membership_grant, organisation_create
+from lms.services.people import person_register
 
 from .factories import PASSWORD, PersonFactory, make_credit_code, make_id_number
 
@@ -24,7 +26,7 @@ def register(**overrides):
         "password": PASSWORD,
     }
     fields.update(overrides)
-    return services.person_register(**fields)
+    return person_register(**fields)
 
 
 def png_bytes(mode="RGBA", size=(64, 80)):
@@ -100,15 +102,15 @@ def test_a_decompression_bomb_is_refused(settings):
 
 def test_enterprises_need_a_valid_unique_credit_code(world):
     with pytest.raises(DomainError) as error:
-        services.organisation_create(kind="enterprise", name="无码公司", region=world.guangzhou)
+        organisation_create(kind="enterprise", name="无码公司", region=world.guangzhou)
     assert error.value.code == "credit_code_required"
     with pytest.raises(DomainError) as error:
-        services.organisation_create(
+        organisation_create(
             kind="enterprise", name="错码公司", region=world.guangzhou, credit_code=make_credit_code(99)[:-1] + "0"
         )
     assert error.value.code == "credit_code_check"
     with pytest.raises(DomainError) as error:
-        services.organisation_create(
+        organisation_create(
             kind="enterprise", name="重码公司", region=world.guangzhou, credit_code=world.gz_enterprise.credit_code
         )
     assert error.value.code == "credit_code_taken"
@@ -117,13 +119,13 @@ def test_enterprises_need_a_valid_unique_credit_code(world):
 
 def test_a_role_must_fit_the_kind_of_organisation(world):
     with pytest.raises(DomainError) as error:
-        services.membership_grant(user=world.gz_admin, organisation=world.gz_authority, role="enterprise_admin")
+        membership_grant(user=world.gz_admin, organisation=world.gz_authority, role="enterprise_admin")
     assert error.value.code == "role_not_for_organisation"
 
 
 class TestEmployment:
     def test_an_enterprise_adds_a_registered_person_by_id_number_and_name(self, world):
-        employment = services.employee_add(
+        employment = employee_add(
             actor=world.gz_admin,
             enterprise=world.gz_enterprise,
             id_number=world.loner.id_number,
@@ -136,7 +138,7 @@ class TestEmployment:
     def test_a_wrong_name_and_an_unknown_number_give_the_same_answer(self, world):
         for id_number, name in [(world.loner.id_number, "别人"), (make_id_number(sequence=999), world.loner.real_name)]:
             with pytest.raises(DomainError) as error:
-                services.employee_add(
+                employee_add(
                     actor=world.gz_admin,
                     enterprise=world.gz_enterprise,
                     id_number=id_number,
@@ -147,7 +149,7 @@ class TestEmployment:
 
     def test_another_enterprises_admin_cannot_add_or_end(self, world):
         with pytest.raises(DomainError) as error:
-            services.employee_add(
+            employee_add(
                 actor=world.sz_admin,
                 enterprise=world.gz_enterprise,
                 id_number=world.loner.id_number,
@@ -157,13 +159,13 @@ class TestEmployment:
         assert error.value.code == "not_enterprise_admin"
         employment = world.gz_worker.employments.get()
         with pytest.raises(DomainError):
-            services.employment_end(actor=world.sz_admin, employment=employment, end_date=datetime.date(2024, 1, 1))
+            employment_end(actor=world.sz_admin, employment=employment, end_date=datetime.date(2024, 1, 1))
         employment.refresh_from_db()
         assert employment.is_current
 
     def test_a_second_current_employer_is_refused_in_chinese(self, world):
         with override("zh-hans"), pytest.raises(DomainError) as error:
-            services.employee_add(
+            employee_add(
                 actor=world.sz_admin,
                 enterprise=world.sz_enterprise,
                 id_number=world.gz_worker.id_number,
@@ -176,7 +178,7 @@ class TestEmployment:
 
     def test_a_change_of_employer_keeps_the_history_and_may_not_overlap(self, world):
         old = world.gz_worker.employments.get()
-        services.employment_end(actor=world.gz_admin, employment=old, end_date=datetime.date(2024, 6, 30))
+        employment_end(actor=world.gz_admin, employment=old, end_date=datetime.date(2024, 6, 30))
         start = dict(
             actor=world.sz_admin,
             enterprise=world.sz_enterprise,
@@ -184,9 +186,9 @@ class TestEmployment:
             real_name=world.gz_worker.real_name,
         )
         with pytest.raises(DomainError) as error:
-            services.employee_add(start_date=datetime.date(2024, 6, 30), **start)
+            employee_add(start_date=datetime.date(2024, 6, 30), **start)
         assert error.value.code == "employment_overlap"
-        new = services.employee_add(start_date=datetime.date(2024, 7, 1), **start)
+        new = employee_add(start_date=datetime.date(2024, 7, 1), **start)
         assert [e.enterprise for e in Employment.objects.filter(person=world.gz_worker).order_by("start_date")] == [
             world.gz_enterprise,
             world.sz_enterprise,
@@ -196,18 +198,18 @@ class TestEmployment:
     def test_end_dates_are_checked(self, world):
         employment = world.gz_worker.employments.get()
         with pytest.raises(DomainError) as error:
-            services.employment_end(actor=world.gz_admin, employment=employment, end_date=datetime.date(2022, 1, 1))
+            employment_end(actor=world.gz_admin, employment=employment, end_date=datetime.date(2022, 1, 1))
         assert error.value.code == "end_before_start"
         with pytest.raises(DomainError) as error:
-            services.employment_end(
+            employment_end(
                 actor=world.gz_admin,
                 employment=employment,
                 end_date=timezone.localdate() + datetime.timedelta(days=1),
             )
         assert error.value.code == "end_date_future"
-        services.employment_end(actor=world.gz_admin, employment=employment, end_date=datetime.date(2024, 1, 1))
+        employment_end(actor=world.gz_admin, employment=employment, end_date=datetime.date(2024, 1, 1))
         with pytest.raises(DomainError) as error:
-            services.employment_end(actor=world.gz_admin, employment=employment, end_date=datetime.date(2024, 1, 2))
+            employment_end(actor=world.gz_admin, employment=employment, end_date=datetime.date(2024, 1, 2))
         assert error.value.code == "employment_already_ended"
 
     def test_the_database_itself_allows_one_current_employer(self, world):

@@ -9,8 +9,8 @@ from cms.models import CoursePage, LessonPage
 from hours import services
 from hours.models import Enrolment, LessonProgress, SessionStatus, StudySegment
 from kernel.errors import DomainError
-from lms import services as lms_services
 from lms.models import Credential
+from lms.services.organisations import organisation_create
 
 from .factories import EmploymentFactory, PersonFactory
 
@@ -26,7 +26,7 @@ def _beat(settings):
 
 @pytest.fixture
 def course(world):
-    institution = lms_services.organisation_create(kind="institution", name="测试培训学校", region=world.guangzhou)
+    institution = organisation_create(kind="institution", name="测试培训学校", region=world.guangzhou)
     catalogue = institution.workspace.catalogue
     course = CoursePage(title="安全生产法规", summary="法规", category="general", credit_hours=Decimal("2"))
     catalogue.add_child(instance=course)

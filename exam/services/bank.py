@@ -21,7 +21,7 @@ from exam.models import Question, QuestionKind, QuestionVersion
 from kernel.errors import DomainError, PermissionDeniedError
 from kernel.tables import MAX_FILE_BYTES, read_table
 from lms.models import Credential, Role, User
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from exam.drawing import BankTooSmall, Requirement, draw_paper
 from exam.models import Attempt, BlueprintItem, Exam, QuestionKind
 from kernel.errors import ConflictError, DomainError, PermissionDeniedError
 from lms.models import Credential, Role, User
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from .papers import bank_pool
 

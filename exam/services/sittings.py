@@ -26,7 +26,7 @@ from kernel.errors import (
 )
 from kernel.validators import normalise_id_number, validate_id_number
 from lms.models import Organisation, OrganisationKind, Person, Role, User
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from .exams import raise_if_bank_too_small
 from .papers import exam_requirements

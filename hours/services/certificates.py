@@ -39,8 +39,8 @@ from lms.models import (
     Role,
     User,
 )
-from lms.roles import roles_of
-from lms.selectors import authority_region_paths
+from lms.policies import region_paths as authority_region_paths
+from lms.policies import roles_of
 
 logger = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from lms.models import (
     Role,
     User,
 )
-from lms.roles import roles_of
-from lms.selectors import authority_region_paths, people_overseen
+from lms.policies import people_overseen, roles_of
+from lms.policies import region_paths as authority_region_paths
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from kernel.errors import (
     PermissionDeniedError,
 )
 from lms.models import Organisation, Person, Role, User
-from lms.roles import roles_of
+from lms.policies import roles_of
 
 from .credit import lesson_hours_credit_later
 

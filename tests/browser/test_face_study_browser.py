@@ -15,7 +15,7 @@ from cms.models import CoursePage, LessonPage
 from hours import services as hours_services
 from hours.models import HoursEntry, LessonProgress, StudySession
 from hours.selectors import lesson_verification
-from lms import services as lms_services
+from lms.services.organisations import organisation_create
 from proctor import selectors as proctor_selectors
 from proctor.models import Snapshot
 from tests.faces import give_face_profile, photo_path
@@ -37,7 +37,7 @@ def checks(settings, request):
 
 
 def _course():
-    institution = lms_services.organisation_create(kind="institution", name="核验测试培训学校", region=RegionFactory())
+    institution = organisation_create(kind="institution", name="核验测试培训学校", region=RegionFactory())
     workspace = institution.workspace
     course = CoursePage(
         title="起重机械安全", summary="起重作业。", category="general", credit_hours=Decimal("0.5"),

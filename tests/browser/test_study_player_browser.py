@@ -14,7 +14,7 @@ from wagtail.documents import get_document_model
 from cms.demo_video import lesson_video
 from cms.models import CoursePage, LessonPage
 from hours.models import LessonProgress, SessionStatus, StudySegment, StudySession
-from lms import services as lms_services
+from lms.services.organisations import organisation_create
 from tests.factories import PASSWORD, PersonFactory, RegionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +45,7 @@ def _poll(check, timeout=30.0):
 
 
 def _course_with_two_lessons():
-    institution = lms_services.organisation_create(kind="institution", name="播放测试培训学校", region=RegionFactory())
+    institution = organisation_create(kind="institution", name="播放测试培训学校", region=RegionFactory())
     workspace = institution.workspace
     course = CoursePage(
         title="施工现场临时用电安全", summary="临时用电的配电与保护。", category="general", credit_hours=Decimal("1.0")

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Education, ProfessionalTitle
+from ..models import Education, ProfessionalTitle
 
 
 class LoginForm(AuthenticationForm):

@@ -1,22 +1,35 @@
-"""Pages for people and organisations. Each view parses, authorises through a selector, calls one
-service and renders."""
+"""Pages for people and organisations. Each view parses, asks a selector (which scopes to the
+acting user), calls one service and renders."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kernel.errors import DomainError
+from kernel import hooks
+from kernel.errors import DomainError, NotFoundError
 from kernel.images import upload_bytes
 
-from . import selectors, services
+from .. import policies
+from ..selectors import home as home_selectors
+from ..selectors.organisations import (
+    administered_enterprise_get,
+    current_employment_of,
+    employment_get,
+    employments_list,
+    organisation_get,
+    organisations_list,
+)
+from ..selectors.people import people_list as people_selector
+from ..selectors.people import person_get
+from ..services.employment import employee_add as employee_add_service
+from ..services.employment import employment_end as employment_end_service
+from ..services.people import person_register
 from .forms import EmployeeAddForm, EmploymentEndForm, RegistrationForm
-from .roles import roles_of
 
 PAGE_SIZE = 25
 
@@ -34,7 +47,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("id_photo")
         try:
-            person = services.person_register(
+            person = person_register(
                 real_name=form.cleaned_data["real_name"],
                 id_number=form.cleaned_data["id_number"],
                 mobile=form.cleaned_data["mobile"],
@@ -54,40 +67,43 @@ def register(request):
 
 @login_required
 def home(request):
-    roles = roles_of(request.user)
     person = getattr(request.user, "person", None)
     context = {
         "person": person,
-        "figures": selectors.dashboard_figures(request.user),
-        "memberships": selectors.memberships_of(request.user),
-        "current_employment": selectors.current_employment_of(request.user) if person else None,
-        "role_names": roles.names,
+        "figures": home_selectors.dashboard_figures(request.user),
+        "memberships": home_selectors.memberships_of(request.user),
+        "current_employment": current_employment_of(request.user) if person else None,
+        "role_names": policies.roles_of(request.user).names,
+        # What the other apps put on the home page (e.g. links to the work waiting).
+        "home_links": hooks.collect("lms.home", user=request.user),
     }
     return render(request, "lms/home.html", context)
 
 
 @login_required
 def people_list(request):
-    people = selectors.people_for(request.user)
     query = request.GET.get("q", "").strip()
-    if query:
-        people = people.filter(Q(real_name__icontains=query) | Q(id_number=query.upper()) | Q(mobile=query))
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(people_selector(request.user, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lms/people_list.html", {"page": page, "query": query})
 
 
 @login_required
 def person_detail(request, pk: int):
-    person = selectors.person_get(request.user, pk)
-    employments = selectors.employments_for(request.user).filter(person=person)
-    return render(request, "lms/person_detail.html", {"subject": person, "employments": employments})
+    person = person_get(request.user, pk)
+    context = {
+        "subject": person,
+        "employments": employments_list(request.user, person=person.pk),
+        # Actions other apps offer on a person (adjusting hours, for an authority).
+        "actions": hooks.collect("lms.person_actions", user=request.user, person=person),
+    }
+    return render(request, "lms/person_detail.html", context)
 
 
 @login_required
 def person_id_photo(request, pk: int):
-    person = selectors.person_get(request.user, pk)
+    person = person_get(request.user, pk)
     if not person.id_photo:
-        raise Http404
+        raise NotFoundError.default()
     response = FileResponse(person.id_photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -95,19 +111,16 @@ def person_id_photo(request, pk: int):
 
 @login_required
 def organisation_list(request):
-    organisations = selectors.organisations_for(request.user)
     kind = request.GET.get("kind", "")
-    if kind:
-        organisations = organisations.filter(kind=kind)
-    page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(organisations_list(request.user, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lms/organisation_list.html", {"page": page, "kind": kind})
 
 
 @login_required
 def organisation_detail(request, pk: int):
-    organisation = selectors.organisation_get(request.user, pk)
-    can_manage = selectors.administered_enterprises(request.user).filter(pk=organisation.pk).exists()
-    employments = selectors.employments_for(request.user).filter(enterprise=organisation)
+    organisation = organisation_get(request.user, pk)
+    can_manage = policies.administered_enterprises(request.user).filter(pk=organisation.pk).exists()
+    employments = employments_list(request.user, enterprise=organisation.pk)
     context = {
         "organisation": organisation,
         "can_manage": can_manage,
@@ -115,19 +128,19 @@ def organisation_detail(request, pk: int):
         "former": [employment for employment in employments if not employment.is_current],
         "add_form": EmployeeAddForm() if can_manage else None,
         "end_form": EmploymentEndForm() if can_manage else None,
+        "actions": hooks.collect("lms.organisation_actions", user=request.user, organisation=organisation),
     }
     return render(request, "lms/organisation_detail.html", context)
 
 
 @login_required
 def employee_add(request, pk: int):
-    enterprise = selectors.organisation_get(request.user, pk)
-    if not selectors.administered_enterprises(request.user).filter(pk=enterprise.pk).exists():
-        raise Http404
+    organisation_get(request.user, pk)
+    enterprise = administered_enterprise_get(request.user, pk)
     form = EmployeeAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            employment = services.employee_add(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+            employment = employee_add_service(actor=request.user, enterprise=enterprise, **form.cleaned_data)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -141,13 +154,14 @@ def employee_add(request, pk: int):
 @login_required
 @require_POST
 def employment_end(request, pk: int):
-    employment = selectors.employment_get(request.user, pk)
-    if not selectors.administered_enterprises(request.user).filter(pk=employment.enterprise_id).exists():
-        raise Http404
+    employment = employment_get(request.user, pk)
+    administered_enterprise_get(request.user, employment.enterprise_id)
     form = EmploymentEndForm(request.POST)
     if form.is_valid():
         try:
-            services.employment_end(actor=request.user, employment=employment, end_date=form.cleaned_data["end_date"])
+            employment_end_service(
+                actor=request.user, employment=employment, end_date=form.cleaned_data["end_date"]
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -1,0 +1,45 @@
+"""The learning record's links: a learner's courses, hours and certificates; the authorities'
+and enterprises' dashboards, certificates and batches; and its actions on other apps' pages."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kernel.hooks import Link, register
+from lms import policies as people
+from lms.models import Role
+
+
+@register("navigation")
+def links(*, user) -> list[Link]:
+    items: list[Link] = []
+    if people.is_learner(user):
+        items += [
+            Link(_("My courses"), reverse("hours:my_courses"), section="learner", order=20),
+            Link(_("My credit hours"), reverse("hours:my_hours"), section="learner", order=21),
+            Link(_("My certificates"), reverse("hours:my_certificates"), section="learner", order=22),
+        ]
+    reviewer = people.is_reviewer(user)
+    if reviewer or people.holds(user, Role.ENTERPRISE_ADMIN):
+        items.append(Link(_("Credit-hour dashboard"), reverse("hours:dashboard"), order=30))
+    if reviewer:
+        items += [
+            Link(_("Certificates"), reverse("hours:certificate_list"), order=31),
+            Link(_("Extension requests"), reverse("hours:extension_list"), order=32),
+        ]
+    if reviewer or people.holds(user, Role.INSTITUTION_STAFF):
+        items.append(Link(_("Offline training batches"), reverse("hours:offline_batches"), order=33))
+    return items
+
+
+@register("lms.person_actions")
+def person_actions(*, user, person) -> list[Link]:
+    if not people.is_reviewer(user):
+        return []
+    return [Link(_("Adjust credit hours"), reverse("hours:hours_adjust", args=[person.pk]), element_id="adjust-hours-link")]
+
+
+@register("lms.organisation_actions")
+def organisation_actions(*, user, organisation) -> list[Link]:
+    if not people.administered_enterprises(user).filter(pk=organisation.pk).exists():
+        return []
+    return [Link(_("Assign a course"), reverse("hours:assign", args=[organisation.pk]), style="button")]

@@ -1,0 +1,34 @@
+"""People, organisations, the roles that join them, employment and credentials. Each model lives
+in the module named for it; this package exports them for Django and for callers."""
+
+from .credentials import Credential, CredentialFamily
+from .employment import Employment
+from .organisations import (
+    ROLE_ORGANISATION_KINDS,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Region,
+    RegionLevel,
+    Role,
+)
+from .people import Education, Person, ProfessionalTitle, Sex, User, id_photo_path
+
+__all__ = [
+    "ROLE_ORGANISATION_KINDS",
+    "Credential",
+    "CredentialFamily",
+    "Education",
+    "Employment",
+    "Membership",
+    "Organisation",
+    "OrganisationKind",
+    "Person",
+    "ProfessionalTitle",
+    "Region",
+    "RegionLevel",
+    "Role",
+    "Sex",
+    "User",
+    "id_photo_path",
+]

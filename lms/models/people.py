@@ -1,0 +1,99 @@
+"""The login account and the person behind it, registered under their real name."""
+
+import datetime
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kernel.masking import mask_id_number, mask_mobile
+from kernel.storage import private_storage
+from kernel.validators import (
+    id_number_birth_date,
+    id_number_sex,
+    validate_id_number,
+    validate_mobile,
+)
+
+
+class User(AbstractUser):
+    """The login account. People log in with the mobile or ID number on their Person profile;
+    the username remains for superusers and service accounts that have no profile."""
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Education(models.TextChoices):
+    JUNIOR_SECONDARY = "junior_secondary", _("Junior secondary school or below")
+    SENIOR_SECONDARY = "senior_secondary", _("Senior secondary or vocational school")
+    JUNIOR_COLLEGE = "junior_college", _("Junior college")
+    BACHELOR = "bachelor", _("Bachelor's degree")
+    MASTER = "master", _("Master's degree")
+    DOCTORATE = "doctorate", _("Doctorate")
+
+
+class ProfessionalTitle(models.TextChoices):
+    NONE = "none", _("No professional title")
+    TECHNICIAN = "technician", _("Technician")
+    ASSISTANT = "assistant", _("Assistant engineer (junior)")
+    INTERMEDIATE = "intermediate", _("Engineer (intermediate)")
+    SENIOR = "senior", _("Senior engineer")
+    PROFESSOR = "professor", _("Professor-level senior engineer")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+def id_photo_path(instance: "Person", filename: str) -> str:
+    # A random name: the file system must not reveal whose photo it is.
+    return f"id-photos/{uuid.uuid4().hex}.jpg"
+
+
+class Person(models.Model):
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="person", verbose_name=_("user"))
+    real_name = models.CharField(_("real name"), max_length=50)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
+    mobile = models.CharField(_("mobile number"), max_length=11, unique=True, validators=[validate_mobile])
+    education = models.CharField(_("education"), max_length=32, choices=Education.choices)
+    professional_title = models.CharField(
+        _("professional title"), max_length=32, choices=ProfessionalTitle.choices, default=ProfessionalTitle.NONE
+    )
+    id_photo = models.ImageField(_("ID photo"), storage=private_storage, upload_to=id_photo_path, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["real_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.real_name} ({self.masked_id_number})"
+
+    # Birth date and sex are read from the ID number, never typed a second time.
+    @property
+    def birth_date(self) -> datetime.date:
+        return id_number_birth_date(self.id_number)
+
+    @property
+    def sex(self) -> str:
+        return id_number_sex(self.id_number)
+
+    def get_sex_display(self) -> str:
+        return Sex(self.sex).label
+
+    def age_on(self, day: datetime.date) -> int:
+        birth = self.birth_date
+        return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)

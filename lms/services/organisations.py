@@ -1,0 +1,76 @@
+"""Writes for regions, organisations and memberships."""
+
+import re
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kernel.errors import DomainError, FieldError
+from kernel.validators import validate_credit_code
+
+from .. import events
+from ..models import (
+    ROLE_ORGANISATION_KINDS,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Region,
+    RegionLevel,
+    User,
+)
+from ..policies import forget_roles
+from ._fields import validated
+
+
+def region_create(*, code: str, name: str, level: str, parent: Region | None = None) -> Region:
+    if not re.fullmatch(r"\d{6}", code or ""):
+        raise FieldError(field="code", code="region_code_format", message=_("A division code has 6 digits."))
+    if level not in RegionLevel.values:
+        raise FieldError(field="level", code="region_level_invalid", message=_("Choose a region level."))
+    region, _created = Region.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": parent}
+    )
+    return region
+
+
+def organisation_create(*, kind: str, name: str, region: Region, credit_code: str | None = None) -> Organisation:
+    if kind not in OrganisationKind.values:
+        raise FieldError(field="kind", code="organisation_kind_invalid", message=_("Choose a kind of organisation."))
+    name = (name or "").strip()
+    if not name:
+        raise FieldError(field="name", code="name_required", message=_("Enter the organisation's name."))
+    if credit_code:
+        credit_code = validated("credit_code", validate_credit_code, credit_code)
+    elif kind == OrganisationKind.ENTERPRISE:
+        raise FieldError(
+            field="credit_code",
+            code="credit_code_required",
+            message=_("An enterprise needs its unified social credit code."),
+        )
+    else:
+        credit_code = None
+    if credit_code and Organisation.objects.filter(credit_code=credit_code).exists():
+        raise FieldError(
+            field="credit_code",
+            code="credit_code_taken",
+            message=_("An organisation with this unified social credit code already exists."),
+        )
+    with transaction.atomic():
+        organisation = Organisation.objects.create(kind=kind, name=name, region=region, credit_code=credit_code)
+        if kind == OrganisationKind.INSTITUTION:
+            events.institution_created.send(sender=Organisation, institution=organisation)
+    return organisation
+
+
+def membership_grant(*, user: User, organisation: Organisation, role: str) -> Membership:
+    if organisation.kind not in ROLE_ORGANISATION_KINDS.get(role, set()):
+        raise DomainError(
+            code="role_not_for_organisation",
+            message=_("This role cannot be given in this kind of organisation."),
+        )
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+        if created:
+            events.membership_granted.send(sender=Membership, membership=membership)
+    forget_roles(user)
+    return membership

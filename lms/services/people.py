@@ -1,0 +1,100 @@
+"""Writes for people: self-registration under a real name, the ID photo. Every function validates
+everything before it writes, and writes in one transaction, so bad input changes nothing."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kernel.errors import DomainError, FieldError
+from kernel.images import clean_uploaded_photo
+from kernel.validators import validate_id_number, validate_mobile
+
+from ..models import Education, Person, ProfessionalTitle, User
+from ..rules.names import real_name_is_valid
+from ._fields import validated
+
+
+def validated_real_name(value: str) -> str:
+    if not real_name_is_valid(value):
+        raise FieldError(
+            field="real_name",
+            code="real_name_format",
+            message=_("Enter your real name as it is printed on your ID card."),
+        )
+    return value.strip()
+
+
+def person_register(
+    *,
+    real_name: str,
+    id_number: str,
+    mobile: str,
+    education: str,
+    password: str,
+    professional_title: str = ProfessionalTitle.NONE,
+    id_photo: bytes | None = None,
+) -> Person:
+    """Self-registration under a real name: the account and the profile are created together or not at all."""
+    real_name = validated_real_name(real_name)
+    id_number = validated("id_number", validate_id_number, id_number)
+    mobile = validated("mobile", validate_mobile, mobile)
+    if education not in Education.values:
+        raise FieldError(field="education", code="education_invalid", message=_("Choose your education level."))
+    if professional_title not in ProfessionalTitle.values:
+        raise FieldError(
+            field="professional_title", code="title_invalid", message=_("Choose your professional title.")
+        )
+    if Person.objects.filter(id_number=id_number).exists():
+        raise FieldError(
+            field="id_number", code="id_number_taken", message=_("This ID number is already registered.")
+        )
+    if Person.objects.filter(mobile=mobile).exists():
+        raise FieldError(field="mobile", code="mobile_taken", message=_("This mobile number is already registered."))
+    candidate = User(username=id_number, first_name=real_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise FieldError(field="password", code="password_weak", message=" ".join(error.messages))
+    photo = clean_uploaded_photo(id_photo, name="id.jpg") if id_photo else None
+
+    saved_photo_name = None
+    try:
+        with transaction.atomic():
+            candidate.set_password(password)
+            candidate.save()
+            person = Person(
+                user=candidate,
+                real_name=real_name,
+                id_number=id_number,
+                mobile=mobile,
+                education=education,
+                professional_title=professional_title,
+            )
+            if photo is not None:
+                person.id_photo.save(photo.name, photo, save=False)
+                saved_photo_name = person.id_photo.name
+            person.save()
+    except IntegrityError:
+        # Another registration with the same ID number or mobile won the race.
+        if saved_photo_name:
+            person.id_photo.storage.delete(saved_photo_name)
+        raise FieldError(
+            field="id_number",
+            code="id_number_taken",
+            message=_("This ID number or mobile number is already registered."),
+        )
+    return person
+
+
+def person_id_photo_set(*, person: Person, data: bytes) -> Person:
+    """Put an ID photo on file for a person registered without one. One on file is never replaced
+    here: it is the photo identity checks start from."""
+    photo = clean_uploaded_photo(data, name="id.jpg")
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.id_photo:
+            raise DomainError(code="id_photo_exists", message=_("An ID photo is already on file."))
+        person.id_photo.save(photo.name, photo, save=False)
+        person.save(update_fields=["id_photo"])
+    return person

@@ -1,0 +1,25 @@
+"""The people app's links in the navigation and its slots for other apps."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kernel.hooks import Link, register
+
+from .. import policies
+
+
+@register("navigation")
+def links(*, user) -> list[Link]:
+    if not user.is_authenticated:
+        return []
+    items = [Link(_("Home"), reverse("lms:home"), section="public", order=1)]
+    if policies.can_see_people_lists(user):
+        items += [
+            Link(_("People"), reverse("lms:people_list"), order=10),
+            Link(_("Organisations"), reverse("lms:organisation_list"), order=11),
+        ]
+    elif policies.is_learner(user):
+        items.append(Link(_("My profile"), reverse("lms:person_detail", args=[user.person.pk]), section="learner", order=90))
+    if policies.is_superuser(user):
+        items.append(Link(_("Administration"), reverse("admin:index"), section="admin", order=1000))
+    return items
