@@ -10,7 +10,7 @@ from lms.models import Credential, Organisation, OrganisationKind
 
 from .demo_video import lesson_video
 from .models import CoursePage, KnowledgeCategory, LessonPage
-from .services import workspace_provision
+from .services.workspaces import workspace_provision
 
 COURSES = [
     {

@@ -6,8 +6,8 @@ from wagtail.signals import post_page_move
 from lms.events import institution_created, membership_granted
 from lms.models import Role
 
-from . import services
 from .models import CataloguePage, CoursePage
+from .services import workspaces as services
 
 
 @receiver(institution_created)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.models import CoursePage
-from cms.selectors import courses_browse
+from cms.selectors.catalogue import courses_browse
 from kernel.errors import DomainError
 from lms.selectors.organisations import organisation_get
 from proctor import selectors as proctor_selectors

@@ -24,7 +24,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lms.web.urls")),
-    path("", include("cms.urls")),
+    path("", include("cms.web.urls")),
     path("", include("proctor.urls")),
     path("", include("hours.urls")),
     path("", include("exam.urls")),

@@ -24,6 +24,7 @@ class Link:
     section: str = "work"
     order: int = 100
     style: str = ""  # "button" for a call to action, else a plain link
+    method: str = "get"  # "post": rendered as a one-button form with the CSRF token
 
 
 def register(slot: str) -> Callable:

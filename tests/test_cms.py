@@ -22,8 +22,8 @@ from cms.models import (
     KnowledgeCategory,
     LessonPage,
 )
-from cms.selectors import courses_browse
-from cms.services import workspace_provision
+from cms.selectors.catalogue import courses_browse
+from cms.services.workspaces import workspace_provision
 from lms.models import Credential, OrganisationKind, Role
 from lms.services.organisations import membership_grant, organisation_create
 

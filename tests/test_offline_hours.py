@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from cms.models import CoursePage
-from cms.services import workspace_provision
+from cms.services.workspaces import workspace_provision
 from hours import selectors_offline as selectors
 from hours import services
 from hours.models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow

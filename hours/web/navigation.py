@@ -43,3 +43,18 @@ def organisation_actions(*, user, organisation) -> list[Link]:
     if not people.administered_enterprises(user).filter(pk=organisation.pk).exists():
         return []
     return [Link(_("Assign a course"), reverse("hours:assign", args=[organisation.pk]), style="button")]
+
+
+@register("cms.course_actions")
+def course_actions(*, user, course) -> list[Link]:
+    return [Link(_("Enrol and study"), reverse("hours:enrol", args=[course.pk]), element_id="enrol", method="post")]
+
+
+@register("cms.lesson_link")
+def lesson_link(*, user, lesson) -> list[Link]:
+    return [Link(lesson.title, reverse("hours:study", args=[lesson.pk]))]
+
+
+@register("cms.lesson_actions")
+def lesson_actions(*, user, lesson) -> list[Link]:
+    return [Link(_("Study this lesson"), reverse("hours:study", args=[lesson.pk]), style="button")]

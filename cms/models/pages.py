@@ -14,9 +14,10 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from kernel import hooks
 from lms.models import Credential, OrganisationKind
 
-from .search import cjk_terms
+from ..rules.search import cjk_terms
 
 
 class KnowledgeCategory(models.TextChoices):
@@ -48,7 +49,7 @@ class CataloguePage(Page):
         verbose_name_plural = _("course catalogues")
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import catalogue_courses
+        from ..selectors.catalogue import catalogue_courses
 
         context = super().get_context(request, *args, **kwargs)
         context["courses"] = catalogue_courses(self)
@@ -146,10 +147,16 @@ class CoursePage(Page):
         super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import course_lessons
+        from ..selectors.catalogue import course_lessons
 
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = course_lessons(self)
+        # The learning app offers enrolment and study here (slots "cms.course_actions" and
+        # "cms.lesson_link"); the catalogue itself only presents.
+        context["actions"] = hooks.collect("cms.course_actions", user=request.user, course=self)
+        context["lessons"] = [
+            (lesson, next(iter(hooks.collect("cms.lesson_link", user=request.user, lesson=lesson)), None))
+            for lesson in course_lessons(self)
+        ]
         return context
 
 
@@ -194,6 +201,11 @@ class LessonPage(Page):
     def video_source(self) -> str:
         return self.video.url if self.video_id else self.video_url
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["actions"] = hooks.collect("cms.lesson_actions", user=request.user, lesson=self)
+        return context
+
     @property
     def course(self) -> "CoursePage":
         return self.get_parent().specific
@@ -209,17 +221,3 @@ class LessonAttachment(Orderable):
 
     def __str__(self) -> str:
         return self.title or self.document.title
-
-
-class InstitutionWorkspace(models.Model):
-    """What an institution edits with: its catalogue, the Wagtail group of its staff and the
-    collection for its images and documents."""
-
-    institution = models.OneToOneField("lms.Organisation", on_delete=models.CASCADE, related_name="workspace")
-    catalogue = models.OneToOneField(CataloguePage, on_delete=models.PROTECT, related_name="workspace")
-    group = models.OneToOneField("auth.Group", on_delete=models.PROTECT, related_name="workspace")
-    collection = models.OneToOneField("wagtailcore.Collection", on_delete=models.PROTECT, related_name="workspace")
-
-    class Meta:
-        verbose_name = _("institution workspace")
-        verbose_name_plural = _("institution workspaces")

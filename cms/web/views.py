@@ -5,8 +5,8 @@ from django.shortcuts import render
 
 from lms.models import Credential
 
-from . import selectors
-from .models import KnowledgeCategory
+from ..models import KnowledgeCategory
+from ..selectors import catalogue as selectors
 
 
 def course_list(request):

@@ -2,14 +2,15 @@
 
 from django.db.models import QuerySet
 
-from .models import CataloguePage, CoursePage, LessonPage
-from .search import cjk_query
+from ..models import CataloguePage, CoursePage, LessonPage
+from ..policies import catalogues_visible, courses_visible, lessons_visible
+from ..rules.search import cjk_query
 
 
 def courses_browse(
     *, credential: str = "", category: str = "", institution: int | None = None, query: str = ""
 ) -> QuerySet[CoursePage]:
-    courses = CoursePage.objects.live().public().select_related("institution").prefetch_related("credentials")
+    courses = courses_visible().select_related("institution").prefetch_related("credentials")
     if credential:
         courses = courses.filter(credentials__code=credential)
     if category:
@@ -18,18 +19,18 @@ def courses_browse(
         courses = courses.filter(institution_id=institution)
     if query.strip():
         terms = cjk_query(query)
-        matches = CoursePage.objects.live().search(terms, operator="and") if terms else []
+        matches = courses_visible().search(terms, operator="and") if terms else []
         courses = courses.filter(pk__in=[match.pk for match in matches])
     return courses.distinct().order_by("institution__name", "path")
 
 
 def catalogue_courses(catalogue: CataloguePage) -> QuerySet[CoursePage]:
-    return CoursePage.objects.child_of(catalogue).live().prefetch_related("credentials")
+    return courses_visible().child_of(catalogue).prefetch_related("credentials")
 
 
 def course_lessons(course: CoursePage) -> QuerySet[LessonPage]:
-    return LessonPage.objects.child_of(course).live().order_by("path")
+    return lessons_visible().child_of(course).order_by("path")
 
 
 def catalogues() -> QuerySet[CataloguePage]:
-    return CataloguePage.objects.live().select_related("institution").order_by("institution__name")
+    return catalogues_visible().select_related("institution").order_by("institution__name")

@@ -13,7 +13,7 @@ from wagtail.models import (
 
 from lms.models import Organisation, OrganisationKind, User
 
-from .models import CataloguePage, InstitutionWorkspace
+from ..models import CataloguePage, InstitutionWorkspace
 
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 COLLECTION_PERMISSIONS = {
