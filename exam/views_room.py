@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from hours.services import certificates as certificate_services
 from kernel.errors import DomainError
 from lms.selectors.people import person_of
-from proctor.selectors import face_profile
+from proctor.selectors.profiles import face_profile
 
 from . import selectors
 from .models import AttemptStatus

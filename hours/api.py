@@ -13,7 +13,7 @@ from kernel.api import ERRORS
 from kernel.errors import NotFoundError
 from kernel.images import upload_bytes
 from lms.selectors.organisations import organisation_get
-from proctor import selectors as proctor_selectors
+from proctor.selectors.profiles import face_profile
 
 from . import selectors, services
 
@@ -117,7 +117,7 @@ def session_open(request, payload: SessionIn):
             "heartbeat_seconds": start.heartbeat_seconds,
             "snapshot_min_seconds": start.snapshot_min_seconds,
             "snapshot_max_seconds": start.snapshot_max_seconds,
-            "face_ready": proctor_selectors.face_profile(person).ready,
+            "face_ready": face_profile(person).ready,
         },
     )
 

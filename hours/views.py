@@ -10,7 +10,7 @@ from cms.models import CoursePage
 from cms.selectors.catalogue import courses_browse
 from kernel.errors import DomainError
 from lms.selectors.organisations import organisation_get
-from proctor import selectors as proctor_selectors
+from proctor.selectors.profiles import face_profile
 
 from . import selectors, services
 
@@ -48,7 +48,7 @@ def study(request, lesson_id: int):
         "course": course,
         "lessons": lessons,
         "progress": progress.get(lesson.pk),
-        "face_ready": proctor_selectors.face_profile(person).ready,
+        "face_ready": face_profile(person).ready,
     }
     return render(request, "hours/study.html", context)
 
@@ -62,7 +62,7 @@ def my_hours(request):
         "ledger": selectors.ledger_of(person),
         "totals": selectors.hours_totals(lessons),
         "certificates": selectors.my_certificate_hours(person),
-        "face_ready": proctor_selectors.face_profile(person).ready,
+        "face_ready": face_profile(person).ready,
     }
     return render(request, "hours/my_hours.html", context)
 

@@ -25,7 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("lms.web.urls")),
     path("", include("cms.web.urls")),
-    path("", include("proctor.urls")),
+    path("", include("proctor.web.urls")),
     path("", include("hours.urls")),
     path("", include("exam.urls")),
     # Wagtail serves the published catalogue pages under /pages/ (issue 3 builds them).

@@ -4,8 +4,6 @@ import datetime
 
 from kernel.validators import id_number_check_char, uscc_check_char
 
-from .services.organisations import membership_grant, organisation_create, region_create
-from .services.people import person_register
 from .models import (
     Employment,
     Organisation,
@@ -16,6 +14,8 @@ from .models import (
     Role,
     User,
 )
+from .services.organisations import membership_grant, organisation_create, region_create
+from .services.people import person_register
 
 DEMO_PASSWORD = "kaohe-demo-2026"
 

@@ -172,6 +172,11 @@ def people_overseen(actor: User) -> QuerySet[Person]:
     return Person.objects.filter(_working_in(paths))
 
 
+def people_in_region(region_path: str) -> QuerySet[Person]:
+    """The people an authority of this region oversees: employed or working in it or below it."""
+    return Person.objects.filter(_working_in([region_path]))
+
+
 def oversees_person(actor: User, person_id: int) -> bool:
     return people_overseen(actor).filter(pk=person_id).exists()
 

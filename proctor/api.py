@@ -9,8 +9,10 @@ from kernel.api import ERRORS
 from kernel.images import upload_bytes
 from lms.selectors.people import person_of
 
-from . import selectors, services
 from .models import ReferenceSource
+from .rules.messages import decision_message
+from .selectors import evidence, profiles
+from .services import references
 
 router = Router(tags=["identity"])
 
@@ -40,7 +42,7 @@ class SnapshotOut(Schema):
 
 
 def _profile_out(person) -> dict:
-    profile = selectors.face_profile(person)
+    profile = profiles.face_profile(person)
     return {
         "consent": bool(profile.consent),
         "id_photo": profile.id_photo,
@@ -63,7 +65,7 @@ def profile(request):
 def reference_add(request):
     """A live webcam capture (multipart field `image`) added to the learner's references."""
     person = _person(request)
-    reference = services.reference_add(
+    reference = references.reference_add(
         person=person, source=ReferenceSource.WEBCAM, data=upload_bytes(request.FILES.get("image"))
     )
     return Status(201, {"id": reference.pk, "source": reference.source, "profile": _profile_out(person)})
@@ -71,8 +73,8 @@ def reference_add(request):
 
 @router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERRORS})
 def snapshot(request, snapshot_id: str):
-    item = selectors.own_snapshot_get(request.user, snapshot_id)
-    message = services.decision_message(item.decision, item.reason) if item.decision else ""
+    item = evidence.own_snapshot_get(request.user, snapshot_id)
+    message = decision_message(item.decision, item.reason) if item.decision else ""
     return {
         "id": item.pk,
         "status": item.status,

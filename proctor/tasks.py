@@ -8,7 +8,7 @@ check lost with its worker is delivered again.
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from .services import retention, snapshots
 
 
 @shared_task(
@@ -22,9 +22,9 @@ from . import services
     ignore_result=True,
 )
 def snapshot_check(snapshot_id: str) -> None:
-    services.snapshot_check(snapshot_id=snapshot_id)
+    snapshots.snapshot_check(snapshot_id=snapshot_id)
 
 
 @shared_task(acks_late=True, time_limit=600, ignore_result=True)
 def snapshots_purge() -> int:
-    return services.snapshots_purge()
+    return retention.snapshots_purge()

@@ -47,10 +47,10 @@ def give_face_profile(person, names=("obama_1.jpg", "obama_2.jpg", "obama_3.jpg"
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from proctor import services
     from proctor.models import FaceReference, ReferenceSource
+    from proctor.services.consent import consent_give
 
-    services.consent_give(person=person)
+    consent_give(person=person)
     for index, name in enumerate(names):
         reference = FaceReference(
             person=person,

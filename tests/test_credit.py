@@ -9,8 +9,8 @@ from hours import selectors, services
 from hours.models import HoursEntry, HoursSource, LessonProgress
 from hours.verification import overlap_seconds, verified_share, verified_windows
 from kernel.errors import DomainError
-from proctor import services as proctor_services
 from proctor.models import CaptureLogEntry, Snapshot
+from proctor.services.snapshots import snapshot_check, snapshot_record
 
 from .faces import give_face_profile, photo, variant
 from .test_study import Player, at, course, learner, lessons  # noqa: F401  (fixtures)
@@ -49,7 +49,7 @@ def study(person, lesson, snapshots: dict[float, str], until=120, step=10):
             snapshot = services.study_snapshot_record(
                 person=person, session_id=player.session.pk, data=variant(snapshots[second], frame), now=at(second)
             )
-            proctor_services.snapshot_check(snapshot_id=snapshot.pk, now=at(second))
+            snapshot_check(snapshot_id=snapshot.pk, now=at(second))
         if second:
             player.beat(second, second)
     services.study_session_close(person=person, session_id=player.session.pk, now=at(until + 1))
@@ -104,7 +104,7 @@ class TestCrediting:
         lesson = lessons(course)[0]
         player = Player(learner, lesson, start=0)
         first = services.study_snapshot_record(person=learner, session_id=player.session.pk, data=variant("obama_4.jpg", 1), now=at(0))
-        proctor_services.snapshot_check(snapshot_id=first.pk, now=at(0))
+        snapshot_check(snapshot_id=first.pk, now=at(0))
         for second in range(10, 121, 10):
             player.beat(second, second)
         last = services.study_snapshot_record(person=learner, session_id=player.session.pk, data=variant("obama_4.jpg", 2), now=at(120))
@@ -114,7 +114,7 @@ class TestCrediting:
         assert selectors.lesson_verification(progress, now=at(130)).pending == 1
         # The check's decision, sent on commit, credits the lesson through the hours receiver.
         with django_capture_on_commit_callbacks(execute=True):
-            proctor_services.snapshot_check(snapshot_id=last.pk, now=at(131))
+            snapshot_check(snapshot_id=last.pk, now=at(131))
         assert HoursEntry.objects.get(progress=progress).hours == Decimal("1.00")
 
     def test_a_lesson_not_complete_earns_nothing_yet(self, world, learner, course, testdata):
@@ -172,7 +172,7 @@ class TestApi:
         # The check is queued when the upload commits (the test's transaction never does; the
         # worker test runs that path): decide it here as the task would.
         assert client.get(f"/api/proctor/snapshots/{snapshot.pk}").json()["status"] == "pending"
-        proctor_services.snapshot_check(snapshot_id=snapshot.pk)
+        snapshot_check(snapshot_id=snapshot.pk)
         state = client.get(f"/api/proctor/snapshots/{snapshot.pk}").json()
         assert state["status"] == "decided" and state["decision"] == "verified" and state["message"]
 
@@ -190,7 +190,7 @@ class TestApi:
 
     def test_another_learners_snapshot_is_not_found(self, client, world, learner, course, testdata):
         give_face_profile(learner)
-        snapshot = proctor_services.snapshot_record(
+        snapshot = snapshot_record(
             person=learner, context_kind="study", context_id="x", data=variant("obama_4.jpg", 1)
         )
         client.force_login(world.sz_worker.user)

@@ -10,8 +10,8 @@ from django.db import OperationalError
 
 from hours import services
 from hours.models import HoursEntry, LessonProgress
-from proctor import capturelog
 from proctor.models import Snapshot, SnapshotStatus
+from proctor.selectors.capturelog import verify
 
 from .faces import give_face_profile, variant
 from .test_study import Player, at, course, lessons  # noqa: F401  (fixtures)
@@ -63,4 +63,4 @@ def test_a_worker_decides_the_snapshots_of_a_lesson_and_it_is_credited(wagtail_t
     progress = read(lambda: LessonProgress.objects.get(sessions=player.session))
     assert wait_for(lambda: HoursEntry.objects.filter(progress=progress).exists())
     assert read(lambda: HoursEntry.objects.get(progress=progress).hours) == Decimal("1.00")
-    assert read(capturelog.verify).ok
+    assert read(verify).ok

@@ -12,7 +12,6 @@ from django.utils import timezone
 from PIL import Image
 
 from kernel.errors import DomainError
-from proctor import capturelog, selectors, services
 from proctor.models import (
     BiometricConsent,
     CaptureLogEntry,
@@ -20,6 +19,17 @@ from proctor.models import (
     Snapshot,
     SnapshotStatus,
 )
+from proctor.selectors.capturelog import verify
+from proctor.selectors.profiles import face_profile, references_active
+from proctor.services.capturelog import append
+from proctor.services.consent import consent_give, consent_withdraw
+from proctor.services.references import (
+    reference_add,
+    reference_add_id_photo,
+    references_reset,
+)
+from proctor.services.retention import snapshots_purge
+from proctor.services.snapshots import snapshot_check, snapshot_record
 
 from .faces import give_face_profile, photo, variant
 
@@ -53,24 +63,24 @@ def huge_png(width=40_000, height=40_000) -> bytes:
 class TestConsent:
     def test_consent_is_stored_with_its_version_and_text_and_logged_once(self, world, settings):
         person = world.gz_worker
-        first = services.consent_give(person=person)
-        again = services.consent_give(person=person)
+        first = consent_give(person=person)
+        again = consent_give(person=person)
         assert first.pk == again.pk and first.version == settings.BIOMETRIC_CONSENT_VERSION
         assert len(first.text_sha256) == 64
         assert log_kinds(person) == [Kind.CONSENT_GIVEN]
 
     def test_without_consent_no_photo_is_processed_or_stored(self, world, testdata):
         with pytest.raises(DomainError) as error:
-            services.reference_add(person=world.gz_worker, source="webcam", data=photo("obama_1.jpg"))
+            reference_add(person=world.gz_worker, source="webcam", data=photo("obama_1.jpg"))
         assert error.value.code == "consent_required"
         assert not FaceReference.objects.exists()
 
     def test_withdrawing_retires_the_references(self, world, testdata):
         person = world.gz_worker
         give_face_profile(person)
-        assert selectors.face_profile(person).ready
-        services.consent_withdraw(person=person)
-        profile = selectors.face_profile(person)
+        assert face_profile(person).ready
+        consent_withdraw(person=person)
+        profile = face_profile(person)
         assert not profile.ready and profile.consent is None and profile.webcam == 0
         assert BiometricConsent.objects.get(person=person).withdrawn_at is not None
         assert log_kinds(person)[-2:] == [Kind.CONSENT_WITHDRAWN, Kind.REFERENCES_RETIRED]
@@ -79,12 +89,12 @@ class TestConsent:
 class TestReferences:
     def test_an_id_photo_and_two_matching_captures_make_the_profile_ready(self, world, testdata):
         person = world.gz_worker
-        services.consent_give(person=person)
-        services.reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
-        services.reference_add(person=person, source="webcam", data=photo("obama_2.jpg"))
-        assert not selectors.face_profile(person).ready
-        services.reference_add(person=person, source="webcam", data=photo("obama_3.jpg"))
-        profile = selectors.face_profile(person)
+        consent_give(person=person)
+        reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
+        reference_add(person=person, source="webcam", data=photo("obama_2.jpg"))
+        assert not face_profile(person).ready
+        reference_add(person=person, source="webcam", data=photo("obama_3.jpg"))
+        profile = face_profile(person)
         assert profile.ready and profile.id_photo and profile.webcam == 2
         person.refresh_from_db()
         assert person.id_photo  # the uploaded ID photo is now on file
@@ -100,36 +110,36 @@ class TestReferences:
     )
     def test_a_capture_that_is_not_one_matching_face_is_refused_and_logged(self, world, testdata, name, code):
         person = world.gz_worker
-        services.consent_give(person=person)
-        services.reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
+        consent_give(person=person)
+        reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
         with pytest.raises(DomainError) as error:
-            services.reference_add(person=person, source="webcam", data=photo(name))
+            reference_add(person=person, source="webcam", data=photo(name))
         assert error.value.code == code
         assert FaceReference.objects.filter(person=person).count() == 1
         assert refused_codes(person) == [code]
 
     def test_a_dark_capture_is_refused_for_its_quality(self, world, testdata):
         person = world.gz_worker
-        services.consent_give(person=person)
+        consent_give(person=person)
         dark = Image.open(io.BytesIO(photo("obama_2.jpg"))).convert("RGB").point(lambda v: v // 8)
         buffer = io.BytesIO()
         dark.save(buffer, format="JPEG")
         with pytest.raises(DomainError) as error:
-            services.reference_add(person=person, source="webcam", data=buffer.getvalue())
+            reference_add(person=person, source="webcam", data=buffer.getvalue())
         assert error.value.code == "reference_quality"
         assert "暗" in error.value.message or "dark" in error.value.message
 
     def test_redo_retires_the_old_set(self, world, testdata):
         person = world.gz_worker
         give_face_profile(person)
-        services.references_reset(person=person)
-        assert not selectors.references_active(person).exists()
+        references_reset(person=person)
+        assert not references_active(person).exists()
         assert FaceReference.objects.filter(person=person, retired_at__isnull=False).count() == 3
 
 
 class TestSnapshots:
     def record(self, person, data, context_id="s1", **kwargs):
-        return services.snapshot_record(person=person, context_kind="study", context_id=context_id, data=data, **kwargs)
+        return snapshot_record(person=person, context_kind="study", context_id=context_id, data=data, **kwargs)
 
     def test_without_a_face_profile_a_snapshot_is_refused_and_logged(self, world, testdata):
         with pytest.raises(DomainError) as error:
@@ -146,7 +156,7 @@ class TestSnapshots:
         assert snapshot.status == SnapshotStatus.PENDING
         assert (settings.PRIVATE_MEDIA_ROOT / snapshot.image.name).read_bytes() == data
         assert not any(settings.MEDIA_ROOT.rglob("*.jpg")) if settings.MEDIA_ROOT.exists() else True
-        decided = services.snapshot_check(snapshot_id=snapshot.pk)
+        decided = snapshot_check(snapshot_id=snapshot.pk)
         assert decided.decision == "verified" and decided.faces == 1 and decided.distance < 0.5
         assert log_kinds(person)[-2:] == [Kind.SNAPSHOT_RECEIVED, Kind.SNAPSHOT_DECIDED]
 
@@ -158,14 +168,14 @@ class TestSnapshots:
         person = world.gz_worker
         give_face_profile(person)
         snapshot = self.record(person, photo(name))
-        assert services.snapshot_check(snapshot_id=snapshot.pk).decision == decision
+        assert snapshot_check(snapshot_id=snapshot.pk).decision == decision
 
     def test_deciding_twice_changes_nothing(self, world, testdata):
         person = world.gz_worker
         give_face_profile(person)
         snapshot = self.record(person, variant("obama_4.jpg", 2))
-        first = services.snapshot_check(snapshot_id=snapshot.pk)
-        second = services.snapshot_check(snapshot_id=snapshot.pk)
+        first = snapshot_check(snapshot_id=snapshot.pk)
+        second = snapshot_check(snapshot_id=snapshot.pk)
         assert first.decided_at == second.decided_at
         assert log_kinds(person).count(Kind.SNAPSHOT_DECIDED) == 1
 
@@ -207,19 +217,19 @@ class TestSnapshots:
         person = world.gz_worker
         give_face_profile(person)
         old = self.record(person, variant("obama_4.jpg", 4), now=timezone.now() - timezone.timedelta(days=200))
-        services.snapshot_check(snapshot_id=old.pk)
+        snapshot_check(snapshot_id=old.pk)
         recent = self.record(person, variant("obama_4.jpg", 5))
-        services.snapshot_check(snapshot_id=recent.pk)
+        snapshot_check(snapshot_id=recent.pk)
         path = settings.PRIVATE_MEDIA_ROOT / Snapshot.objects.get(pk=old.pk).image.name
         assert path.exists()
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.snapshots_purge() == 1
+            assert snapshots_purge() == 1
         old.refresh_from_db()
         assert old.purged_at and not old.image and len(old.sha256) == 64 and old.decision == "verified"
         assert not path.exists()
         assert Snapshot.objects.get(pk=recent.pk).image
         assert CaptureLogEntry.objects.filter(subject=f"snapshot:{old.pk}").count() == 3
-        assert capturelog.verify().ok
+        assert verify().ok
 
 
 def gif() -> bytes:
@@ -231,11 +241,11 @@ def gif() -> bytes:
 class TestCaptureLog:
     def fill(self, person):
         for n in range(5):
-            capturelog.append(kind=Kind.PROCTOR_EVENT, person=person, subject=f"test:{n}", payload={"n": n, "名": "张"})
+            append(kind=Kind.PROCTOR_EVENT, person=person, subject=f"test:{n}", payload={"n": n, "名": "张"})
 
     def test_an_untouched_chain_verifies(self, world):
         self.fill(world.gz_worker)
-        report = capturelog.verify()
+        report = verify()
         assert report.ok and report.checked == 5
         call_command("capturelog", "verify", stdout=io.StringIO())
 
@@ -259,7 +269,7 @@ class TestCaptureLog:
             cursor.execute(
                 f"UPDATE {CaptureLogEntry._meta.db_table} SET payload = %s WHERE id = %s", ['{"n": 1000}', third]
             )
-        report = capturelog.verify()
+        report = verify()
         assert not report.ok and report.broken_id == third and report.checked == 2
         with pytest.raises(CommandError, match=f"entry {third}"):
             call_command("capturelog", "verify", stdout=io.StringIO())
@@ -269,7 +279,7 @@ class TestCaptureLog:
         ids = list(CaptureLogEntry.objects.values_list("pk", flat=True))
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {CaptureLogEntry._meta.db_table} WHERE id = %s", [ids[1]])
-        report = capturelog.verify()
+        report = verify()
         assert not report.ok and report.broken_id == ids[2]
 
     def test_removing_the_last_entries_is_noticed(self, world):
@@ -277,5 +287,5 @@ class TestCaptureLog:
         last = CaptureLogEntry.objects.order_by("-id").first().pk
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {CaptureLogEntry._meta.db_table} WHERE id = %s", [last])
-        report = capturelog.verify()
+        report = verify()
         assert not report.ok and "ends early" in report.problem

@@ -4,8 +4,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hours import services as hours_services
-from proctor import selectors, services
 from proctor.models import CaptureLogEntry
+from proctor.selectors.profiles import face_profile, references_active
+from proctor.services.consent import consent_give
+from proctor.services.references import reference_add_id_photo
+from proctor.services.snapshots import snapshot_record
 
 from .faces import give_face_profile, photo, variant
 from .test_study import course, lessons  # noqa: F401  (fixture)
@@ -29,16 +32,16 @@ def test_an_uploaded_id_photo_becomes_a_reference_and_a_bad_one_is_explained(chi
     chinese.post("/my/face/consent/")
     response = chinese.post("/my/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("noface_dogs.jpg"))}, follow=True)
     assert "照片中必须有且只有一张人脸" in response.content.decode()
-    assert not selectors.face_profile(world.gz_worker).id_photo
+    assert not face_profile(world.gz_worker).id_photo
     response = chinese.post("/my/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("obama_1.jpg"))}, follow=True)
     assert "您的证件照现已作为参照" in response.content.decode()
-    assert selectors.face_profile(world.gz_worker).id_photo
+    assert face_profile(world.gz_worker).id_photo
 
 
 def test_webcam_captures_through_the_api(client, world, testdata):
     person = world.gz_worker
-    services.consent_give(person=person)
-    services.reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
+    consent_give(person=person)
+    reference_add_id_photo(person=person, data=photo("obama_1.jpg"))
     client.force_login(person.user)
     response = client.post("/api/proctor/references", {"image": SimpleUploadedFile("c.jpg", photo("obama_2.jpg"))})
     assert response.status_code == 201 and response.json()["profile"]["webcam_needed"] == 1
@@ -51,10 +54,10 @@ def test_webcam_captures_through_the_api(client, world, testdata):
 
 def test_identity_images_are_seen_by_their_owner_and_overseeing_authority_only(client, world, testdata):
     give_face_profile(world.gz_worker)
-    snapshot = services.snapshot_record(
+    snapshot = snapshot_record(
         person=world.gz_worker, context_kind="study", context_id="x", data=variant("obama_4.jpg", 1)
     )
-    reference = selectors.references_active(world.gz_worker).first()
+    reference = references_active(world.gz_worker).first()
     urls = [f"/evidence/snapshots/{snapshot.pk}/image/", f"/evidence/references/{reference.pk}/image/"]
     allowed = [world.gz_worker.user, world.gz_reviewer, world.province_reviewer, world.superuser]
     # The employer, the institution, another city's authority and another learner see nothing.

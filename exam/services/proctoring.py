@@ -23,10 +23,11 @@ from kernel.errors import (
     PermissionDeniedError,
 )
 from lms.models import Person, User
-from proctor import capturelog
-from proctor import services as proctor_services
 from proctor.models import CaptureLogEntry, Decision, Snapshot
-from proctor.selectors import face_profile
+from proctor.rules.messages import decision_message
+from proctor.selectors.profiles import face_profile
+from proctor.services.capturelog import append
+from proctor.services.snapshots import snapshot_check, snapshot_record
 
 from .attempts import attempt_transition, attempt_verify_identity
 
@@ -51,7 +52,7 @@ def incident_record(
     detail = detail or {}
     with transaction.atomic():
         incident = Incident.objects.create(attempt=attempt, kind=kind, detail=detail, actor=actor, at=now)
-        capturelog.append(
+        append(
             kind=CaptureLogEntry.Kind.PROCTOR_EVENT,
             person=attempt.candidate_id,
             subject=f"attempt:{attempt.pk}",
@@ -95,17 +96,17 @@ def attempt_identity_check(
         )
     # Stored and logged like every snapshot; decided here and now, since the candidate waits. The
     # queued check that snapshot_record also sends finds the snapshot decided and does nothing.
-    snapshot = proctor_services.snapshot_record(
+    snapshot = snapshot_record(
         person=candidate, context_kind=EXAM_IDENTITY, context_id=str(attempt.pk), data=data, now=now
     )
-    snapshot = proctor_services.snapshot_check(snapshot_id=snapshot.pk, now=now)
+    snapshot = snapshot_check(snapshot_id=snapshot.pk, now=now)
     return identity_decided(attempt=attempt, snapshot=snapshot, now=now)
 
 
 def identity_decided(*, attempt: Attempt, snapshot: Snapshot, now: datetime.datetime | None = None) -> dict:
     now = now or timezone.now()
     evidence = {"snapshot": str(snapshot.pk), "decision": snapshot.decision, "distance": snapshot.distance}
-    message = proctor_services.decision_message(snapshot.decision, snapshot.reason)
+    message = decision_message(snapshot.decision, snapshot.reason)
     if snapshot.decision == Decision.VERIFIED:
         attempt_verify_identity(attempt=attempt, method="face", evidence=evidence, now=now)
         return {"decision": snapshot.decision, "message": message, "verified": True, "tries_left": 0, "referred": False}
@@ -141,7 +142,7 @@ def identity_confirm(*, actor: User, attempt: Attempt, note: str, now: datetime.
         attempt = attempt_verify_identity(
             attempt=attempt, method="proctor", evidence={"note": note[:WARNING_MAX]}, actor=actor, now=now
         )
-        capturelog.append(
+        append(
             kind=CaptureLogEntry.Kind.PROCTOR_EVENT, person=attempt.candidate_id, subject=f"attempt:{attempt.pk}",
             payload={"event": "identity_confirmed", "actor": actor.pk, "note": note[:WARNING_MAX]}, now=now,
         )
@@ -159,7 +160,7 @@ def exam_snapshot_record(
     attempt.refresh_from_db()
     if attempt.status != S.IN_PROGRESS:
         raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
-    return proctor_services.snapshot_record(
+    return snapshot_record(
         person=candidate, context_kind=EXAM, context_id=str(attempt.pk), data=data, now=now
     )
 
@@ -181,7 +182,7 @@ def exam_snapshot_decided(*, snapshot_id, now: datetime.datetime | None = None) 
             detail={"snapshot": str(snapshot.pk), "decision": snapshot.decision, "reason": snapshot.reason},
             at=now or timezone.now(),
         )
-        message = proctor_services.decision_message(snapshot.decision, snapshot.reason)
+        message = decision_message(snapshot.decision, snapshot.reason)
         push = {"kind": "snapshot", "decision": snapshot.decision, "message": message}
         transaction.on_commit(lambda: (live.to_attempt(attempt.pk, push), live.to_sitting(attempt.sitting_id, attempt.pk)))
     # The decision itself is already in the capture log (proctor.services.snapshot_check).
@@ -227,7 +228,7 @@ def proctor_terminate(*, actor: User, attempt: Attempt, reason: str, now: dateti
         raise DomainError(code="reason_required", message=_("Give the reason for ending the attempt."))
     with transaction.atomic():
         attempt = attempt_transition(attempt=attempt, to=S.TERMINATED, reason=reason, actor=actor, now=now)
-        capturelog.append(
+        append(
             kind=CaptureLogEntry.Kind.PROCTOR_EVENT, person=attempt.candidate_id, subject=f"attempt:{attempt.pk}",
             payload={"event": "terminated", "actor": actor.pk, "reason": reason[:WARNING_MAX]}, now=now,
         )

@@ -23,8 +23,9 @@ from hours.models import (
     StudySession,
 )
 from lms.models import Person
-from proctor import services as proctor_services
 from proctor.models import CaptureLogEntry, Snapshot
+from proctor.services.capturelog import refuse
+from proctor.services.snapshots import snapshot_record
 
 STUDY = "study"
 # The player takes one at most every few seconds (at the end of a lesson, right after a random one).
@@ -39,12 +40,12 @@ def study_snapshot_record(*, person: Person, session_id, data: bytes, now: datet
         session = None
     refusal = {"kind": CaptureLogEntry.Kind.SNAPSHOT_REFUSED, "person": person, "subject": f"{STUDY}:{session_id}"[:80]}
     if session is None:
-        proctor_services.refuse(
+        refuse(
             **refusal, code="session_not_found", message=_("This study session does not exist."),
             payload={"bytes": len(data)}, status=404,
         )
     if session.status != SessionStatus.ACTIVE:
-        proctor_services.refuse(
+        refuse(
             **refusal, code="session_closed", message=_("This study session has ended."),
             payload={"bytes": len(data)}, status=409,
         )
@@ -55,11 +56,11 @@ def study_snapshot_record(*, person: Person, session_id, data: bytes, now: datet
         .first()
     )
     if last and (now or timezone.now()) - last < MIN_SNAPSHOT_GAP:
-        proctor_services.refuse(
+        refuse(
             **refusal, code="snapshot_too_soon", message=_("Snapshots are coming too fast; wait a moment."),
             payload={"bytes": len(data)}, status=429,
         )
-    return proctor_services.snapshot_record(
+    return snapshot_record(
         person=person, context_kind=STUDY, context_id=str(session.pk), data=data, now=now
     )
 

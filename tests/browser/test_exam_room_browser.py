@@ -42,7 +42,7 @@ def seeded(server, testdata):
         "from django.conf import settings\n"
         f"settings.KAOHE_TESTDATA = {str(testdata)!r}\n"
         "from lms.models import Person\n"
-        "from proctor.selectors import face_profile\n"
+        "from proctor.selectors.profiles import face_profile\n"
         "from tests.faces import give_face_profile\n"
         f"person = Person.objects.get(pk={person})\n"
         "give_face_profile(person)\n"

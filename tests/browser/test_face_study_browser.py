@@ -16,8 +16,8 @@ from hours import services as hours_services
 from hours.models import HoursEntry, LessonProgress, StudySession
 from hours.selectors import lesson_verification
 from lms.services.organisations import organisation_create
-from proctor import selectors as proctor_selectors
 from proctor.models import Snapshot
+from proctor.selectors.profiles import face_profile
 from tests.faces import give_face_profile, photo_path
 from tests.factories import PASSWORD, PersonFactory, RegionFactory
 
@@ -90,7 +90,7 @@ def test_the_learner_enrols_their_face_studies_and_earns_hours(camera_page, live
         page.click("#capture")
         page.wait_for_selector(f"#references figure:nth-child({taken + 1})")
     assert page.locator("#face-ready").is_visible()
-    assert _db(lambda: proctor_selectors.face_profile(learner).ready)
+    assert _db(lambda: face_profile(learner).ready)
 
     # Study: snapshots at the start, every five to six seconds, and at the end; then hours.
     page.goto(f"{live_server.url}/study/lessons/{lesson.pk}/")

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from proctor import capturelog
+from proctor.selectors.capturelog import verify
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         sub.add_parser("verify", help="walk the chain from the first entry and report the first broken link")
 
     def handle(self, *args, action, **options):
-        report = capturelog.verify()
+        report = verify()
         if report.ok:
             self.stdout.write(f"OK: {report.checked} entries, the chain is intact.")
             return

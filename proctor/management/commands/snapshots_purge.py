@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from proctor import services
+from proctor.services.retention import snapshots_purge
 
 
 class Command(BaseCommand):
@@ -12,4 +12,4 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None)
 
     def handle(self, *args, days, **options):
-        self.stdout.write(f"Purged {services.snapshots_purge(days=days)} snapshot images.")
+        self.stdout.write(f"Purged {snapshots_purge(days=days)} snapshot images.")

@@ -12,16 +12,17 @@ from kernel.errors import DomainError
 from kernel.images import upload_bytes
 from lms.selectors.people import person_of
 
-from . import selectors, services
-from .consent import consent_paragraphs
+from ..rules.consent import consent_paragraphs
+from ..selectors import evidence, profiles
+from ..services import consent, references
 
 
 @login_required
 def face(request):
     person = person_of(request.user)
     context = {
-        "profile": selectors.face_profile(person),
-        "references": selectors.references_active(person),
+        "profile": profiles.face_profile(person),
+        "references": profiles.references_active(person),
         "paragraphs": consent_paragraphs(settings.SNAPSHOT_RETENTION_DAYS),
         "consent_version": settings.BIOMETRIC_CONSENT_VERSION,
         "has_id_photo": bool(person.id_photo),
@@ -43,7 +44,7 @@ def _act(request, action, success: str):
 @require_POST
 def consent_give(request):
     person = person_of(request.user)
-    return _act(request, lambda: services.consent_give(person=person), _("Thank you: your consent is recorded."))
+    return _act(request, lambda: consent.consent_give(person=person), _("Thank you: your consent is recorded."))
 
 
 @login_required
@@ -52,7 +53,7 @@ def consent_withdraw(request):
     person = person_of(request.user)
     return _act(
         request,
-        lambda: services.consent_withdraw(person=person),
+        lambda: consent.consent_withdraw(person=person),
         _("Your consent is withdrawn and your reference photos are no longer used."),
     )
 
@@ -65,7 +66,7 @@ def id_photo_use(request):
     upload = request.FILES.get("photo")
     data = upload_bytes(upload) if upload else None
     return _act(
-        request, lambda: services.reference_add_id_photo(person=person, data=data), _("Your ID photo is now a reference.")
+        request, lambda: references.reference_add_id_photo(person=person, data=data), _("Your ID photo is now a reference.")
     )
 
 
@@ -74,7 +75,7 @@ def id_photo_use(request):
 def references_reset(request):
     person = person_of(request.user)
     return _act(
-        request, lambda: services.references_reset(person=person), _("Your reference photos were cleared: enrol them again.")
+        request, lambda: references.references_reset(person=person), _("Your reference photos were cleared: enrol them again.")
     )
 
 
@@ -86,9 +87,9 @@ def _private_image(field) -> FileResponse:
 
 @login_required
 def snapshot_image(request, snapshot_id: str):
-    return _private_image(selectors.snapshot_image_get(request.user, snapshot_id).image)
+    return _private_image(evidence.snapshot_image_get(request.user, snapshot_id).image)
 
 
 @login_required
 def reference_image(request, reference_id: int):
-    return _private_image(selectors.reference_image_get(request.user, reference_id).image)
+    return _private_image(evidence.reference_image_get(request.user, reference_id).image)

@@ -1,0 +1,150 @@
+"""Who may see or do what in the learning record: hours, batches, certificates, the dashboard.
+
+- A learner sees their own courses, hours and certificates.
+- An enterprise administrator assigns courses to its current employees and sees their standing.
+- Institution staff upload offline training batches for their institution and see them.
+- An authority reviewer sees and decides the batches of its regions, adjusts the hours of the
+  people it oversees, issues certificates for its own authority, decides extension requests and
+  sees every certificate issued in its regions (lms.policies defines region coverage).
+- A superuser may do all of it.
+"""
+
+from django.db.models import Q, QuerySet
+
+from lms import policies as people
+from lms.models import Organisation, OrganisationKind, Person, Role, User
+
+from .models import BatchStatus, Certificate, ExtensionRequest, OfflineBatch
+
+# Hours -------------------------------------------------------------------------------------------
+
+
+def can_adjust_hours(actor: User) -> bool:
+    """Authority reviewers (and superusers) correct hours, of the people they oversee only."""
+    return people.is_reviewer(actor)
+
+
+def adjustable_people(actor: User) -> QuerySet[Person]:
+    if not can_adjust_hours(actor):
+        return Person.objects.none()
+    return people.people_overseen(actor)
+
+
+def can_assign_courses(actor: User, enterprise: Organisation) -> bool:
+    return people.can_manage_employees(actor, enterprise)
+
+
+# Offline training batches ------------------------------------------------------------------------
+
+
+def uploading_institutions(actor: User) -> QuerySet[Organisation]:
+    """The institutions whose batches the actor may upload."""
+    institutions = Organisation.objects.filter(kind=OrganisationKind.INSTITUTION)
+    if people.is_superuser(actor):
+        return institutions
+    return institutions.filter(pk__in=people.member_ids(actor, Role.INSTITUTION_STAFF))
+
+
+def can_upload_batches(actor: User) -> bool:
+    return people.is_superuser(actor) or people.holds(actor, Role.INSTITUTION_STAFF)
+
+
+def batches_visible(actor: User) -> QuerySet[OfflineBatch]:
+    """An institution's staff see their institution's batches, an authority those of its regions."""
+    if people.is_superuser(actor):
+        return OfflineBatch.objects.all()
+    condition = Q(institution_id__in=people.member_ids(actor, Role.INSTITUTION_STAFF)) | people.in_regions(
+        people.region_paths(actor), "region__path"
+    )
+    return OfflineBatch.objects.filter(condition)
+
+
+def can_decide_batch(actor: User, batch: OfflineBatch) -> bool:
+    """A reviewer whose authority covers the batch's region, while the batch waits for a decision."""
+    return batch.status == BatchStatus.SUBMITTED and people.covers_region(actor, batch.region.path)
+
+
+def covers_batch_region(actor: User, region_path: str) -> bool:
+    return people.covers_region(actor, region_path)
+
+
+def can_see_batches(actor: User) -> bool:
+    return people.is_reviewer(actor) or people.holds(actor, Role.INSTITUTION_STAFF)
+
+
+# Certificates ------------------------------------------------------------------------------------
+
+
+def _issued_in_regions(actor: User, prefix: str = "") -> Q:
+    return people.in_regions(people.region_paths(actor), f"{prefix}authority__region__path")
+
+
+def certificates_managed(actor: User) -> QuerySet[Certificate]:
+    """Certificates issued by authorities in the actor's regions (all, for a superuser): those an
+    authority lists, revokes and reviews."""
+    if people.is_superuser(actor):
+        return Certificate.objects.all()
+    return Certificate.objects.filter(_issued_in_regions(actor))
+
+
+def certificates_visible(actor: User) -> QuerySet[Certificate]:
+    """What the actor may open: their own certificates and those managed by their authorities."""
+    if people.is_superuser(actor):
+        return Certificate.objects.all()
+    condition = _issued_in_regions(actor)
+    if people.is_learner(actor):
+        condition |= Q(holder__user=actor)
+    return Certificate.objects.filter(condition)
+
+
+def certificates_counted(actor: User) -> QuerySet[Certificate]:
+    """Whose certificates the actor may count on the hours dashboard: an authority everyone it
+    oversees, an enterprise its current employees, a learner their own, a superuser everyone."""
+    if people.is_superuser(actor):
+        return Certificate.objects.all()
+    conditions = [Q(holder__in=people.people_overseen(actor).values("pk"))]
+    if enterprise_ids := people.member_ids(actor, Role.ENTERPRISE_ADMIN):
+        conditions.append(
+            Q(holder__employments__enterprise_id__in=enterprise_ids, holder__employments__end_date__isnull=True)
+        )
+    if people.is_learner(actor):
+        conditions.append(Q(holder__user=actor))
+    return Certificate.objects.filter(people.any_of(conditions)).distinct()
+
+
+def can_see_dashboard(actor: User) -> bool:
+    """The dashboard is the working side's (learners see their own standing on 我的学时)."""
+    return people.is_reviewer(actor) or people.holds(actor, Role.ENTERPRISE_ADMIN)
+
+
+def can_manage_certificates(actor: User) -> bool:
+    """Lists, issues, revokes certificates and decides extensions: authority reviewers."""
+    return people.is_reviewer(actor)
+
+
+def issuing_authorities(actor: User) -> QuerySet[Organisation]:
+    """The authorities on whose behalf the actor may issue certificates: those they review for."""
+    queryset = Organisation.objects.filter(kind=OrganisationKind.AUTHORITY)
+    if people.is_superuser(actor):
+        return queryset
+    return queryset.filter(pk__in=people.member_ids(actor, Role.AUTHORITY_REVIEWER))
+
+
+def can_issue_for(actor: User, authority: Organisation) -> bool:
+    return issuing_authorities(actor).filter(pk=authority.pk).exists()
+
+
+def can_manage_certificate(actor: User, certificate: Certificate) -> bool:
+    """Revoke, extend: a reviewer whose authority covers the issuing authority's region."""
+    return people.covers(actor, certificate.authority)
+
+
+def extension_requests_managed(actor: User) -> QuerySet[ExtensionRequest]:
+    if people.is_superuser(actor):
+        return ExtensionRequest.objects.all()
+    return ExtensionRequest.objects.filter(_issued_in_regions(actor, "certificate__"))
+
+
+def people_issuable_by(authority: Organisation) -> Q:
+    """The people an authority may certify: those employed or working in its regions."""
+    return Q(pk__in=people.people_in_region(authority.region.path).values("pk"))

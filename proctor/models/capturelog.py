@@ -1,0 +1,60 @@
+"""The hash-chained capture log that a regulator audits, and its head row."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaptureLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The capture log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The capture log is append-only.")
+
+
+class CaptureLogEntry(models.Model):
+    """One appended fact. `hash` = SHA-256 of the previous entry's hash and this entry's canonical
+    content, so that changing or removing any entry breaks every link after it."""
+
+    class Kind(models.TextChoices):
+        CONSENT_GIVEN = "consent_given", _("Consent given")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+        REFERENCE_ADDED = "reference_added", _("Reference added")
+        REFERENCE_REFUSED = "reference_refused", _("Reference refused")
+        REFERENCES_RETIRED = "references_retired", _("References retired")
+        SNAPSHOT_RECEIVED = "snapshot_received", _("Snapshot received")
+        SNAPSHOT_REFUSED = "snapshot_refused", _("Snapshot refused")
+        SNAPSHOT_DECIDED = "snapshot_decided", _("Snapshot decided")
+        SNAPSHOT_PURGED = "snapshot_purged", _("Snapshot image purged")
+        PROCTOR_EVENT = "proctor_event", _("Proctoring event")
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    person = models.ForeignKey("lms.Person", on_delete=models.PROTECT, null=True, related_name="+")
+    subject = models.CharField(max_length=80, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = CaptureLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("capture log entry")
+        verbose_name_plural = _("capture log")
+        ordering = ["id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The capture log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The capture log is append-only.")
+
+
+class CaptureLogHead(models.Model):
+    """The chain's tip, one row. Appending updates it first, which takes the write lock on every
+    database, so that two appends can never both link to the same previous entry."""
+
+    length = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)

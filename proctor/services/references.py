@@ -1,0 +1,113 @@
+"""Writes for reference faces: each image gated and matched against those already held."""
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kernel.errors import ConflictError, DomainError
+from kernel.images import image_error_message
+from lms.models import Person
+from lms.services.people import person_id_photo_set
+
+from .. import engine
+from ..models import CaptureLogEntry, Decision, FaceReference, ReferenceSource
+from ..policies import consent_require
+from ..rules.messages import decision_message
+from ..selectors.profiles import references_active
+from .capturelog import append, refuse
+from .limits import limits
+
+Kind = CaptureLogEntry.Kind
+
+
+def reference_encodings(person: Person) -> list:
+    return [engine.encoding_from_bytes(bytes(value)) for value in references_active(person).values_list("encoding", flat=True)]
+
+
+def reference_add(
+    *, person: Person, source: str, data: bytes, now: datetime.datetime | None = None
+) -> FaceReference:
+    """Accept one reference image: exactly one sharp, well-lit, large enough face; a live capture
+    must also match the references already held, so no one can enrol someone else's face."""
+    now = now or timezone.now()
+    consent_require(person)
+    digest = hashlib.sha256(data).hexdigest()
+    payload = {"source": source, "sha256": digest, "bytes": len(data)}
+    try:
+        analysis = engine.analyse(engine.decode(data, limits()))
+    except engine.ImageRejected as error:
+        refuse(
+            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code=error.code,
+            message=image_error_message(error.code), payload=payload,
+        )
+    if analysis.faces != 1:
+        code = "reference_no_face" if analysis.faces == 0 else "reference_several_faces"
+        refuse(
+            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code=code,
+            message=_("The photo must show exactly one face."), payload={**payload, "faces": analysis.faces},
+        )
+    if analysis.quality_issue:
+        refuse(
+            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code="reference_quality",
+            message=decision_message(Decision.INCONCLUSIVE, analysis.quality_issue),
+            payload={**payload, "reason": analysis.quality_issue},
+        )
+    known = reference_encodings(person)
+    if known:
+        value = engine.distance(known, analysis.encoding)
+        if value > settings.FACE_MATCH_THRESHOLD:
+            refuse(
+                kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code="reference_mismatch",
+                message=_("This photo does not match your other reference photos."),
+                payload={**payload, "distance": round(value, 4)},
+            )
+    if source == ReferenceSource.ID_PHOTO and references_active(person).filter(source=ReferenceSource.ID_PHOTO).exists():
+        raise ConflictError(code="reference_id_photo_exists", message=_("Your ID photo is already a reference."))
+    with transaction.atomic():
+        reference = FaceReference(
+            person=person, source=source, sha256=digest, encoding=engine.encoding_to_bytes(analysis.encoding), created_at=now
+        )
+        reference.image.save("reference.jpg", ContentFile(data), save=False)
+        reference.save()
+        append(
+            kind=Kind.REFERENCE_ADDED, person=person, subject=f"reference:{reference.pk}",
+            payload={"source": source, "sha256": digest}, now=now,
+        )
+    return reference
+
+
+def reference_add_id_photo(
+    *, person: Person, data: bytes | None = None, now: datetime.datetime | None = None
+) -> FaceReference:
+    """The ID photo on file becomes a reference. A person registered without one uploads it
+    (`data`): it must pass the reference gates before it is put on file."""
+    if person.id_photo:
+        with person.id_photo.open("rb") as handle:
+            return reference_add(person=person, source=ReferenceSource.ID_PHOTO, data=handle.read(), now=now)
+    if data is None:
+        raise DomainError(code="id_photo_missing", message=_("There is no ID photo on file; upload one first."))
+    reference = reference_add(person=person, source=ReferenceSource.ID_PHOTO, data=data, now=now)
+    person_id_photo_set(person=person, data=data)
+    return reference
+
+
+def references_reset(*, person: Person, now: datetime.datetime | None = None) -> None:
+    """Start the reference again: the learner redoes it after a change of looks or a bad capture."""
+    with transaction.atomic():
+        Person.objects.select_for_update().get(pk=person.pk)
+        references_retire(person, now or timezone.now(), reason="redo")
+
+
+def references_retire(person: Person, now: datetime.datetime, *, reason: str) -> None:
+    ids = list(references_active(person).values_list("pk", flat=True))
+    if ids:
+        FaceReference.objects.filter(pk__in=ids).update(retired_at=now)
+        append(
+            kind=Kind.REFERENCES_RETIRED, person=person, subject="references",
+            payload={"ids": ids, "reason": reason}, now=now,
+        )
