@@ -275,8 +275,8 @@ def explain_slowest_group(actor, as_of: datetime.date, jit: str | None) -> None:
     from django.db import connection
     from django.db.models import Count
 
-    from hours import dashboard
     from hours.models import CertificateStatus
+    from hours.selectors import dashboard
 
     with connection.cursor() as cursor:
         cursor.execute(f"SET jit = {jit}" if jit else "RESET jit")
@@ -334,9 +334,9 @@ def main() -> None:
     from django.db import connection
     from django.utils import translation
 
-    from hours import dashboard
     from hours.models import Certificate, HoursEntry
-    from hours.selectors import certificate_standing
+    from hours.selectors import dashboard
+    from hours.selectors.ledger import certificate_standing
     from lms.models import Person, User
 
     with connection.cursor() as cursor:

@@ -13,9 +13,11 @@ from kernel.api import ERRORS
 from kernel.errors import NotFoundError
 from kernel.images import upload_bytes
 from lms.selectors.organisations import organisation_get
+from lms.selectors.people import person_of
 from proctor.selectors.profiles import face_profile
 
-from . import selectors, services
+from . import services
+from .selectors import study as selectors
 
 router = Router(tags=["learning"])
 
@@ -74,7 +76,7 @@ class HeartbeatOut(Schema):
 
 @router.post("/courses/{int:course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut, **ERRORS})
 def enrol(request, course_id: int):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     enrolment, created = services.enrol(person=person, course=course)
     return Status(201 if created else 200, enrolment)
@@ -82,7 +84,7 @@ def enrol(request, course_id: int):
 
 @router.get("/enrolments", response=list[EnrolmentOut])
 def enrolments(request):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     return [item.enrolment for item in selectors.my_courses(person)]
 
 
@@ -101,7 +103,7 @@ def assign(request, enterprise_id: int, payload: AssignmentIn):
 
 @router.post("/study/sessions", response={201: SessionOut, **ERRORS})
 def session_open(request, payload: SessionIn):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     lesson = get_object_or_404(LessonPage.objects.live(), pk=payload.lesson_id)
     start = services.study_session_open(person=person, lesson=lesson)
     return Status(
@@ -124,7 +126,7 @@ def session_open(request, payload: SessionIn):
 
 @router.post("/study/sessions/{session_id}/heartbeats", response={200: HeartbeatOut, **ERRORS})
 def heartbeat(request, session_id: str, payload: HeartbeatIn):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     return services.heartbeat_record(
         person=person,
         session_id=session_id,
@@ -143,7 +145,7 @@ class SnapshotAcceptedOut(Schema):
 def snapshot(request, session_id: str):
     """A webcam frame (multipart field `image`, a small JPEG). Any time the client sends is
     ignored: the server's clock dates the snapshot."""
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     item = services.study_snapshot_record(
         person=person, session_id=session_id, data=upload_bytes(request.FILES.get("image"))
     )
@@ -153,5 +155,5 @@ def snapshot(request, session_id: str):
 
 @router.post("/study/sessions/{session_id}/close", response={204: None, **ERRORS})
 def session_close(request, session_id: str):
-    services.study_session_close(person=selectors.person_of(request.user), session_id=session_id)
+    services.study_session_close(person=person_of(request.user), session_id=session_id)
     return Status(204, None)

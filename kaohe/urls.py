@@ -26,7 +26,7 @@ urlpatterns = [
     path("", include("lms.web.urls")),
     path("", include("cms.web.urls")),
     path("", include("proctor.web.urls")),
-    path("", include("hours.urls")),
+    path("", include("hours.web.urls")),
     path("", include("exam.urls")),
     # Wagtail serves the published catalogue pages under /pages/ (issue 3 builds them).
     path("pages/", include(wagtail_urls)),

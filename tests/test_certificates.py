@@ -20,7 +20,6 @@ from PIL import Image
 from pypdf import PdfReader
 
 from hours import tasks
-from hours.certificate_pdf import certificate_pdf
 from hours.models import (
     Certificate,
     CertificateEvent,
@@ -29,13 +28,14 @@ from hours.models import (
     ExtensionStatus,
     HoursEntry,
 )
-from hours.selectors_certificates import (
+from hours.selectors.certificates import (
     TOKEN_SALT,
     certificate_by_token,
     certificate_token,
 )
 from hours.services import certificates as services
 from hours.services.certificates import ALLOWED_MOVES, PassRow
+from hours.web.certificate_pdf import certificate_pdf
 from kernel.errors import DomainError
 from kernel.masking import mask_name
 from lms.models import Credential

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from hours import selectors, services
+from hours import services
 from hours.models import HoursEntry, HoursSource, LessonProgress
-from hours.verification import overlap_seconds, verified_share, verified_windows
+from hours.rules.windows import overlap_seconds, verified_share, verified_windows
+from hours.selectors import study as selectors
 from kernel.errors import DomainError
 from proctor.models import CaptureLogEntry, Snapshot
 from proctor.services.snapshots import snapshot_check, snapshot_record

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from hours import dashboard
 from hours.models import Certificate, HoursEntry
-from hours.selectors import certificate_standing
+from hours.selectors import dashboard
+from hours.selectors.ledger import certificate_standing
 from lms.models import Credential
 
 from .factories import EmploymentFactory, PersonFactory
@@ -129,7 +129,7 @@ def test_a_superuser_edits_a_scheme_in_the_admin_and_nonsense_is_refused(client,
 
 
 def test_the_bulk_standings_equal_the_single_ones(world, django_assert_max_num_queries):
-    from hours.selectors import standings_of
+    from hours.selectors.ledger import standings_of
 
     certificates = random_world(world, 6, people=15)
     as_of = day(2026, 11, 23)

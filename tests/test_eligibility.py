@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from hours.eligibility import Entry, Rule, standing
+from hours.rules.eligibility import Entry, Rule, standing
 
 D = Decimal
 day = datetime.date
@@ -169,7 +169,7 @@ class TestProperties:
 @pytest.mark.django_db
 def test_hours_of_several_certificates_are_kept_apart(world):
     from hours.models import Certificate, HoursEntry
-    from hours.selectors import certificate_standing
+    from hours.selectors.ledger import certificate_standing
     from lms.models import Credential
 
     c, b = Credential.objects.get(code="C"), Credential.objects.get(code="B")

@@ -13,9 +13,9 @@ from openpyxl import Workbook
 
 from cms.models import CoursePage
 from cms.services.workspaces import workspace_provision
-from hours import selectors_offline as selectors
 from hours import services
 from hours.models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
+from hours.selectors import offline as selectors
 from hours.services import offline as offline_module
 from kernel.errors import DomainError
 from lms.models import Credential

@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hours import eligibility, selectors
 from hours.models import (
     Certificate,
     CertificateEvent,
@@ -23,6 +22,7 @@ from hours.models import (
     ExtensionRequest,
     ExtensionStatus,
 )
+from hours.rules import eligibility
 from kernel.errors import (
     ConflictError,
     DomainError,
@@ -41,6 +41,8 @@ from lms.models import (
 )
 from lms.policies import region_paths as authority_region_paths
 from lms.policies import roles_of
+
+from ..selectors import ledger
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
 def validity_years(credential: Credential, authority: Organisation, on: datetime.date) -> int:
     """The validity of the credit-hour scheme in force on `on` in the authority's province."""
     rule = eligibility.rule_in_force(
-        selectors.rules_for(credential.pk), on, selectors.province_id_of(authority.region.path)
+        ledger.rules_for(credential.pk), on, ledger.province_id_of(authority.region.path)
     )
     return rule.validity_years if rule is not None and rule.validity_years else DEFAULT_VALIDITY_YEARS
 
@@ -338,7 +340,7 @@ def extension_apply(
             raise ConflictError(
                 code="extension_pending", message=_("An extension request for this certificate is already waiting.")
             )
-        standing = selectors.certificate_standing(certificate, as_of=today)
+        standing = ledger.certificate_standing(certificate, as_of=today)
         if standing.status != "met":
             raise DomainError(code="hours_not_met", message=standing.explanation or _("The required hours are not met."))
         # Kept in the platform's language for the authority, whatever language the holder reads.
@@ -421,7 +423,7 @@ def certificates_review(*, today: datetime.date | None = None, now: datetime.dat
             logger.exception("certificate %s could not expire", certificate.number)
     for certificate in valid.filter(expires_on__gte=today).iterator():
         with translation.override(settings.LANGUAGE_CODE):
-            standing = selectors.certificate_standing(certificate, as_of=today)
+            standing = ledger.certificate_standing(certificate, as_of=today)
         if standing.status != "void":
             continue
         try:

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hours import selectors
 from hours.models import (
     HoursEntry,
     HoursSource,
@@ -22,6 +21,7 @@ from hours.models import (
     SessionStatus,
     StudySession,
 )
+from hours.selectors import study as selectors
 from lms.models import Person
 from proctor.models import CaptureLogEntry, Snapshot
 from proctor.services.capturelog import refuse

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage
-from hours import intervals
 from hours.models import (
     Enrolment,
     EnrolmentSource,
@@ -21,6 +20,7 @@ from hours.models import (
     StudySegment,
     StudySession,
 )
+from hours.rules import intervals
 from kernel.errors import (
     ConflictError,
     DomainError,

@@ -14,7 +14,7 @@ from cms.demo_video import lesson_video
 from cms.models import CoursePage, LessonPage
 from hours import services as hours_services
 from hours.models import HoursEntry, LessonProgress, StudySession
-from hours.selectors import lesson_verification
+from hours.selectors.study import lesson_verification
 from lms.services.organisations import organisation_create
 from proctor.models import Snapshot
 from proctor.selectors.profiles import face_profile

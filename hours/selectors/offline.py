@@ -13,7 +13,7 @@ from lms.models import Person, Role, User
 from lms.policies import people_overseen, roles_of
 from lms.policies import region_paths as authority_region_paths
 
-from .models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
+from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 
 
 def batches_for(actor: User) -> QuerySet[OfflineBatch]:

@@ -42,9 +42,9 @@ from cms.models import KnowledgeCategory
 from lms.models import Credential, Region, Role, User
 from lms.policies import people_overseen, roles_of
 
-from . import eligibility
-from .models import Certificate, CertificateStatus, HoursEntry
-from .selectors import rules_for
+from ..models import Certificate, CertificateStatus, HoursEntry
+from ..rules import eligibility
+from .ledger import rules_for
 
 STATUSES = ("met", "on_track", "short", "void", "no_rule")
 

@@ -20,12 +20,14 @@ from kernel.errors import DomainError
 from kernel.masking import mask_name
 from lms.models import Role
 from lms.policies import roles_of
+from lms.selectors.people import person_of
 
-from . import pass_list, selectors
-from . import selectors_certificates as certificate_selectors
-from .certificate_pdf import certificate_pdf as render_certificate_pdf
-from .models import CertificateStatus
-from .services import certificates as certificate_services
+from ...models import CertificateStatus
+from ...rules import pass_list
+from ...selectors import certificates as certificate_selectors
+from ...selectors import ledger
+from ...services import certificates as certificate_services
+from ..certificate_pdf import certificate_pdf as render_certificate_pdf
 
 PAGE_SIZE = 50
 
@@ -49,13 +51,13 @@ def _verify_url(request, certificate) -> str:
 
 @login_required
 def my_certificates(request):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     today = timezone.localdate()
     rows = [
         {
             "certificate": certificate,
             "status": certificate_selectors.status_on(certificate, today),
-            "standing": selectors.certificate_standing(certificate, as_of=today),
+            "standing": ledger.certificate_standing(certificate, as_of=today),
             "pending": certificate.pending_requests[0] if certificate.pending_requests else None,
         }
         for certificate in certificate_selectors.certificates_of(person)
@@ -66,7 +68,7 @@ def my_certificates(request):
 @login_required
 @require_POST
 def extension_apply(request, pk: int):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     certificate = certificate_selectors.certificate_get(request.user, pk)
     if certificate.holder_id != person.pk:
         raise Http404

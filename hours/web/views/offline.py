@@ -16,10 +16,10 @@ from kernel.errors import DomainError
 from lms.models import Organisation, OrganisationKind, Role
 from lms.policies import roles_of
 
-from . import selectors_offline as selectors
-from . import services
-from .forms_offline import BatchDecisionForm, BatchUploadForm, HoursAdjustForm
-from .services.offline import MAX_FILE_BYTES, template_headers
+from ... import services
+from ...selectors import offline as selectors
+from ...services.offline import MAX_FILE_BYTES, template_headers
+from ..forms import BatchDecisionForm, BatchUploadForm, HoursAdjustForm
 
 PAGE_SIZE = 25
 

@@ -12,7 +12,7 @@ from lms.models import Credential, Organisation, OrganisationKind, Person, Role,
 from lms.policies import region_paths as authority_region_paths
 from lms.policies import roles_of
 
-from .models import Certificate, CertificateStatus, ExtensionRequest, ExtensionStatus
+from ..models import Certificate, CertificateStatus, ExtensionRequest, ExtensionStatus
 
 TOKEN_SALT = "kaohe.certificate"
 

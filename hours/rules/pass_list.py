@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError
 
-from .services.certificates import PassRow
+from ..services.certificates import PassRow
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000

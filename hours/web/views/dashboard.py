@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from lms.models import Credential
 from lms.policies import roles_of
 
-from . import dashboard
-from .models import Certificate
-from .selectors import standings_of
+from ...models import Certificate
+from ...selectors import dashboard
+from ...selectors.ledger import standings_of
 
 
 def _labels() -> dict[str, str]:

@@ -14,7 +14,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from .models import Certificate, CertificateStatus
+from ..models import Certificate, CertificateStatus
 
 logger = logging.getLogger(__name__)
 

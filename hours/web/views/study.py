@@ -10,9 +10,12 @@ from cms.models import CoursePage
 from cms.selectors.catalogue import courses_browse
 from kernel.errors import DomainError
 from lms.selectors.organisations import organisation_get
+from lms.selectors.people import person_of
 from proctor.selectors.profiles import face_profile
 
-from . import selectors, services
+from ... import services
+from ...selectors import ledger
+from ...selectors import study as selectors
 
 
 @login_required
@@ -32,13 +35,13 @@ def enrol(request, course_id: int):
 
 @login_required
 def my_courses(request):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     return render(request, "hours/my_courses.html", {"courses": selectors.my_courses(person)})
 
 
 @login_required
 def study(request, lesson_id: int):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     lesson = selectors.studyable_lesson(person, lesson_id)
     course = lesson.get_parent().specific
     progress = selectors.lesson_progress(person, course)
@@ -55,13 +58,13 @@ def study(request, lesson_id: int):
 
 @login_required
 def my_hours(request):
-    person = selectors.person_of(request.user)
+    person = person_of(request.user)
     lessons = selectors.my_hours(person)
     context = {
         "lessons": lessons,
-        "ledger": selectors.ledger_of(person),
+        "ledger": ledger.ledger_of(person),
         "totals": selectors.hours_totals(lessons),
-        "certificates": selectors.my_certificate_hours(person),
+        "certificates": ledger.my_certificate_hours(person),
         "face_ready": face_profile(person).ready,
     }
     return render(request, "hours/my_hours.html", context)

@@ -1,4 +1,4 @@
-"""Reads of the learning record, scoped to the acting user."""
+"""Reads of a learner's study: courses, lessons, their verification and the hours they earned."""
 
 import datetime
 from dataclasses import dataclass
@@ -9,16 +9,12 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cms.models import CoursePage, KnowledgeCategory, LessonPage
-from lms.models import Person, Region, User
-from lms.policies import administered_enterprises  # noqa: F401  (re-exported for the edges)
-from lms.selectors.people import person_of  # noqa: F401  (re-exported for the edges)
+from cms.models import CoursePage, LessonPage
+from lms.models import Person, User
+from lms.policies import administered_enterprises
 from proctor.models import Decision, Snapshot, SnapshotStatus
 
-from . import eligibility, verification
-from .models import (
-    Certificate,
-    CreditScheme,
+from ..models import (
     Enrolment,
     HoursEntry,
     HoursSource,
@@ -26,6 +22,7 @@ from .models import (
     SessionStatus,
     StudySegment,
 )
+from ..rules import windows
 
 
 @dataclass(frozen=True)
@@ -128,7 +125,7 @@ def lesson_verification(progress: LessonProgress, *, now=None) -> LessonVerifica
         grouped.setdefault(str(session_id), []).append((started, ended, seconds))
         studied += seconds
     for session_id, items in grouped.items():
-        verified += verification.verified_share(items, verification.verified_windows(by_session.get(session_id, [])))
+        verified += windows.verified_share(items, windows.verified_windows(by_session.get(session_id, [])))
     stale_before = now - datetime.timedelta(seconds=settings.STUDY_HEARTBEAT_SECONDS * 3)
     running = any(s.status == SessionStatus.ACTIVE and s.last_beat_at > stale_before for s in sessions)
     lesson = progress.lesson.specific
@@ -210,97 +207,3 @@ def my_hours(person: Person) -> list[LessonHours]:
             )
         )
     return rows
-
-
-def ledger_of(person: Person) -> QuerySet[HoursEntry]:
-    return HoursEntry.objects.filter(person=person).select_related("credential")
-
-
-# Eligibility ------------------------------------------------------------------------------------
-
-
-def _rule_of(scheme: CreditScheme) -> eligibility.Rule:
-    return eligibility.Rule(
-        effective_from=scheme.effective_from,
-        province_id=scheme.province_id,
-        validity_years=scheme.validity_years,
-        hours_per_year=scheme.hours_per_year,
-        professional_hours_per_year=scheme.professional_hours_per_year,
-        hours_per_period=scheme.hours_per_period,
-        window_years=scheme.window_years,
-        window_hours=scheme.window_hours,
-        yearly_rule_starts=scheme.yearly_rule_starts,
-        consequence=scheme.consequence,
-        hours_count_from=scheme.hours_count_from,
-    )
-
-
-def rules_for(credential_id: int) -> list[eligibility.Rule]:
-    return [_rule_of(scheme) for scheme in CreditScheme.objects.filter(credential_id=credential_id)]
-
-
-def province_id_of(region_path: str) -> int | None:
-    """The province a region lies in: the first code of its path."""
-    code = region_path.split("/", 1)[0]
-    return Region.objects.filter(code=code).values_list("pk", flat=True).first()
-
-
-def ledger_entries(person_id: int, credential_id: int) -> list[eligibility.Entry]:
-    rows = HoursEntry.objects.filter(person_id=person_id, credential_id=credential_id).values_list(
-        "earned_on", "hours", "category"
-    )
-    return [eligibility.Entry(day, hours, category == KnowledgeCategory.PROFESSIONAL) for day, hours, category in rows]
-
-
-def certificate_standing(certificate: Certificate, *, as_of: datetime.date | None = None) -> eligibility.Standing:
-    """Where one certificate's hours stand today (or on `as_of`), with the explanation."""
-    return eligibility.standing(
-        issued_on=certificate.issued_on,
-        expires_on=certificate.expires_on,
-        entries=ledger_entries(certificate.holder_id, certificate.credential_id),
-        rules=rules_for(certificate.credential_id),
-        as_of=as_of or timezone.localdate(),
-        province_id=province_id_of(certificate.authority.region.path),
-    )
-
-
-def standings_of(certificates: list[Certificate], *, as_of: datetime.date) -> dict[int, eligibility.Standing]:
-    """The standing of many certificates with one ledger query for all of them (a page of a list,
-    a chunk of an export), not one per certificate."""
-    if not certificates:
-        return {}
-    pairs = {(c.holder_id, c.credential_id) for c in certificates}
-    entries: dict[tuple[int, int], list[eligibility.Entry]] = {pair: [] for pair in pairs}
-    rows = HoursEntry.objects.filter(
-        person_id__in={person for person, _ in pairs}, credential_id__in={credential for _, credential in pairs}
-    ).values_list("person_id", "credential_id", "earned_on", "hours", "category")
-    for person_id, credential_id, day, hours, category in rows:
-        if (person_id, credential_id) in entries:
-            entries[person_id, credential_id].append(eligibility.Entry(day, hours, category == KnowledgeCategory.PROFESSIONAL))
-    rules: dict[int, list[eligibility.Rule]] = {}
-    for scheme in CreditScheme.objects.filter(credential_id__in={c.credential_id for c in certificates}):
-        rules.setdefault(scheme.credential_id, []).append(_rule_of(scheme))
-    provinces = dict(Region.objects.filter(parent__isnull=True).values_list("code", "pk"))
-    return {
-        c.pk: eligibility.standing(
-            issued_on=c.issued_on,
-            expires_on=c.expires_on,
-            entries=entries[c.holder_id, c.credential_id],
-            rules=rules.get(c.credential_id, []),
-            as_of=as_of,
-            province_id=provinces.get(c.authority.region.path.split("/", 1)[0]),
-        )
-        for c in certificates
-    }
-
-
-@dataclass(frozen=True)
-class CertificateHours:
-    certificate: Certificate
-    standing: eligibility.Standing
-
-
-def my_certificate_hours(person: Person, *, as_of: datetime.date | None = None) -> list[CertificateHours]:
-    """Each of the learner's certificates with its own hours (several certificates are kept apart)."""
-    certificates = Certificate.objects.filter(holder=person).select_related("credential", "authority__region")
-    return [CertificateHours(c, certificate_standing(c, as_of=as_of)) for c in certificates]
