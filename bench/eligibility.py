@@ -22,7 +22,7 @@ It then measures, on the day of evaluation 2026-11-23, a first run and the media
 with the server's `jit` setting and with `SET jit = off` (JIT compilation of the long group queries
 costs more than running them on PostgreSQL's defaults):
 
-1. `hours.dashboard.figures(certificates_overseen(reviewer))`: the authority dashboard's counts, for
+1. `hours.dashboard.figures(certificates_counted(reviewer))`: the authority dashboard's counts, for
    the province's reviewer (every certificate) and the Guangzhou reviewer (half of them);
 2. `standing_rows` for the province: the (certificate, standing) pairs behind the list and export;
 3. one person's `certificate_standing(...).explanation` in Chinese, as /my/hours/ shows it.
@@ -280,7 +280,7 @@ def explain_slowest_group(actor, as_of: datetime.date, jit: str | None) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(f"SET jit = {jit}" if jit else "RESET jit")
-    valid = dashboard.certificates_overseen(actor).filter(status=CertificateStatus.VALID)
+    valid = dashboard.certificates_counted(actor).filter(status=CertificateStatus.VALID)
     slowest = None
     groups = dashboard.with_standing(valid, as_of=as_of)
     for queryset in groups:
@@ -371,7 +371,7 @@ def main() -> None:
             def counts(actor=actor):
                 # A fresh user object each time, as each request has: the roles are read again.
                 actor = User.objects.get(pk=actor.pk)
-                return dashboard.figures(dashboard.certificates_overseen(actor), as_of=AS_OF)
+                return dashboard.figures(dashboard.certificates_counted(actor), as_of=AS_OF)
 
             first, median, queries, per_query, items = measure(counts, args.reps)
             total = sum(item.total for item in items)
@@ -386,7 +386,7 @@ def main() -> None:
 
         def rows():
             actor = User.objects.get(pk=province.pk)
-            return dashboard.standing_rows(dashboard.certificates_overseen(actor), as_of=AS_OF)
+            return dashboard.standing_rows(dashboard.certificates_counted(actor), as_of=AS_OF)
 
         first, median, queries, _per_query, result = measure(rows, max(1, args.reps // 2))
         print(f"standing_rows, province reviewer: first {first:.2f} s, median {median:.2f} s, {queries} SQL queries, {len(result):,} rows")

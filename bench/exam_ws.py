@@ -154,7 +154,6 @@ def seed(ws_candidates: int, grading: int) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from exam.drawing import draw_paper
     from exam.models import (
         Attempt,
         AttemptAnswer,
@@ -163,6 +162,7 @@ def seed(ws_candidates: int, grading: int) -> dict:
         Paper,
         QuestionVersion,
     )
+    from exam.rules.drawing import draw_paper
     from exam.services.attempts import attempt_create, attempt_verify_identity
     from exam.services.papers import bank_pool, exam_requirements
     from exam.testing import make_bank, make_exam, make_sitting

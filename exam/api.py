@@ -9,7 +9,7 @@ from kernel.api import ERRORS
 from kernel.images import upload_bytes
 from lms.selectors.people import person_of
 
-from . import selectors
+from .selectors import room as selectors
 from .services import proctoring
 
 router = Router(tags=["exam"])

@@ -113,8 +113,9 @@ def certificates_counted(actor: User) -> QuerySet[Certificate]:
 
 
 def can_see_dashboard(actor: User) -> bool:
-    """The dashboard is the working side's (learners see their own standing on 我的学时)."""
-    return people.is_reviewer(actor) or people.holds(actor, Role.ENTERPRISE_ADMIN)
+    """The dashboard is the working side's, each seeing what it counts (certificates_counted);
+    learners see their own standing on 我的学时."""
+    return people.can_see_people_lists(actor)
 
 
 def can_manage_certificates(actor: User) -> bool:

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -23,11 +24,14 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # One prefix per app: a path says which app serves it.
     path("", include("lms.web.urls")),
-    path("", include("cms.web.urls")),
-    path("", include("proctor.web.urls")),
-    path("", include("hours.web.urls")),
-    path("", include("exam.urls")),
-    # Wagtail serves the published catalogue pages under /pages/ (issue 3 builds them).
+    path("courses/", include("cms.web.urls")),
+    path("identity/", include("proctor.web.urls")),
+    path("hours/", include("hours.web.urls")),
+    path("exam/", include("exam.web.urls")),
+    # Certificates printed before the learning record moved under /hours/ carry this address.
+    path("verify/<str:token>/", RedirectView.as_view(pattern_name="hours:certificate_verify", permanent=True)),
+    # Wagtail serves the published catalogue pages under /pages/.
     path("pages/", include(wagtail_urls)),
 ]

@@ -29,32 +29,32 @@ def test_a_course_page_lists_its_lessons_in_chinese(client, course):  # noqa: F8
 
 def test_a_learner_enrols_from_the_course_page_once(client, world, course):  # noqa: F811
     client.force_login(world.gz_worker.user)
-    assert client.post(f"/courses/{course.pk}/enrol/").status_code == 302
-    assert client.post(f"/courses/{course.pk}/enrol/").status_code == 302
+    assert client.post(f"/hours/courses/{course.pk}/enrol/").status_code == 302
+    assert client.post(f"/hours/courses/{course.pk}/enrol/").status_code == 302
     assert Enrolment.objects.filter(person=world.gz_worker).count() == 1
-    assert course.title in client.get("/my/courses/").content.decode()
+    assert course.title in client.get("/hours/my/courses/").content.decode()
 
 
 def test_an_account_without_a_profile_cannot_enrol(client, world, course):  # noqa: F811
     client.force_login(world.gz_admin)
-    client.post(f"/courses/{course.pk}/enrol/")
+    client.post(f"/hours/courses/{course.pk}/enrol/")
     assert not Enrolment.objects.exists()
 
 
 def test_the_enterprise_assigns_from_a_page(client, world, course):  # noqa: F811
     client.force_login(world.gz_admin)
-    page = client.get(f"/organisations/{world.gz_enterprise.pk}/assign/").content.decode()
+    page = client.get(f"/hours/enterprises/{world.gz_enterprise.pk}/assign/").content.decode()
     assert world.gz_worker.real_name in page and world.sz_worker.real_name not in page
     response = client.post(
-        f"/organisations/{world.gz_enterprise.pk}/assign/", {"course": course.pk, "person": [world.gz_worker.pk]}
+        f"/hours/enterprises/{world.gz_enterprise.pk}/assign/", {"course": course.pk, "person": [world.gz_worker.pk]}
     )
     assert response.status_code == 302
     assert Enrolment.objects.get().source == "enterprise"
     response = client.post(
-        f"/organisations/{world.gz_enterprise.pk}/assign/", {"course": course.pk, "person": [world.sz_worker.pk]}
+        f"/hours/enterprises/{world.gz_enterprise.pk}/assign/", {"course": course.pk, "person": [world.sz_worker.pk]}
     )
     assert response.status_code == 200 and Enrolment.objects.count() == 1
-    assert client.get(f"/organisations/{world.sz_enterprise.pk}/assign/").status_code == 404
+    assert client.get(f"/hours/enterprises/{world.sz_enterprise.pk}/assign/").status_code == 404
 
 
 def test_institution_staff_see_their_learners_and_no_one_else(client, world, course):  # noqa: F811

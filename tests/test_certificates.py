@@ -439,7 +439,7 @@ def test_the_qr_code_opens_the_verification_page(world, client):
     certificate = issue(world, world.gz_worker, issued_on=timezone.localdate())
     response = login(client, world.gz_worker.user).get(reverse("hours:certificate_pdf", args=[certificate.pk]))
     decoded = read_qr(response.content)
-    assert decoded.startswith("http://testserver/verify/")
+    assert decoded.startswith("http://testserver/hours/verify/")
 
     client.logout()
     verification = client.get(decoded.removeprefix("http://testserver"))
@@ -477,7 +477,7 @@ def test_the_pdf_is_for_the_holder_and_overseeing_authorities(world, client):
         assert response.status_code == status, user
     assert response["Content-Type"] == "application/pdf"
     text = _text(response.content)
-    assert "/verify/" in text  # the address the QR code opens, printed under it
+    assert "/hours/verify/" in text  # the address the QR code opens, printed under it
 
 
 # Public verification -----------------------------------------------------------------------------

@@ -64,12 +64,12 @@ def test_the_counts_are_per_credential_and_scoped(world):
             key = certificate.credential.code
             expected.setdefault(key, {}).setdefault(certificate_standing(certificate, as_of=as_of).status, 0)
             expected[key][certificate_standing(certificate, as_of=as_of).status] += 1
-    gz = dashboard.figures(dashboard.certificates_overseen(world.gz_reviewer), as_of=as_of)
+    gz = dashboard.figures(dashboard.certificates_counted(world.gz_reviewer), as_of=as_of)
     assert {item.credential.code: dict(item.counts) for item in gz} == expected
-    province = dashboard.figures(dashboard.certificates_overseen(world.province_reviewer), as_of=as_of)
+    province = dashboard.figures(dashboard.certificates_counted(world.province_reviewer), as_of=as_of)
     assert sum(item.total for item in province) == len(certificates)
-    assert not dashboard.certificates_overseen(world.gz_staff).exists()
-    employer = dashboard.certificates_overseen(world.sz_admin)
+    assert not dashboard.certificates_counted(world.gz_staff).exists()
+    employer = dashboard.certificates_counted(world.sz_admin)
     assert employer.exists() and all(c.authority == world.sz_authority for c in employer)
 
 
@@ -103,7 +103,7 @@ def test_the_learner_sees_each_certificates_hours_apart(client, world):
     )
     HoursEntry.objects.create(person=world.gz_worker, credential=c, category="general", hours=5, earned_on=day(2024, 6, 1), source="offline")
     client.force_login(world.gz_worker.user)
-    page = client.get("/my/hours/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    page = client.get("/hours/my/hours/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'id="certificate-hours"' in page and "C-9" in page
 
 

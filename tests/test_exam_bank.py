@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from exam.drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
 from exam.models import Attempt, Paper, Question, QuestionKind, QuestionVersion
+from exam.rules.drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
 from exam.services.attempts import (
     answer_record,
     attempt_create,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exam.grading import GradedQuestion, Rules, grade, question_points
+from exam.rules.grading import GradedQuestion, Rules, grade, question_points
 
 SINGLE = GradedQuestion(1, "single", frozenset({"b"}), frozenset({"a", "b", "c", "d"}))
 MULTIPLE = GradedQuestion(2, "multiple", frozenset({"a", "b", "d"}), frozenset({"a", "b", "c", "d", "e"}))

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from exam import selectors_manage as selectors
 from exam.models import (
     Attempt,
     BlueprintItem,
@@ -22,6 +21,7 @@ from exam.models import (
     Sitting,
     SittingCandidate,
 )
+from exam.selectors import manage as selectors
 from exam.services import exams as exam_services
 from exam.services import sittings as sitting_services
 from exam.testing import make_bank, make_exam, make_question, make_sitting
@@ -375,7 +375,7 @@ def test_an_unusable_file_is_explained_on_the_form_and_changes_nothing(chinese, 
 
 def test_a_file_too_large_is_refused(chinese, world, credential, monkeypatch):
     monkeypatch.setattr("exam.services.bank.MAX_IMPORT_BYTES", 1000)
-    monkeypatch.setattr("exam.views_manage.MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr("exam.web.views.manage.MAX_IMPORT_BYTES", 1000)
     chinese.force_login(world.gz_reviewer)
     response = chinese.post(reverse("exam:bank_import"), {"credential": credential.pk, "file": upload(xlsx(GOOD * 50), "big.xlsx")})
     assert response.status_code == 200 and 'class="errors"' in html(response)

@@ -310,7 +310,7 @@ class TestScoping:
         assert selectors.batch_get(world.gz_staff, batch.pk) == batch
         with pytest.raises(Exception) as missing:
             selectors.batch_get(world.sz_staff, batch.pk)
-        assert missing.typename == "Http404"
+        assert missing.typename == "NotFoundError"
 
     def test_the_batch_list_counts_rows_in_a_fixed_number_of_queries(self, world, batch, django_assert_num_queries):
         # The user's memberships and learner profile (its roles), its regions, then the batches with their counts.

@@ -18,10 +18,10 @@ pytestmark = pytest.mark.django_db
 
 def test_the_face_page_asks_for_consent_first_in_chinese(chinese, world):
     chinese.force_login(world.gz_worker.user)
-    page = chinese.get("/my/face/").content.decode()
+    page = chinese.get("/identity/face/").content.decode()
     assert "生物特征信息处理同意书" in page and "我已阅读并同意" in page
     assert "打开摄像头" not in page  # nothing is captured before consent
-    response = chinese.post("/my/face/consent/", follow=True)
+    response = chinese.post("/identity/face/consent/", follow=True)
     page = response.content.decode()
     assert "您的同意已记录" in page and "撤回我的同意" in page and "打开摄像头" in page
     assert CaptureLogEntry.objects.filter(person=world.gz_worker, kind="consent_given").count() == 1
@@ -29,11 +29,11 @@ def test_the_face_page_asks_for_consent_first_in_chinese(chinese, world):
 
 def test_an_uploaded_id_photo_becomes_a_reference_and_a_bad_one_is_explained(chinese, world, testdata):
     chinese.force_login(world.gz_worker.user)
-    chinese.post("/my/face/consent/")
-    response = chinese.post("/my/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("noface_dogs.jpg"))}, follow=True)
+    chinese.post("/identity/face/consent/")
+    response = chinese.post("/identity/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("noface_dogs.jpg"))}, follow=True)
     assert "照片中必须有且只有一张人脸" in response.content.decode()
     assert not face_profile(world.gz_worker).id_photo
-    response = chinese.post("/my/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("obama_1.jpg"))}, follow=True)
+    response = chinese.post("/identity/face/id-photo/", {"photo": SimpleUploadedFile("id.jpg", photo("obama_1.jpg"))}, follow=True)
     assert "您的证件照现已作为参照" in response.content.decode()
     assert face_profile(world.gz_worker).id_photo
 
@@ -58,7 +58,7 @@ def test_identity_images_are_seen_by_their_owner_and_overseeing_authority_only(c
         person=world.gz_worker, context_kind="study", context_id="x", data=variant("obama_4.jpg", 1)
     )
     reference = references_active(world.gz_worker).first()
-    urls = [f"/evidence/snapshots/{snapshot.pk}/image/", f"/evidence/references/{reference.pk}/image/"]
+    urls = [f"/identity/evidence/snapshots/{snapshot.pk}/image/", f"/identity/evidence/references/{reference.pk}/image/"]
     allowed = [world.gz_worker.user, world.gz_reviewer, world.province_reviewer, world.superuser]
     # The employer, the institution, another city's authority and another learner see nothing.
     refused = [world.gz_admin, world.gz_staff, world.sz_reviewer, world.sz_worker.user]
@@ -80,7 +80,7 @@ def test_identity_images_are_seen_by_their_owner_and_overseeing_authority_only(c
 def test_the_study_page_and_the_hours_page_say_when_nothing_can_be_earned(chinese, world, course):
     hours_services.enrol(person=world.gz_worker, course=course)
     chinese.force_login(world.gz_worker.user)
-    page = chinese.get(f"/study/lessons/{lessons(course)[0].pk}/").content.decode()
+    page = chinese.get(f"/hours/study/lessons/{lessons(course)[0].pk}/").content.decode()
     assert 'id="face-banner"' in page and "不计学时" in page
-    page = chinese.get("/my/hours/").content.decode()
+    page = chinese.get("/hours/my/hours/").content.decode()
     assert "我的学时" in page and 'id="face-banner"' in page and "暂无学时" in page

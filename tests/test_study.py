@@ -297,7 +297,7 @@ class TestApi:
         client.force_login(world.sz_worker.user)
         response = client.post("/api/study/sessions", {"lesson_id": lessons(course)[0].pk}, content_type="application/json")
         assert response.status_code == 403 and response.json()["code"] == "not_enrolled"
-        assert client.get(f"/study/lessons/{lessons(course)[0].pk}/").status_code == 404
+        assert client.get(f"/hours/study/lessons/{lessons(course)[0].pk}/").status_code == 404
 
     def test_enrol_through_the_api_twice(self, client, world, course):
         client.force_login(world.sz_worker.user)
@@ -311,5 +311,5 @@ def test_my_courses_shows_progress(client, learner, course):
     for step in range(1, 12):
         player.beat(step * BEAT, step * BEAT)
     client.force_login(learner.user)
-    html = client.get("/my/courses/").content.decode()
+    html = client.get("/hours/my/courses/").content.decode()
     assert course.title in html and "50%" in html

@@ -4,4 +4,4 @@ from . import views
 
 app_name = "cms"
 
-urlpatterns = [path("courses/", views.course_list, name="course_list")]
+urlpatterns = [path("", views.course_list, name="course_list")]

@@ -18,9 +18,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from exam import live
-from exam.grading import GradedQuestion, Rules, grade
-from exam.models import (
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from lms.models import Person, User
+
+from ..models import (
     Attempt,
     AttemptAnswer,
     AttemptEvent,
@@ -30,14 +36,8 @@ from exam.models import (
     Sitting,
     SittingCandidate,
 )
-from kernel.errors import (
-    ConflictError,
-    DomainError,
-    NotFoundError,
-    PermissionDeniedError,
-)
-from lms.models import Person, User
-
+from ..realtime import pushes as live
+from ..rules.grading import GradedQuestion, Rules, grade
 from .papers import paper_draw
 
 log = logging.getLogger(__name__)

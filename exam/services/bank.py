@@ -17,11 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exam.models import Question, QuestionKind, QuestionVersion
 from kernel.errors import DomainError, PermissionDeniedError
 from kernel.tables import MAX_FILE_BYTES, read_table
 from lms.models import Credential, Role, User
 from lms.policies import roles_of
+
+from ..models import Question, QuestionKind, QuestionVersion
 
 log = logging.getLogger(__name__)
 

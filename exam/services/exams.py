@@ -15,12 +15,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from exam.drawing import BankTooSmall, Requirement, draw_paper
-from exam.models import Attempt, BlueprintItem, Exam, QuestionKind
 from kernel.errors import ConflictError, DomainError, PermissionDeniedError
 from lms.models import Credential, Role, User
 from lms.policies import roles_of
 
+from ..models import Attempt, BlueprintItem, Exam, QuestionKind
+from ..rules.drawing import BankTooSmall, Requirement, draw_paper
 from .papers import bank_pool
 
 log = logging.getLogger(__name__)

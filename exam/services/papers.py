@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exam.drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
-from exam.models import Attempt, Exam, Paper, Question, QuestionKind, QuestionVersion
 from kernel.errors import ConflictError, DomainError
+
+from ..models import Attempt, Exam, Paper, Question, QuestionKind, QuestionVersion
+from ..rules.drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
 
 log = logging.getLogger(__name__)
 

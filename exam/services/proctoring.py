@@ -13,9 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exam import live
-from exam.models import Attempt, AttemptStatus, Incident, IncidentKind
-from exam.permissions import can_proctor
 from kernel.errors import (
     ConflictError,
     DomainError,
@@ -29,6 +26,9 @@ from proctor.selectors.profiles import face_profile
 from proctor.services.capturelog import append
 from proctor.services.snapshots import snapshot_check, snapshot_record
 
+from ..models import Attempt, AttemptStatus, Incident, IncidentKind
+from ..policies import can_proctor
+from ..realtime import pushes as live
 from .attempts import attempt_transition, attempt_verify_identity
 
 log = logging.getLogger(__name__)

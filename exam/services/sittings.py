@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exam.models import Attempt, Exam, Sitting, SittingCandidate
 from kernel.errors import (
     ConflictError,
     DomainError,
@@ -28,6 +27,7 @@ from kernel.validators import normalise_id_number, validate_id_number
 from lms.models import Organisation, OrganisationKind, Person, Role, User
 from lms.policies import roles_of
 
+from ..models import Attempt, Exam, Sitting, SittingCandidate
 from .exams import raise_if_bank_too_small
 from .papers import exam_requirements
 

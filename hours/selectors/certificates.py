@@ -5,26 +5,15 @@ import datetime
 import uuid
 
 from django.core import signing
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Prefetch, QuerySet
 
-from lms.models import Credential, Organisation, OrganisationKind, Person, Role, User
-from lms.policies import region_paths as authority_region_paths
-from lms.policies import roles_of
+from kernel.errors import NotFoundError
+from lms.models import Credential, Organisation, Person, User
 
+from .. import policies
 from ..models import Certificate, CertificateStatus, ExtensionRequest, ExtensionStatus
 
 TOKEN_SALT = "kaohe.certificate"
-
-
-def _issued_in_regions(actor: User, prefix: str = "") -> Q:
-    paths = authority_region_paths(actor)
-    if not paths:
-        return Q(pk__in=[])
-    condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{prefix}authority__region__path__startswith": path})
-    return condition
 
 
 def certificates_of(person: Person) -> QuerySet[Certificate]:
@@ -37,53 +26,37 @@ def certificates_of(person: Person) -> QuerySet[Certificate]:
     )
 
 
-def certificates_overseen(actor: User) -> QuerySet[Certificate]:
+def certificates_managed(actor: User) -> QuerySet[Certificate]:
     """Certificates issued by authorities in the actor's regions (all, for a superuser)."""
-    queryset = Certificate.objects.select_related("holder", "credential", "authority__region")
-    if roles_of(actor).is_superuser:
-        return queryset.all()
-    return queryset.filter(_issued_in_regions(actor))
+    return policies.certificates_managed(actor).select_related("holder", "credential", "authority__region")
 
 
 def certificate_get(actor: User, pk: int) -> Certificate:
     """A certificate its holder, an authority overseeing its issuer or a superuser may see; else 404."""
-    queryset = Certificate.objects.select_related("holder", "credential", "authority__region")
-    roles = roles_of(actor)
-    if not roles.is_superuser:
-        condition = _issued_in_regions(actor)
-        if roles.is_learner:
-            condition |= Q(holder__user=actor)
-        queryset = queryset.filter(condition)
+    queryset = policies.certificates_visible(actor).select_related("holder", "credential", "authority__region")
     try:
         return queryset.get(pk=pk)
     except (Certificate.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise NotFoundError.default()
 
 
 def extension_requests_for(actor: User, *, status: str | None = ExtensionStatus.PENDING) -> QuerySet[ExtensionRequest]:
-    queryset = ExtensionRequest.objects.select_related(
+    queryset = policies.extension_requests_managed(actor).select_related(
         "certificate__holder", "certificate__credential", "certificate__authority"
     )
-    if status:
-        queryset = queryset.filter(status=status)
-    if roles_of(actor).is_superuser:
-        return queryset.all()
-    return queryset.filter(_issued_in_regions(actor, "certificate__"))
+    return queryset.filter(status=status) if status else queryset
 
 
 def extension_request_get(actor: User, pk: int) -> ExtensionRequest:
     try:
         return extension_requests_for(actor, status=None).get(pk=pk)
     except (ExtensionRequest.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise NotFoundError.default()
 
 
 def issuing_authorities(actor: User) -> QuerySet[Organisation]:
     """The authorities on whose behalf the actor may issue certificates."""
-    queryset = Organisation.objects.filter(kind=OrganisationKind.AUTHORITY).select_related("region")
-    if roles_of(actor).is_superuser:
-        return queryset
-    return queryset.filter(pk__in=roles_of(actor).organisation_ids(Role.AUTHORITY_REVIEWER))
+    return policies.issuing_authorities(actor).select_related("region")
 
 
 def credentials() -> QuerySet[Credential]:

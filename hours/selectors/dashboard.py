@@ -39,9 +39,9 @@ from django.db.models.functions import (
 )
 
 from cms.models import KnowledgeCategory
-from lms.models import Credential, Region, Role, User
-from lms.policies import people_overseen, roles_of
+from lms.models import Credential, Region, User
 
+from .. import policies
 from ..models import Certificate, CertificateStatus, HoursEntry
 from ..rules import eligibility
 from .ledger import rules_for
@@ -49,22 +49,9 @@ from .ledger import rules_for
 STATUSES = ("met", "on_track", "short", "void", "no_rule")
 
 
-def certificates_overseen(actor: User) -> QuerySet[Certificate]:
-    """Whose certificates the actor may count: an authority everyone it oversees, an enterprise its
-    current employees, a learner their own, a superuser everyone."""
-    roles = roles_of(actor)
-    queryset = Certificate.objects.select_related("holder", "credential", "authority")
-    if roles.is_superuser:
-        return queryset
-    people = people_overseen(actor).values("pk")
-    conditions = [Q(holder__in=people)]
-    if enterprise_ids := roles.organisation_ids(Role.ENTERPRISE_ADMIN):
-        conditions.append(
-            Q(holder__employments__enterprise_id__in=enterprise_ids, holder__employments__end_date__isnull=True)
-        )
-    if roles.is_learner:
-        conditions.append(Q(holder__user=actor))
-    return queryset.filter(_any(conditions)).distinct()
+def certificates_counted(actor: User) -> QuerySet[Certificate]:
+    """Whose certificates the actor may count (hours.policies.certificates_counted)."""
+    return policies.certificates_counted(actor).select_related("holder", "credential", "authority")
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 

@@ -6,36 +6,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from cms.models import KnowledgeCategory
-from lms.models import Person, Role, User
-from lms.policies import people_overseen, roles_of
-from lms.policies import region_paths as authority_region_paths
+from kernel.errors import NotFoundError
+from lms.models import Person, User
 
-from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
+from .. import policies
+from ..models import HoursEntry, HoursSource, OfflineBatch, OfflineRow
 
 
 def batches_for(actor: User) -> QuerySet[OfflineBatch]:
-    queryset = OfflineBatch.objects.select_related("institution", "region", "uploaded_by", "decided_by").annotate(
+    return policies.batches_visible(actor).select_related("institution", "region", "uploaded_by", "decided_by").annotate(
         row_count=Count("rows"), bad_count=Count("rows", filter=~Q(rows__errors=[]))
     ).order_by("-uploaded_at", "-pk")
-    roles = roles_of(actor)
-    if roles.is_superuser:
-        return queryset.all()
-    conditions = Q(pk__in=[])
-    if institution_ids := roles.organisation_ids(Role.INSTITUTION_STAFF):
-        conditions |= Q(institution_id__in=institution_ids)
-    for path in authority_region_paths(actor):
-        conditions |= Q(region__path__startswith=path)
-    return queryset.filter(conditions)
 
 
 def batch_get(actor: User, pk) -> OfflineBatch:
     try:
         return batches_for(actor).get(pk=pk)
     except (OfflineBatch.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise NotFoundError.default()
 
 
 @dataclass(frozen=True)
@@ -68,26 +58,13 @@ def batch_report(batch: OfflineBatch) -> BatchReport:
     return BatchReport(rows=rows)
 
 
-def can_upload(actor: User) -> bool:
-    roles = roles_of(actor)
-    return roles.is_superuser or roles.has(Role.INSTITUTION_STAFF)
-
-
-def can_decide(actor: User, batch: OfflineBatch) -> bool:
-    """Whether the actor may approve or reject this batch now (the service checks again)."""
-    if batch.status != BatchStatus.SUBMITTED:
-        return False
-    if roles_of(actor).is_superuser:
-        return True
-    return any(batch.region.path.startswith(path) for path in authority_region_paths(actor))
-
 
 def adjustable_person(actor: User, pk) -> Person:
     """A person whose hours the actor may adjust: one an authority oversees, or a 404."""
     try:
-        return people_overseen(actor).get(pk=pk)
+        return policies.adjustable_people(actor).get(pk=pk)
     except (Person.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise NotFoundError.default()
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from cms.models import CoursePage, LessonPage
+from kernel.errors import NotFoundError
 from lms.models import Person, User
 from lms.policies import administered_enterprises
 from proctor.models import Decision, Snapshot, SnapshotStatus
@@ -65,14 +65,14 @@ def studyable_lesson(person: Person, lesson_id: int) -> LessonPage:
     """A live lesson of a course the person is enrolled in, or 404."""
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
     if lesson is None or not Enrolment.objects.filter(person=person, course_id=lesson.get_parent().pk).exists():
-        raise Http404
+        raise NotFoundError.default()
     return lesson
 
 
 def assignable_employees(actor: User, enterprise_id: int) -> QuerySet[Person]:
     enterprise = administered_enterprises(actor).filter(pk=enterprise_id).first()
     if enterprise is None:
-        raise Http404
+        raise NotFoundError.default()
     return Person.objects.filter(employments__enterprise=enterprise, employments__end_date__isnull=True).order_by(
         "real_name"
     )

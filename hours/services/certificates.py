@@ -11,18 +11,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hours.models import (
-    Certificate,
-    CertificateEvent,
-    CertificateStatus,
-    ExtensionRequest,
-    ExtensionStatus,
-)
-from hours.rules import eligibility
 from kernel.errors import (
     ConflictError,
     DomainError,
@@ -31,17 +22,21 @@ from kernel.errors import (
 )
 from lms.models import (
     Credential,
-    Employment,
-    Membership,
     Organisation,
     OrganisationKind,
     Person,
-    Role,
     User,
 )
-from lms.policies import region_paths as authority_region_paths
-from lms.policies import roles_of
 
+from .. import policies
+from ..models import (
+    Certificate,
+    CertificateEvent,
+    CertificateStatus,
+    ExtensionRequest,
+    ExtensionStatus,
+)
+from ..rules import eligibility
 from ..selectors import ledger
 
 logger = logging.getLogger(__name__)
@@ -81,13 +76,6 @@ def validity_years(credential: Credential, authority: Organisation, on: datetime
         ledger.rules_for(credential.pk), on, ledger.province_id_of(authority.region.path)
     )
     return rule.validity_years if rule is not None and rule.validity_years else DEFAULT_VALIDITY_YEARS
-
-
-def _oversees(actor: User, organisation: Organisation) -> bool:
-    """An authority reviewer oversees an organisation in its region or below; a superuser all."""
-    if roles_of(actor).is_superuser:
-        return True
-    return any(organisation.region.path.startswith(path) for path in authority_region_paths(actor))
 
 
 # The transition --------------------------------------------------------------------------------
@@ -162,15 +150,6 @@ class IssueReport:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _overseen_people(authority: Organisation) -> Q:
-    path = authority.region.path
-    return Q(
-        pk__in=Employment.objects.filter(enterprise__region__path__startswith=path, end_date__isnull=True).values(
-            "person"
-        )
-    ) | Q(user__in=Membership.objects.filter(organisation__region__path__startswith=path).values("user"))
-
-
 def _next_sequence(prefix: str, credential: Credential) -> int:
     numbers = Certificate.objects.filter(credential=credential, number__startswith=prefix).values_list(
         "number", flat=True
@@ -193,10 +172,7 @@ def certificates_issue(
     overseen by the authority's region, is skipped with the reason. Numbers read
     <region code><year><credential code><sequence>, e.g. 4401002026C000001."""
     now = now or timezone.now()
-    if authority.kind != OrganisationKind.AUTHORITY or not (
-        roles_of(actor).is_superuser
-        or authority.pk in roles_of(actor).organisation_ids(Role.AUTHORITY_REVIEWER)
-    ):
+    if authority.kind != OrganisationKind.AUTHORITY or not policies.can_issue_for(actor, authority):
         raise PermissionDeniedError(
             code="not_authority_reviewer", message=_("Only this authority's reviewers can issue its certificates.")
         )
@@ -208,7 +184,7 @@ def certificates_issue(
         # One issuer at a time per authority, so two batches never take the same number.
         Organisation.objects.select_for_update().get(pk=authority.pk)
         overseen = set(
-            Person.objects.filter(_overseen_people(authority), pk__in=[p.pk for p in people]).values_list(
+            Person.objects.filter(policies.people_issuable_by(authority), pk__in=[p.pk for p in people]).values_list(
                 "pk", flat=True
             )
         )
@@ -314,7 +290,7 @@ def certificate_revoke(
     *, actor: User, certificate: Certificate, reason: str, now: datetime.datetime | None = None
 ) -> Certificate:
     """An authority overseeing the issuer withdraws a certificate (fraud, a wrong record)."""
-    if not _oversees(actor, certificate.authority):
+    if not policies.can_manage_certificate(actor, certificate):
         raise NotFoundError(code="certificate_not_found", message=_("This certificate does not exist."))
     return certificate_transition(certificate=certificate, to=S.REVOKED, reason=reason, actor=actor, now=now)
 
@@ -368,7 +344,7 @@ def extension_decide(
             .get(pk=request.pk)
         )
         certificate = locked.certificate
-        if not _oversees(actor, certificate.authority):
+        if not policies.can_manage_certificate(actor, certificate):
             raise NotFoundError(code="extension_not_found", message=_("This extension request does not exist."))
         if locked.status != ExtensionStatus.PENDING:
             raise ConflictError(code="extension_decided", message=_("This extension request has already been decided."))

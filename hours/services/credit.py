@@ -14,18 +14,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hours.models import (
+from lms.models import Person
+from proctor.models import CaptureLogEntry, Snapshot
+from proctor.services.capturelog import refuse
+from proctor.services.snapshots import snapshot_record
+
+from ..models import (
     HoursEntry,
     HoursSource,
     LessonProgress,
     SessionStatus,
     StudySession,
 )
-from hours.selectors import study as selectors
-from lms.models import Person
-from proctor.models import CaptureLogEntry, Snapshot
-from proctor.services.capturelog import refuse
-from proctor.services.snapshots import snapshot_record
+from ..selectors import study as selectors
 
 STUDY = "study"
 # The player takes one at most every few seconds (at the end of a lesson, right after a random one).

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, KnowledgeCategory
-from hours.models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 from kernel.errors import ConflictError, DomainError, PermissionDeniedError
 from kernel.tables import Table, read_table
 from kernel.validators import validate_id_number
@@ -32,11 +31,12 @@ from lms.models import (
     Organisation,
     OrganisationKind,
     Person,
-    Role,
     User,
 )
-from lms.policies import people_overseen, roles_of
-from lms.policies import region_paths as authority_region_paths
+from lms.policies import region_paths
+
+from .. import policies
+from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +319,7 @@ def offline_batch_upload(
     authority of the institution's region."""
     now = now or timezone.now()
     if institution.kind != OrganisationKind.INSTITUTION or not (
-        actor.is_superuser or institution.pk in roles_of(actor).organisation_ids(Role.INSTITUTION_STAFF)
+        policies.uploading_institutions(actor).filter(pk=institution.pk).exists()
     ):
         raise PermissionDeniedError(
             code="not_institution_staff", message=_("Only this institution's staff can upload its training batches.")
@@ -355,12 +355,6 @@ def offline_batch_upload(
     return batch
 
 
-def _covers(actor: User, region_path: str) -> bool:
-    if actor.is_superuser:
-        return True
-    return any(region_path.startswith(path) for path in authority_region_paths(actor))
-
-
 def offline_batch_decide(
     *, actor: User, batch: OfflineBatch, approve: bool, reason: str = "", now: datetime.datetime | None = None
 ) -> OfflineBatch:
@@ -371,7 +365,7 @@ def offline_batch_decide(
     target = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
     with transaction.atomic():
         batch = OfflineBatch.objects.select_for_update().select_related("region").get(pk=batch.pk)
-        if not _covers(actor, batch.region.path):
+        if not policies.covers_batch_region(actor, batch.region.path):
             raise PermissionDeniedError(
                 code="not_batch_authority", message=_("Only an authority of this batch's region can decide on it.")
             )
@@ -451,7 +445,7 @@ def hours_adjust(
     """An authority overseeing the person adds (or, with negative hours, removes) hours of one
     credential, with a reason. The ledger entry records who, when and why."""
     now = now or timezone.now()
-    if not people_overseen(actor).filter(pk=person.pk).exists():
+    if not policies.adjustable_people(actor).filter(pk=person.pk).exists():
         raise PermissionDeniedError(
             code="not_overseeing_authority", message=_("Only an authority overseeing this person can adjust their hours.")
         )
@@ -500,7 +494,7 @@ def hours_adjust(
             source=HoursSource.ADJUSTMENT,
             reason=reason,
             recorded_by=actor,
-            evidence={"adjusted_at": now.isoformat(), "authority_regions": authority_region_paths(actor)},
+            evidence={"adjusted_at": now.isoformat(), "authority_regions": region_paths(actor)},
         )
     log.info(
         "hours adjusted by user %s for person %s: %s hours of credential %s (%s) on %s; reason: %s",

@@ -12,7 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage
-from hours.models import (
+from kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from lms.models import Organisation, Person, User
+
+from .. import policies
+from ..models import (
     Enrolment,
     EnrolmentSource,
     LessonProgress,
@@ -20,16 +29,7 @@ from hours.models import (
     StudySegment,
     StudySession,
 )
-from hours.rules import intervals
-from kernel.errors import (
-    ConflictError,
-    DomainError,
-    NotFoundError,
-    PermissionDeniedError,
-)
-from lms.models import Organisation, Person, Role, User
-from lms.policies import roles_of
-
+from ..rules import intervals
 from .credit import lesson_hours_credit_later
 
 MAX_PLAYBACK_RATE = 2.0  # the fastest speed the player offers
@@ -54,7 +54,7 @@ def enrol(
 
 def course_assign(*, actor: User, enterprise: Organisation, course: CoursePage, people: list[Person]) -> list[Enrolment]:
     """An enterprise assigns a course to several of its current employees at once, all or none."""
-    if not actor.is_superuser and enterprise.pk not in roles_of(actor).organisation_ids(Role.ENTERPRISE_ADMIN):
+    if not policies.can_assign_courses(actor, enterprise):
         raise PermissionDeniedError(
             code="not_enterprise_admin", message=_("Only this enterprise's administrators can assign courses.")
         )

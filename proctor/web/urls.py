@@ -1,3 +1,5 @@
+"""Identity pages, under /identity/: the learner's face profile and the checked views of identity images."""
+
 from django.urls import path
 
 from . import views
@@ -5,11 +7,11 @@ from . import views
 app_name = "proctor"
 
 urlpatterns = [
-    path("my/face/", views.face, name="face"),
-    path("my/face/consent/", views.consent_give, name="consent_give"),
-    path("my/face/consent/withdraw/", views.consent_withdraw, name="consent_withdraw"),
-    path("my/face/id-photo/", views.id_photo_use, name="id_photo_use"),
-    path("my/face/reset/", views.references_reset, name="references_reset"),
+    path("face/", views.face, name="face"),
+    path("face/consent/", views.consent_give, name="consent_give"),
+    path("face/consent/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("face/id-photo/", views.id_photo_use, name="id_photo_use"),
+    path("face/reset/", views.references_reset, name="references_reset"),
     path("evidence/snapshots/<str:snapshot_id>/image/", views.snapshot_image, name="snapshot_image"),
     path("evidence/references/<int:reference_id>/image/", views.reference_image, name="reference_image"),
 ]

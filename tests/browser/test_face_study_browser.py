@@ -93,7 +93,7 @@ def test_the_learner_enrols_their_face_studies_and_earns_hours(camera_page, live
     assert _db(lambda: face_profile(learner).ready)
 
     # Study: snapshots at the start, every five to six seconds, and at the end; then hours.
-    page.goto(f"{live_server.url}/study/lessons/{lesson.pk}/")
+    page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
     assert page.locator("#face-banner").count() == 0
     page.wait_for_function("document.getElementById('video').readyState >= 1")
     _play(page)
@@ -119,7 +119,7 @@ def test_someone_else_at_the_camera_pauses_the_lesson_and_earns_nothing(camera_p
     page = camera_page("biden_1.jpg")
     _log_in(page, live_server, learner)
 
-    page.goto(f"{live_server.url}/study/lessons/{lesson.pk}/")
+    page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
     page.wait_for_function("document.getElementById('video').readyState >= 1")
     _play(page)
     page.wait_for_function("document.getElementById('check-status').textContent.includes('请正视摄像头')")

@@ -101,12 +101,12 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     page.click(f'#courses a:has-text("{course.title}")')
     page.wait_for_url(f"**{course.url}")
     page.click("#enrol")
-    page.wait_for_url(f"{live_server.url}/my/courses/")
+    page.wait_for_url(f"{live_server.url}/hours/my/courses/")
     counts, cell = _lesson_counts(page, course)
     assert counts == ["0", "2"] and "(0%)" in cell, cell
 
     # First sitting: play until the server has accepted a heartbeat past five seconds.
-    study_url = f"{live_server.url}/study/lessons/{first.pk}/"
+    study_url = f"{live_server.url}/hours/study/lessons/{first.pk}/"
     page.goto(study_url)
     page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=WAIT_MS)
     started = time.monotonic()
@@ -118,7 +118,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     # Leave. On the way out the player sends a last heartbeat and closes its session, in two requests
     # at once that this test's shared in-memory database sometimes cannot serve together; the next
     # sitting supersedes a session left open, so wait for the close but do not insist on it.
-    page.goto(f"{live_server.url}/my/courses/")
+    page.goto(f"{live_server.url}/hours/my/courses/")
     _poll(lambda: active_sessions() == 0, timeout=10)
     played = time.monotonic() - started
 
@@ -147,7 +147,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     played += time.monotonic() - started
 
     # The progress page shows one of the two lessons done.
-    page.goto(f"{live_server.url}/my/courses/")
+    page.goto(f"{live_server.url}/hours/my/courses/")
     counts, cell = _lesson_counts(page, course)
     assert counts == ["1", "2"] and "(50%)" in cell, cell
     _poll(lambda: active_sessions() == 0, timeout=10)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kernel.errors import DomainError
+from kernel.errors import DomainError, NotFoundError
 from kernel.masking import mask_name
-from lms.models import Role
-from lms.policies import roles_of
 from lms.selectors.people import person_of
 
+from ... import policies
 from ...models import CertificateStatus
 from ...rules import pass_list
 from ...selectors import certificates as certificate_selectors
@@ -32,14 +31,9 @@ from ..certificate_pdf import certificate_pdf as render_certificate_pdf
 PAGE_SIZE = 50
 
 
-def _is_authority(user) -> bool:
-    roles = roles_of(user)
-    return roles.is_superuser or roles.has(Role.AUTHORITY_REVIEWER)
-
-
 def _authority_only(user) -> None:
-    if not _is_authority(user):
-        raise Http404
+    if not policies.can_manage_certificates(user):
+        raise NotFoundError.default()
 
 
 def _verify_url(request, certificate) -> str:
@@ -71,7 +65,7 @@ def extension_apply(request, pk: int):
     person = person_of(request.user)
     certificate = certificate_selectors.certificate_get(request.user, pk)
     if certificate.holder_id != person.pk:
-        raise Http404
+        raise NotFoundError.default()
     try:
         certificate_services.extension_apply(holder=person, certificate=certificate)
     except DomainError as error:
@@ -120,7 +114,7 @@ def certificate_verify(request, token: str):
 @login_required
 def certificate_list(request):
     _authority_only(request.user)
-    certificates = certificate_selectors.certificates_overseen(request.user)
+    certificates = certificate_selectors.certificates_managed(request.user)
     query = request.GET.get("q", "").strip()
     if query:
         certificates = certificates.filter(Q(number=query.upper()) | Q(holder__id_number=query.upper()))
@@ -132,9 +126,9 @@ def certificate_list(request):
 @require_POST
 def certificate_revoke(request, pk: int):
     _authority_only(request.user)
-    certificate = certificate_selectors.certificates_overseen(request.user).filter(pk=pk).first()
+    certificate = certificate_selectors.certificates_managed(request.user).filter(pk=pk).first()
     if certificate is None:
-        raise Http404
+        raise NotFoundError.default()
     try:
         certificate_services.certificate_revoke(
             actor=request.user, certificate=certificate, reason=request.POST.get("reason", "")

@@ -5,15 +5,16 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from kernel.errors import NotFoundError
 from lms.models import Credential
-from lms.policies import roles_of
 
+from ... import policies
 from ...models import Certificate
 from ...selectors import dashboard
 from ...selectors.ledger import standings_of
@@ -31,10 +32,9 @@ def _labels() -> dict[str, str]:
 
 
 def _overseen(request):
-    roles = roles_of(request.user)
-    if not (roles.is_superuser or roles.names):
-        raise Http404  # learners see their own on /my/hours/
-    return dashboard.certificates_overseen(request.user)
+    if not policies.can_see_dashboard(request.user):
+        raise NotFoundError.default()  # learners see their own on /my/hours/
+    return dashboard.certificates_counted(request.user)
 
 
 def _filters(request):

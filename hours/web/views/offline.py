@@ -13,10 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError
-from lms.models import Organisation, OrganisationKind, Role
-from lms.policies import roles_of
 
-from ... import services
+from ... import policies, services
 from ...selectors import offline as selectors
 from ...services.offline import MAX_FILE_BYTES, template_headers
 from ..forms import BatchDecisionForm, BatchUploadForm, HoursAdjustForm
@@ -28,20 +26,13 @@ PAGE_SIZE = 25
 def batch_list(request):
     page = Paginator(selectors.batches_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "hours/offline/batch_list.html", {"page": page, "can_upload": selectors.can_upload(request.user)}
+        request, "hours/offline/batch_list.html", {"page": page, "can_upload": policies.can_upload_batches(request.user)}
     )
-
-
-def _uploading_institutions(user):
-    institutions = Organisation.objects.filter(kind=OrganisationKind.INSTITUTION)
-    if user.is_superuser:
-        return institutions
-    return institutions.filter(pk__in=roles_of(user).organisation_ids(Role.INSTITUTION_STAFF))
 
 
 @login_required
 def batch_upload(request):
-    institutions = _uploading_institutions(request.user)
+    institutions = policies.uploading_institutions(request.user)
     if not institutions.exists():
         raise PermissionDenied
     form = BatchUploadForm(request.POST or None, request.FILES or None, institutions=institutions)
@@ -82,7 +73,7 @@ def batch_detail(request, pk: int):
     context = {
         "batch": batch,
         "report": selectors.batch_report(batch),
-        "can_decide": selectors.can_decide(request.user, batch),
+        "can_decide": policies.can_decide_batch(request.user, batch),
         "reject_form": BatchDecisionForm(initial={"decision": "reject"}),
     }
     return render(request, "hours/offline/batch_detail.html", context)

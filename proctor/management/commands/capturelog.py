@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from proctor.selectors.capturelog import verify
+from ...selectors.capturelog import verify
 
 
 class Command(BaseCommand):

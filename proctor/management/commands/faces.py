@@ -19,7 +19,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from kernel.images import ImageRejected
-from proctor import engine
+
+from ... import engine
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from proctor.services.retention import snapshots_purge
+from ...services.retention import snapshots_purge
 
 
 class Command(BaseCommand):

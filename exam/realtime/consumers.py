@@ -18,12 +18,14 @@ from django.utils import timezone, translation
 from kernel.errors import DomainError
 from lms.models import Person
 
-from . import live, protocol, selectors
-from .models import AttemptStatus
+from ..models import AttemptStatus
+from ..selectors import room as selectors
+from ..services import attempts as attempt_services
+from ..services import proctoring
+from . import protocol
+from . import pushes as live
+from .messages import error_message
 from .protocol import ProtocolError
-from .room_messages import error_message
-from .services import attempts as attempt_services
-from .services import proctoring
 
 log = logging.getLogger(__name__)
 S = AttemptStatus

@@ -12,7 +12,7 @@ from django.utils import timezone
 from lms.models import Person, User
 from proctor.models import Snapshot
 
-from .models import (
+from ..models import (
     Attempt,
     AttemptAnswer,
     AttemptEvent,
@@ -22,7 +22,7 @@ from .models import (
     Sitting,
     SittingCandidate,
 )
-from .permissions import proctored_sittings, watched_sittings
+from ..policies import proctored_sittings, watched_sittings
 
 S = AttemptStatus
 OPEN = (S.CREATED, S.IDENTITY_VERIFIED, S.IN_PROGRESS)

@@ -14,12 +14,12 @@ from kernel.errors import DomainError
 from lms.selectors.people import person_of
 from proctor.selectors.profiles import face_profile
 
-from . import selectors
-from .models import AttemptStatus
-from .permissions import can_issue_certificates
-from .services import attempts as attempt_services
-from .services import proctoring
-from .services.proctoring import IDENTITY_TRIES
+from ...models import AttemptStatus
+from ...policies import can_issue_certificates
+from ...selectors import room as selectors
+from ...services import attempts as attempt_services
+from ...services import proctoring
+from ...services.proctoring import IDENTITY_TRIES
 
 S = AttemptStatus
 # The random snapshots during an exam: one soon after the paper opens, then every 1-3 minutes.

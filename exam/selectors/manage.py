@@ -15,7 +15,7 @@ from django.utils import timezone
 from lms.models import Credential, Organisation, OrganisationKind, Role, User
 from lms.policies import roles_of
 
-from .models import (
+from ..models import (
     Attempt,
     AttemptStatus,
     Exam,
@@ -25,10 +25,10 @@ from .models import (
     Sitting,
     SittingCandidate,
 )
-from .permissions import watched_sittings
-from .services.bank import OPTION_LETTERS
-from .services.exams import can_manage_exams
-from .services.sittings import can_manage_sittings_of, managed_authority_ids
+from ..policies import watched_sittings
+from ..services.bank import OPTION_LETTERS
+from ..services.exams import can_manage_exams
+from ..services.sittings import can_manage_sittings_of, managed_authority_ids
 
 # The question bank --------------------------------------------------------------------------
 

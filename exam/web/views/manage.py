@@ -19,8 +19,14 @@ from django.views.decorators.http import require_POST
 from kernel.errors import DomainError
 from lms.models import Person
 
-from . import selectors_manage as selectors
-from .forms_manage import (
+from ...models import QuestionKind
+from ...policies import can_proctor
+from ...selectors import manage as selectors
+from ...services import bank as bank_services
+from ...services import exams as exam_services
+from ...services import sittings as sitting_services
+from ...services.bank import MAX_IMPORT_BYTES
+from ..forms import (
     BankImportForm,
     BlueprintFormSet,
     CandidatesAddForm,
@@ -28,12 +34,6 @@ from .forms_manage import (
     QuestionForm,
     SittingForm,
 )
-from .models import QuestionKind
-from .permissions import can_proctor
-from .services import bank as bank_services
-from .services import exams as exam_services
-from .services import sittings as sitting_services
-from .services.bank import MAX_IMPORT_BYTES
 
 PAGE_SIZE = 25
 # Refusals of the candidate list that the form explains; any other is a message above the page.

@@ -1,0 +1,25 @@
+"""Question banks, exams, sittings, attempts and what proctoring found. A paper stores its seed and
+the pool it was drawn from, so it can be drawn again for an audit (exam.rules.drawing)."""
+
+from .attempts import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Paper
+from .bank import Question, QuestionKind, QuestionVersion
+from .exams import BlueprintItem, Exam
+from .incidents import Incident, IncidentKind
+from .sittings import Sitting, SittingCandidate
+
+__all__ = [
+    "Attempt",
+    "AttemptAnswer",
+    "AttemptEvent",
+    "AttemptStatus",
+    "BlueprintItem",
+    "Exam",
+    "Incident",
+    "IncidentKind",
+    "Paper",
+    "Question",
+    "QuestionKind",
+    "QuestionVersion",
+    "Sitting",
+    "SittingCandidate",
+]
