@@ -1,0 +1,25 @@
+"""The face engine: detection, quality gates, encoding and decisions; nothing here knows Django models.
+
+`core` holds the single-frame pipeline (decode, detect, analyse, decide, verify). The rest is
+imported from here so callers keep writing `engine.verify(...)`.
+"""
+
+from lms.images import ImageRejected  # noqa: F401  (part of the engine's interface)
+
+from ..decisions import Decision  # noqa: F401
+from .core import (  # noqa: F401
+    DETECT_SIDE,
+    WORK_SIDE,
+    Analysis,
+    Limits,
+    Quality,
+    Verdict,
+    analyse,
+    decide,
+    decode,
+    detect,
+    distance,
+    encoding_from_bytes,
+    encoding_to_bytes,
+    verify,
+)
