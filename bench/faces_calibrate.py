@@ -208,6 +208,16 @@ def pairwise(photos: list[Photo]) -> tuple[np.ndarray, np.ndarray, list[tuple[fl
     return np.asarray(genuine), np.asarray(impostor), cases
 
 
+def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a rate of hits/total: 0 of a few hundred is not 0 %."""
+    if total == 0:
+        return float("nan"), float("nan")
+    p = hits / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def pct(value: float) -> str:
     return "n/a" if value != value else f"{100 * value:.1f}"
 

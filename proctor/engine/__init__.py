@@ -23,3 +23,14 @@ from .core import (  # noqa: F401
     encoding_to_bytes,
     verify,
 )
+from .burst import (  # noqa: F401
+    BurstSetting,
+    ReferenceCheck,
+    analyse_burst,
+    decide_burst,
+    frame_distance,
+    reference_set_check,
+    setting_from_settings,
+    spread,
+    verify_burst,
+)

@@ -79,14 +79,18 @@ class Verdict:
     faces: int
     distance: float | None = None
     reason: str = ""  # the quality issue behind an inconclusive decision
+    frames: tuple[float | None, ...] = ()  # a burst's per-frame distances (None: frame not usable)
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "decision": str(self.decision),
             "faces": self.faces,
             "distance": None if self.distance is None else round(self.distance, 4),
             "reason": self.reason,
         }
+        if self.frames:
+            out["frames"] = [None if d is None else round(d, 4) for d in self.frames]
+        return out
 
 
 def decode(data: bytes, limits: Limits = Limits()) -> np.ndarray:

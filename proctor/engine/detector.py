@@ -154,8 +154,9 @@ def landmarks(grey: np.ndarray, box: Box) -> dlib.full_object_detection:
 
 
 def points(shape: dlib.full_object_detection) -> np.ndarray:
-    """The five landmarks as a (5, 2) array of x, y: right eye outer and inner corner (the
-    subject's right, on the image's left), left eye outer and inner corner, base of the nose."""
+    """The five landmarks as a (5, 2) array of x, y: 0 and 1 the outer and inner corner of the
+    person's left eye (on the image's right), 2 and 3 those of their right eye, 4 the base of the
+    nose (measured on the shared video's frames)."""
     return np.array([(shape.part(i).x, shape.part(i).y) for i in range(shape.num_parts)], dtype=np.float64)
 
 
