@@ -17,6 +17,8 @@ from .core import (  # noqa: F401
     analyse,
     decide,
     decode,
+    encode_all,
+    prepare,
     detect,
     distance,
     encoding_from_bytes,

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..decisions import Decision
-from .core import Analysis, Limits, Quality, Verdict, analyse, decode
+from .core import Analysis, Limits, Quality, Verdict, decode, encode_all, prepare
 
 
 @dataclass(frozen=True)
 class BurstSetting:
     threshold: float  # a frame's distance to the person at or below which it matches
-    aggregation: str = "mean_all"  # a frame's distance to the person: "mean_all" or "mean2" references
+    aggregation: str = "mean2"  # a frame's distance to the person: "mean2" or "mean_all" references
     combine: str = "all"  # "all": every frame must match; "mean": the mean over frames must
-    max_spread: float = 0.40  # two frames of one burst farther apart than this are not one face
+    max_spread: float = 0.60  # two frames of one burst farther apart than this are not one face
     min_frames: int = 2  # usable frames needed; fewer is no decision
 
 
@@ -80,13 +80,13 @@ def decide_burst(analyses: Sequence[Analysis], references: Sequence[np.ndarray],
 
 def analyse_burst(images: Sequence[np.ndarray], gates: Quality = Quality()) -> list[Analysis]:
     """Each frame analysed; a frame after the first is searched near the face of the one before."""
-    analyses: list[Analysis] = []
+    prepared: list[Analysis] = []
     near = None
     for image in images:
-        analysis = analyse(image, gates, near=near)
-        analyses.append(analysis)
+        analysis = prepare(image, gates, near=near)
+        prepared.append(analysis)
         near = analysis.box if analysis.faces == 1 else None
-    return analyses
+    return encode_all(prepared)
 
 
 def verify_burst(

@@ -12,7 +12,7 @@ Nothing here knows about Django models: callers pass bytes and stored encodings 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -135,6 +135,12 @@ def _quality(grey_image: np.ndarray, box, gates: Quality) -> tuple[str | None, d
 def analyse(image: np.ndarray, gates: Quality = Quality(), near: tuple[int, int, int, int] | None = None) -> Analysis:
     """Detect, gate and, for exactly one acceptable face, align and encode. `near`: the face's box
     in the previous frame of the same burst, which lets detection look there first."""
+    return encode_all([prepare(image, gates, near)])[0]
+
+
+def prepare(image: np.ndarray, gates: Quality = Quality(), near: tuple[int, int, int, int] | None = None) -> Analysis:
+    """`analyse` up to the encoding: detected, gated, and for one acceptable face aligned (the
+    chip and landmarks are set, the encoding not yet); `encode_all` finishes it."""
     height, width = image.shape[:2]
     grey_image = grey(image)
     boxes = detector.detect_grey(grey_image, near)
@@ -146,11 +152,20 @@ def analyse(image: np.ndarray, gates: Quality = Quality(), near: tuple[int, int,
         return Analysis(faces=1, width=width, height=height, box=box, quality_issue=issue, measures=measures)
     shape = detector.landmarks(grey_image, box)
     chip = detector.chip(image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB), shape)
-    encoding = encoder.get(encoder_kind()).encode(chip[None])[0]
-    return Analysis(
-        faces=1, width=width, height=height, box=box, encoding=encoding, measures=measures,
-        landmarks=detector.points(shape), chip=chip,
-    )
+    return Analysis(faces=1, width=width, height=height, box=box, measures=measures, landmarks=detector.points(shape), chip=chip)
+
+
+def encode_all(prepared: list[Analysis]) -> list[Analysis]:
+    """Encode the aligned faces of `prepare`d frames in one run of the network (a burst's frames
+    together cost less than one by one)."""
+    waiting = [index for index, analysis in enumerate(prepared) if analysis.chip is not None and analysis.encoding is None]
+    if not waiting:
+        return list(prepared)
+    encodings = encoder.get(encoder_kind()).encode(np.stack([prepared[i].chip for i in waiting]))
+    done = list(prepared)
+    for index, encoding in zip(waiting, encodings):
+        done[index] = replace(prepared[index], encoding=encoding)
+    return done
 
 
 def distance(references: list[np.ndarray], encoding: np.ndarray) -> float:
