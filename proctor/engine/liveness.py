@@ -37,10 +37,21 @@ import numpy as np
 
 from .core import Analysis
 
-STILL_BELOW = 1.5  # largest registered variation in a burst below which it is one still (see bench)
+# The calibrated values (bench/faces_liveness.py). The settings FACE_STILL_BELOW, FACE_TURN_AT,
+# FACE_TURN_CHANGE and FACE_REPLAY_BELOW override them where Django is configured.
+STILL_BELOW = 1.5  # largest registered variation in a burst below which it is one still
 TURN_AT = 0.20  # yaw, in inter-ocular distances, that counts as a turn
 TURN_CHANGE = 0.15  # and the change of yaw across the frames that must come with it
 REPLAY_BELOW = 0.20  # encoding distance to an earlier capture below which a probe is a re-sent copy
+
+
+def _setting(name: str, default: float) -> float:
+    try:
+        from django.conf import settings
+
+        return float(getattr(settings, name, default))
+    except Exception:  # noqa: BLE001  (no Django settings: a bench or a script)
+        return default
 
 _SIDE = 64  # the registered comparison works on 64x64 grey copies of the chips
 _BORDER = 8  # pixels left out at each edge after registration (background, warping's edge)
@@ -81,9 +92,10 @@ def burst_variation(frames: Sequence[Analysis]) -> float:
     return max((variation(a, b) for a, b in zip(usable, usable[1:])), default=0.0)
 
 
-def is_still_burst(frames: Sequence[Analysis], below: float = STILL_BELOW) -> bool:
+def is_still_burst(frames: Sequence[Analysis], below: float | None = None) -> bool:
     """True when the frames show no more change than copies of one still picture would. A burst
     with fewer than two encoded frames cannot show variation and counts as still."""
+    below = _setting("FACE_STILL_BELOW", STILL_BELOW) if below is None else below
     return burst_variation(frames) < below
 
 
@@ -101,12 +113,14 @@ def yaw(analysis: Analysis) -> float:
     return float(np.dot(nose - (left_eye + right_eye) / 2, line / span) / span)
 
 
-def challenge_met(kind: str, frames: Sequence[Analysis], turn_at: float = TURN_AT, change: float = TURN_CHANGE) -> bool:
+def challenge_met(kind: str, frames: Sequence[Analysis], turn_at: float | None = None, change: float | None = None) -> bool:
     """Did the frames (in order, the first taken before the prompt or at its start) show the
     asked-for head turn? `turn_left`/`turn_right`: some frame turned at least `turn_at` that way,
     and the yaw moved by at least `change` from the first frame toward it."""
     if kind not in ("turn_left", "turn_right"):
         raise ValueError(f"unknown challenge {kind!r}")
+    turn_at = _setting("FACE_TURN_AT", TURN_AT) if turn_at is None else turn_at
+    change = _setting("FACE_TURN_CHANGE", TURN_CHANGE) if change is None else change
     sign = 1.0 if kind == "turn_left" else -1.0
     values = [sign * yaw(f) for f in frames if f.landmarks is not None]
     if len(values) < 2:
@@ -121,5 +135,6 @@ def replay_closeness(encoding: np.ndarray, earlier: Sequence[np.ndarray]) -> flo
     return float(np.linalg.norm(np.asarray(earlier) - encoding, axis=1).min())
 
 
-def is_replay(encoding: np.ndarray, earlier: Sequence[np.ndarray], below: float = REPLAY_BELOW) -> bool:
+def is_replay(encoding: np.ndarray, earlier: Sequence[np.ndarray], below: float | None = None) -> bool:
+    below = _setting("FACE_REPLAY_BELOW", REPLAY_BELOW) if below is None else below
     return replay_closeness(encoding, earlier) < below
