@@ -231,7 +231,7 @@ FACE_ENCODER = os.environ.get("FACE_ENCODER", "onnx")
 # match), and no two frames are farther apart than FACE_BURST_MAX_SPREAD (then they are not one
 # face). Threshold and rule are chosen by bench/faces_calibrate.py, cross-validated by person on
 # 21 East Asian people: see docs/face-matching.md for the error rates with their intervals.
-FACE_BURST_THRESHOLD = float(os.environ.get("FACE_BURST_THRESHOLD", "0.385"))
+FACE_BURST_THRESHOLD = float(os.environ.get("FACE_BURST_THRESHOLD", "0.380"))
 FACE_BURST_AGGREGATION = os.environ.get("FACE_BURST_AGGREGATION", "mean2")
 FACE_BURST_COMBINE = os.environ.get("FACE_BURST_COMBINE", "all")
 FACE_BURST_FRAMES = int(os.environ.get("FACE_BURST_FRAMES", "2"))
