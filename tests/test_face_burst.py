@@ -124,13 +124,28 @@ class TestRefusedBursts:
         verdict = engine.decide_burst(analysed("obama_4.jpg", "biden_1.jpg"), references("obama_1.jpg", "obama_2.jpg"), loose)
         assert verdict == engine.Verdict(Decision.MISMATCH, 1, distance=verdict.distance, reason="burst_inconsistent", frames=verdict.frames)
 
-    def test_the_known_one_frame_false_accept_is_refused_by_the_burst_rule(self, setting):
-        # tests/test_face_engine.py keeps wu_yi_2 against Yoriko Kawaguchi's first three photos as a
-        # known false accept of the single-frame decision at FACE_MATCH_THRESHOLD.
-        refs = references(*east_asian("yoriko_kawaguchi", 1, 2, 3))
-        single = engine.decide(analysed("wu_yi_2.jpg")[0], refs, settings.FACE_MATCH_THRESHOLD)
+    # East Asian impostors that the single-frame decision accepts at FACE_MATCH_THRESHOLD today:
+    # tests/test_face_engine.py keeps the first as a known false accept (a strict xfail).
+    @pytest.mark.parametrize(
+        "person, impostor",
+        [
+            ("yoriko_kawaguchi", "wu_yi_2.jpg"),  # one frame 0.403
+            ("wu_yi", "yoriko_kawaguchi_1.jpg"),  # 0.424
+            ("wu_yi", "yoriko_kawaguchi_5.jpg"),  # 0.434
+            ("wu_yi", "kim_jong_il_4.jpg"),  # 0.389 (faces_east_asian_extra)
+            ("lee_hoi_chang", "chen_shui_bian_1.jpg"),  # 0.400
+        ],
+    )
+    def test_one_frame_false_accepts_of_today_are_refused_by_the_burst_rule(self, person, impostor, setting):
+        refs = references(*east_asian(person, 1, 2, 3))
+        single = engine.decide(analysed(impostor)[0], refs, settings.FACE_MATCH_THRESHOLD)
         assert single.decision == Decision.VERIFIED
-        assert engine.decide_burst(analysed("wu_yi_2.jpg"), refs, setting).decision == Decision.MISMATCH
+        assert engine.decide_burst(analysed(impostor), refs, setting).decision == Decision.MISMATCH
+
+    @pytest.mark.xfail(strict=True, reason="known false accept of the burst rule (0.363), see docs/face-matching.md")
+    def test_the_nearest_impostor_burst_is_accepted_a_known_limit(self, setting):
+        refs = references(*east_asian("kim_jong_il", 2, 3, 4))  # kim_jong_il_1 shows a second face
+        assert engine.decide_burst(analysed("wu_yi_3.jpg"), refs, setting).decision == Decision.MISMATCH
 
     @pytest.mark.parametrize(
         "person, impostor",
