@@ -223,6 +223,33 @@ STUDY_HEARTBEAT_SECONDS = float(os.environ.get("STUDY_HEARTBEAT_SECONDS", "10"))
 # reference encodings was chosen from the false-accept and false-reject rates measured on the test
 # photos: see docs/face-matching.md before changing it.
 FACE_MATCH_THRESHOLD = float(os.environ.get("FACE_MATCH_THRESHOLD", "0.44"))
+# Who computes the 128-d encoding: "onnx" runs dlib's own ResNet weights (the same file) in ONNX
+# Runtime, ~10x faster than the BLAS-less dlib wheel and equal to it within 1e-6; "dlib" is dlib
+# itself, kept as the reference. Stored encodings are valid under either.
+FACE_ENCODER = os.environ.get("FACE_ENCODER", "onnx")
+# A snapshot burst (proctor.engine.decide_burst): FACE_BURST_FRAMES frames a fraction of a second
+# apart; verified only when at least FACE_BURST_MIN_FRAMES frames have one usable face and every
+# one of them is within FACE_BURST_THRESHOLD of the person (FACE_BURST_AGGREGATION: "mean2" = the
+# mean distance to the two nearest references; FACE_BURST_COMBINE "all" = every frame must
+# match), and no two frames are farther apart than FACE_BURST_MAX_SPREAD (then they are not one
+# face). Threshold and rule are chosen by bench/faces_calibrate.py, cross-validated by person on
+# 21 East Asian people: see docs/face-matching.md for the error rates with their intervals.
+FACE_BURST_THRESHOLD = float(os.environ.get("FACE_BURST_THRESHOLD", "0.380"))
+FACE_BURST_AGGREGATION = os.environ.get("FACE_BURST_AGGREGATION", "mean2")
+FACE_BURST_COMBINE = os.environ.get("FACE_BURST_COMBINE", "all")
+FACE_BURST_FRAMES = int(os.environ.get("FACE_BURST_FRAMES", "2"))
+FACE_BURST_MIN_FRAMES = int(os.environ.get("FACE_BURST_MIN_FRAMES", "2"))
+# dlib's own same-person line; above the farthest genuine pair of consecutive video frames (0.53).
+FACE_BURST_MAX_SPREAD = float(os.environ.get("FACE_BURST_MAX_SPREAD", "0.60"))
+# Liveness (proctor.engine.liveness), calibrated by bench/faces_liveness.py on the shared video:
+# a burst whose largest registered variation between frames is below FACE_STILL_BELOW is one still
+# picture sent several times; a head turn is a yaw of FACE_TURN_AT (inter-ocular distances) with
+# a change of FACE_TURN_CHANGE across the frames; a probe whose encoding is within
+# FACE_REPLAY_BELOW of an earlier capture of the person is a re-sent copy.
+FACE_STILL_BELOW = float(os.environ.get("FACE_STILL_BELOW", "1.5"))
+FACE_TURN_AT = float(os.environ.get("FACE_TURN_AT", "0.20"))
+FACE_TURN_CHANGE = float(os.environ.get("FACE_TURN_CHANGE", "0.15"))
+FACE_REPLAY_BELOW = float(os.environ.get("FACE_REPLAY_BELOW", "0.20"))
 # Face checks run on their own queue so that a burst of snapshots never delays other tasks.
 FACE_QUEUE = os.environ.get("FACE_QUEUE", "faces" + os.environ.get("PYTEST_XDIST_WORKER", ""))
 CELERY_TASK_ROUTES = {"proctor.tasks.snapshot_check": {"queue": FACE_QUEUE}}

@@ -15,7 +15,7 @@ from proctor import engine
 
 
 def photo_path(name: str) -> Path:
-    for folder in ("faces", "faces_east_asian"):
+    for folder in ("faces", "faces_east_asian", "faces_east_asian_extra"):
         path = Path(settings.KAOHE_TESTDATA) / folder / name
         if path.exists():
             return path

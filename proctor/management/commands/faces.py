@@ -1,4 +1,4 @@
-"""`manage.py faces compare REFERENCE PROBE...`: check the face engine on your own photos.
+"""`manage.py faces compare REFERENCE PROBE... [--burst]`: check the face engine on your own photos.
 
 Prints one JSON object per probe, in order, with the number of faces found, the distance to the
 reference(s) and the decision the product would take, e.g.
@@ -10,6 +10,16 @@ image_unsupported, image_too_many_pixels, image_corrupt, file_unreadable) and th
 reference must show exactly one usable face, or the command stops. The product holds several
 references per person (an ID photo and two live captures) and uses the mean distance to the two
 nearest; `--reference` adds more photos of the same person to do the same here.
+
+With `--burst` the probes are the frames of ONE snapshot burst, decided together as the product
+decides a burst (`engine.verify_burst`, the FACE_BURST_* settings), and one JSON object is printed:
+
+    {"probes": ["f1.jpg", "f2.jpg"], "faces": 1, "distance": 0.3512, "decision": "verified", "reason": "",
+     "frames": [0.3401, 0.3512], "threshold": 0.385, "variation": 7.91, "still": false}
+
+`frames` holds each frame's distance (null: no usable face); `variation` and `still` are the passive
+liveness check (`engine.liveness`): a burst of copies of one still picture shows almost no variation.
+A frame that cannot be read makes the whole burst `{"probes": [...], "error": "<code>", "probe": ...}`.
 """
 
 import json
@@ -39,18 +49,61 @@ class Command(BaseCommand):
         )
         compare.add_argument(
             "--threshold", type=float, default=None,
-            help="distance at or below which a face matches (default: FACE_MATCH_THRESHOLD)",
+            help="distance at or below which a face matches (default: FACE_MATCH_THRESHOLD, with --burst FACE_BURST_THRESHOLD)",
+        )
+        compare.add_argument(
+            "--burst", action="store_true",
+            help="the probes are the frames of one snapshot burst: one decision for all of them",
         )
 
     def handle(self, *args, action, **options):
         if action == "compare":
-            self.compare(options["reference"], options["more_references"], options["probes"], options["threshold"])
+            compare = self.compare_burst if options["burst"] else self.compare
+            compare(options["reference"], options["more_references"], options["probes"], options["threshold"])
 
-    def compare(self, reference: str, more_references: list[str], probes: list[str], threshold: float | None) -> None:
-        threshold = settings.FACE_MATCH_THRESHOLD if threshold is None else threshold
+    @staticmethod
+    def checked(threshold: float) -> float:
         if not 0 < threshold < 2:
             raise CommandError(f"--threshold must be between 0 and 2 (a distance between encodings), not {threshold}")
-        limits = engine.Limits(max_bytes=settings.UPLOAD_IMAGE_MAX_BYTES, max_pixels=settings.UPLOAD_IMAGE_MAX_PIXELS)
+        return threshold
+
+    @staticmethod
+    def limits() -> engine.Limits:
+        return engine.Limits(max_bytes=settings.UPLOAD_IMAGE_MAX_BYTES, max_pixels=settings.UPLOAD_IMAGE_MAX_PIXELS)
+
+    def compare_burst(self, reference: str, more_references: list[str], probes: list[str], threshold: float | None) -> None:
+        from dataclasses import replace
+
+        from proctor.engine import liveness
+
+        setting = engine.setting_from_settings()
+        if threshold is not None:
+            setting = replace(setting, threshold=self.checked(threshold))
+        limits = self.limits()
+        references = [self.reference_encoding(path, limits) for path in [reference, *more_references]]
+        images = []
+        for probe in probes:
+            try:
+                images.append(engine.decode(self.read(probe, limits), limits))
+            except ImageRejected as error:
+                line = {"probes": probes, "error": error.code, "probe": probe}
+                break
+            except OSError as error:
+                line = {"probes": probes, "error": "file_unreadable", "probe": probe, "detail": error.strerror or str(error)}
+                break
+        else:
+            analyses = engine.analyse_burst(images)
+            verdict = engine.decide_burst(analyses, references, setting)
+            variation = liveness.burst_variation(analyses)
+            line = {
+                "probes": probes, **verdict.as_dict(), "threshold": setting.threshold,
+                "variation": round(variation, 2), "still": variation < settings.FACE_STILL_BELOW,
+            }
+        self.stdout.write(json.dumps(line, ensure_ascii=False))
+
+    def compare(self, reference: str, more_references: list[str], probes: list[str], threshold: float | None) -> None:
+        threshold = self.checked(settings.FACE_MATCH_THRESHOLD if threshold is None else threshold)
+        limits = self.limits()
         references = [self.reference_encoding(path, limits) for path in [reference, *more_references]]
         for probe in probes:
             try:
