@@ -1,57 +1,96 @@
-"""Who may watch and proctor a sitting. One place, used by the selectors, the services and the
-consumers alike.
+"""Who may see or do what in exams. One place, used by the selectors, the services, the views and
+the consumers alike.
 
+- Question banks and exams belong to a credential, not to a tenant: every authority reviewer (and
+  superuser) manages them; nobody else sees them.
+- The reviewers of a sitting's authority schedule and change it and manage its candidates.
 - Proctors and reviewers of the sitting's authority, and reviewers of an authority above it (a
-  province over its cities), proctor it: they see the live dashboard, warn, confirm identities and
-  terminate attempts.
-- Proctors of the sitting's institution proctor it too.
-- Staff of the sitting's institution see its results, not the dashboard.
+  province over its cities), proctor it: they see the live board, warn, confirm identities and
+  terminate attempts. Proctors of the sitting's institution proctor it too.
+- Staff of the sitting's institution see its results, not the board.
 - Only reviewers of the sitting's own authority issue certificates from its results (the rule of
-  `hours.services.certificates.certificates_issue`).
+  hours.services.certificates.certificates_issue).
 """
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from lms.models import Organisation, Role, User
-from lms.policies import roles_of
+from lms import policies as people
+from lms.models import Organisation, OrganisationKind, Role, User
 
 from .models import Sitting
 
-
-def _authority_paths(actor: User, roles: tuple[str, ...]) -> list[str]:
-    ids = set().union(*(roles_of(actor).organisation_ids(role) for role in roles))
-    if not ids:
-        return []
-    return list(Organisation.objects.filter(pk__in=ids, kind="authority").values_list("region__path", flat=True))
+# Banks and exams ---------------------------------------------------------------------------------
 
 
-def _under(paths: list[str]) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(authority__region__path__startswith=path)
-    return condition
+def can_manage_exams(actor: User) -> bool:
+    return people.is_reviewer(actor)
+
+
+def can_manage_bank(actor: User) -> bool:
+    return people.is_reviewer(actor)
+
+
+# Scheduling --------------------------------------------------------------------------------------
+
+
+def managed_authority_ids(actor: User) -> frozenset[int] | None:
+    """The authorities whose sittings the actor schedules; None means every one (a superuser)."""
+    if people.is_superuser(actor):
+        return None
+    return people.member_ids(actor, Role.AUTHORITY_REVIEWER)
+
+
+def can_manage_sittings_of(actor: User, authority_id: int) -> bool:
+    ids = managed_authority_ids(actor)
+    return ids is None or authority_id in ids
+
+
+def can_manage_sitting(actor: User, sitting: Sitting) -> bool:
+    return can_manage_sittings_of(actor, sitting.authority_id)
+
+
+def scheduling_authorities(actor: User) -> QuerySet[Organisation]:
+    """The authorities the actor schedules sittings for."""
+    authorities = Organisation.objects.filter(kind=OrganisationKind.AUTHORITY)
+    ids = managed_authority_ids(actor)
+    return authorities if ids is None else authorities.filter(pk__in=ids)
+
+
+def scheduling_institutions(actor: User) -> QuerySet[Organisation]:
+    """The institutions in the regions of those authorities."""
+    institutions = Organisation.objects.filter(kind=OrganisationKind.INSTITUTION)
+    if managed_authority_ids(actor) is None:
+        return institutions
+    paths = list(scheduling_authorities(actor).values_list("region__path", flat=True))
+    return institutions.filter(people.in_regions(paths, "region__path"))
+
+
+# Watching and proctoring -------------------------------------------------------------------------
+
+
+def can_see_sittings(actor: User) -> bool:
+    return people.is_superuser(actor) or any(
+        people.holds(actor, role) for role in (Role.AUTHORITY_REVIEWER, Role.PROCTOR, Role.INSTITUTION_STAFF)
+    )
 
 
 def proctored_sittings(actor: User) -> Q:
     """A filter on Sitting: the sittings the actor proctors."""
-    roles = roles_of(actor)
-    if roles.is_superuser:
+    if people.is_superuser(actor):
         return Q()
-    condition = _under(_authority_paths(actor, (Role.AUTHORITY_REVIEWER, Role.PROCTOR)))
-    institution_proctor = roles.organisation_ids(Role.PROCTOR)
-    if institution_proctor:
+    paths = people.region_paths(actor, (Role.AUTHORITY_REVIEWER, Role.PROCTOR))
+    condition = people.in_regions(paths, "authority__region__path")
+    if institution_proctor := people.member_ids(actor, Role.PROCTOR):
         condition |= Q(institution_id__in=institution_proctor)
     return condition
 
 
 def watched_sittings(actor: User) -> Q:
     """A filter on Sitting: the sittings whose results the actor sees."""
-    roles = roles_of(actor)
-    if roles.is_superuser:
+    if people.is_superuser(actor):
         return Q()
     condition = proctored_sittings(actor)
-    staff = roles.organisation_ids(Role.INSTITUTION_STAFF)
-    if staff:
+    if staff := people.member_ids(actor, Role.INSTITUTION_STAFF):
         condition |= Q(institution_id__in=staff)
     return condition
 
@@ -60,14 +99,9 @@ def can_proctor(actor: User, sitting: Sitting) -> bool:
     return Sitting.objects.filter(proctored_sittings(actor), pk=sitting.pk).exists()
 
 
-def can_watch(actor: User, sitting: Sitting) -> bool:
-    return Sitting.objects.filter(watched_sittings(actor), pk=sitting.pk).exists()
-
-
 def can_issue_certificates(actor: User, sitting: Sitting) -> bool:
     """Whether the results page offers to issue certificates: the sitting's proctors who are also
     reviewers of its authority (certificates_issue refuses anyone else)."""
-    roles = roles_of(actor)
     if sitting.authority_id is None or not can_proctor(actor, sitting):
         return False
-    return roles.is_superuser or sitting.authority_id in roles.organisation_ids(Role.AUTHORITY_REVIEWER)
+    return people.is_superuser(actor) or sitting.authority_id in people.member_ids(actor, Role.AUTHORITY_REVIEWER)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from exam import policies
 from exam.models import (
     Attempt,
     BlueprintItem,
@@ -661,8 +662,8 @@ def test_who_sees_which_sittings(world, gz_sitting, sz_sitting, django_assert_nu
     assert seen(world.province_reviewer) == seen(world.superuser) == {gz_sitting.pk, sz_sitting.pk}
     assert seen(world.gz_admin) == seen(world.gz_worker.user) == set()
     # The province sees the city's sitting but only the city's reviewers change its candidates
-    assert not selectors.can_manage_sitting(world.province_reviewer, gz_sitting)
-    assert selectors.can_manage_sitting(world.gz_reviewer, gz_sitting) and not selectors.can_manage_sitting(proctor, gz_sitting)
+    assert not policies.can_manage_sitting(world.province_reviewer, gz_sitting)
+    assert policies.can_manage_sitting(world.gz_reviewer, gz_sitting) and not policies.can_manage_sitting(proctor, gz_sitting)
     roles_of(world.province_reviewer)
     with django_assert_num_queries(2):  # the reviewer's regions, then the sittings with exam, authority and counts
         rows = list(selectors.sittings_for(world.province_reviewer))

@@ -2,12 +2,13 @@
 the pool it was drawn from, so it can be drawn again for an audit (exam.rules.drawing)."""
 
 from .attempts import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Paper
-from .bank import Question, QuestionKind, QuestionVersion
+from .bank import OPTION_LETTERS, Question, QuestionKind, QuestionVersion
 from .exams import BlueprintItem, Exam
 from .incidents import Incident, IncidentKind
 from .sittings import Sitting, SittingCandidate
 
 __all__ = [
+    "OPTION_LETTERS",
     "Attempt",
     "AttemptAnswer",
     "AttemptEvent",

@@ -4,6 +4,9 @@ put on a paper is never changed again (exam.services.bank)."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Options are lettered A to F on papers, in imports and in the bank's forms.
+OPTION_LETTERS = "ABCDEF"
+
 
 class QuestionKind(models.TextChoices):
     SINGLE = "single", _("Single choice")

@@ -12,10 +12,9 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.http import Http404
 from django.utils import timezone, translation
 
-from kernel.errors import DomainError
+from kernel.errors import DomainError, NotFoundError
 from lms.models import Person
 
 from ..models import AttemptStatus
@@ -90,7 +89,7 @@ class ExamRoomConsumer(_Base):
             attempt = await database_sync_to_async(selectors.own_attempt_get)(
                 self.person, self.scope["url_route"]["kwargs"]["attempt_id"]
             )
-        except Http404:
+        except NotFoundError:
             await self.refuse("attempt_not_found", CLOSE_NOT_FOUND)
             return
         self.attempt_id = attempt.pk
@@ -124,7 +123,7 @@ class ExamRoomConsumer(_Base):
             await handler(message)
         except DomainError as problem:
             await self.error(problem.code, seq=message.seq, message=problem.message)
-        except Http404:
+        except NotFoundError:
             await self.error("attempt_not_found", seq=message.seq)
 
     async def error(self, code: str, *, seq: int | None = None, message: str = "") -> None:
@@ -282,7 +281,7 @@ class SittingWatchConsumer(_Base):
         getter = selectors.sitting_proctored_get if self.view == "board" else selectors.sitting_watched_get
         try:
             self.sitting = await database_sync_to_async(getter)(user, self.scope["url_route"]["kwargs"]["sitting_id"])
-        except Http404:
+        except NotFoundError:
             self.sitting = None
             await self.refuse("sitting_not_found", CLOSE_NOT_FOUND)
             return

@@ -1,20 +1,20 @@
 """Reads of the management pages: the question bank, exams and sittings, each scoped to the acting
 user. Question banks and exams belong to a credential, not to a tenant: every authority reviewer
 (and superuser) manages them, nobody else sees them. Sittings are seen by whoever may watch them
-(`exam.permissions.watched_sittings`: the authority's reviewers and proctors and those of the
+(`exam.policies.watched_sittings`: the authority's reviewers and proctors and those of the
 authorities above it, the proctors and staff of the sitting's institution, superusers); another
 tenant's sitting is a 404."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from lms.models import Credential, Organisation, OrganisationKind, Role, User
-from lms.policies import roles_of
+from kernel.errors import NotFoundError
+from lms.models import Credential, Organisation, User
 
+from .. import policies
 from ..models import (
     Attempt,
     AttemptStatus,
@@ -25,23 +25,17 @@ from ..models import (
     Sitting,
     SittingCandidate,
 )
+from ..models.bank import OPTION_LETTERS
 from ..policies import watched_sittings
-from ..services.bank import OPTION_LETTERS
-from ..services.exams import can_manage_exams
-from ..services.sittings import can_manage_sittings_of, managed_authority_ids
 
 # The question bank --------------------------------------------------------------------------
-
-
-def can_manage_bank(actor: User) -> bool:
-    return can_manage_exams(actor)
 
 
 def questions_for(
     actor: User, *, credential_id: int | None = None, kind: str = "", topic: str = "", search: str = ""
 ) -> QuerySet[Question]:
     """The questions of the bank, newest first, filtered; none for someone who does not manage it."""
-    if not can_manage_bank(actor):
+    if not policies.can_manage_bank(actor):
         return Question.objects.none()
     queryset = Question.objects.select_related("credential", "current").annotate(version_count=Count("versions"))
     if credential_id:
@@ -57,7 +51,7 @@ def questions_for(
 
 def bank_topics(actor: User, credential_id: int | None = None) -> list[str]:
     """The topics in use, for the bank's filter and the blueprint form."""
-    if not can_manage_bank(actor):
+    if not policies.can_manage_bank(actor):
         return []
     queryset = Question.objects.exclude(topic="")
     if credential_id:
@@ -69,7 +63,7 @@ def question_get(actor: User, pk) -> Question:
     try:
         return questions_for(actor).get(pk=pk)
     except (Question.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise NotFoundError.default()
 
 
 @dataclass(frozen=True)
@@ -110,7 +104,7 @@ def credentials() -> QuerySet[Credential]:
 
 
 def exams_for(actor: User) -> QuerySet[Exam]:
-    if not can_manage_exams(actor):
+    if not policies.can_manage_exams(actor):
         return Exam.objects.none()
     return (
         Exam.objects.select_related("credential")
@@ -124,7 +118,7 @@ def exam_get(actor: User, pk) -> Exam:
     try:
         return exams_for(actor).get(pk=pk)
     except (Exam.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise NotFoundError.default()
 
 
 def schedulable_exams(actor: User) -> QuerySet[Exam]:
@@ -135,15 +129,8 @@ def schedulable_exams(actor: User) -> QuerySet[Exam]:
 # Sittings -----------------------------------------------------------------------------------
 
 
-def can_see_sittings(actor: User) -> bool:
-    roles = roles_of(actor)
-    return roles.is_superuser or any(
-        roles.has(role) for role in (Role.AUTHORITY_REVIEWER, Role.PROCTOR, Role.INSTITUTION_STAFF)
-    )
-
-
 def sittings_for(actor: User) -> QuerySet[Sitting]:
-    if not can_see_sittings(actor):
+    if not policies.can_see_sittings(actor):
         return Sitting.objects.none()
     return (
         Sitting.objects.filter(watched_sittings(actor))
@@ -157,7 +144,7 @@ def sitting_get(actor: User, pk) -> Sitting:
     try:
         return sittings_for(actor).get(pk=pk)
     except (Sitting.DoesNotExist, ValueError, TypeError):
-        raise Http404
+        raise NotFoundError.default()
 
 
 def sitting_phase(sitting: Sitting, now: datetime.datetime | None = None) -> str:
@@ -168,26 +155,14 @@ def sitting_phase(sitting: Sitting, now: datetime.datetime | None = None) -> str
     return "open" if now < sitting.ends_at else "ended"
 
 
-def can_manage_sitting(actor: User, sitting: Sitting) -> bool:
-    return can_manage_sittings_of(actor, sitting.authority_id)
-
-
 def scheduling_authorities(actor: User) -> QuerySet[Organisation]:
     """The authorities the actor schedules sittings for."""
-    authorities = Organisation.objects.filter(kind=OrganisationKind.AUTHORITY).select_related("region")
-    ids = managed_authority_ids(actor)
-    return authorities if ids is None else authorities.filter(pk__in=ids)
+    return policies.scheduling_authorities(actor).select_related("region")
 
 
 def scheduling_institutions(actor: User) -> QuerySet[Organisation]:
     """The institutions in the regions of those authorities."""
-    institutions = Organisation.objects.filter(kind=OrganisationKind.INSTITUTION).order_by("name", "pk")
-    if managed_authority_ids(actor) is None:
-        return institutions
-    condition = Q(pk__in=[])
-    for path in scheduling_authorities(actor).values_list("region__path", flat=True):
-        condition |= Q(region__path__startswith=path)
-    return institutions.filter(condition)
+    return policies.scheduling_institutions(actor).order_by("name", "pk")
 
 
 def sitting_candidates(sitting: Sitting) -> list[SittingCandidate]:

@@ -6,9 +6,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count
-from django.http import Http404
 from django.utils import timezone
 
+from kernel.errors import NotFoundError
 from lms.models import Person, User
 from proctor.models import Snapshot
 
@@ -61,7 +61,7 @@ def candidate_sitting_get(person: Person, sitting_id: int) -> CandidateSitting:
         .first()
     )
     if enrolment is None:
-        raise Http404
+        raise NotFoundError.default()
     return CandidateSitting(enrolment.sitting, Attempt.objects.filter(candidate=person, sitting_id=sitting_id).first())
 
 
@@ -70,14 +70,14 @@ def own_attempt_get(person: Person | None, attempt_id) -> Attempt:
     try:
         attempt_id = int(attempt_id)
     except (TypeError, ValueError):
-        raise Http404
+        raise NotFoundError.default()
     attempt = (
         Attempt.objects.filter(pk=attempt_id, candidate=person).select_related("sitting__exam", "paper").first()
         if person is not None
         else None
     )
     if attempt is None:
-        raise Http404
+        raise NotFoundError.default()
     return attempt
 
 
@@ -175,14 +175,14 @@ def sittings_watched(actor: User):
 def sitting_proctored_get(actor: User, sitting_id) -> Sitting:
     sitting = sittings_proctored(actor).filter(pk=sitting_id).first()
     if sitting is None:
-        raise Http404
+        raise NotFoundError.default()
     return sitting
 
 
 def sitting_watched_get(actor: User, sitting_id) -> Sitting:
     sitting = sittings_watched(actor).filter(pk=sitting_id).first()
     if sitting is None:
-        raise Http404
+        raise NotFoundError.default()
     return sitting
 
 
@@ -191,7 +191,7 @@ def attempt_proctored_get(actor: User, attempt_id) -> Attempt:
         Attempt.objects.filter(pk=attempt_id, sitting__in=sittings_proctored(actor)).select_related("sitting").first()
     )
     if attempt is None:
-        raise Http404
+        raise NotFoundError.default()
     return attempt
 
 

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError, PermissionDeniedError
 from kernel.tables import MAX_FILE_BYTES, read_table
-from lms.models import Credential, Role, User
-from lms.policies import roles_of
+from lms.models import Credential, User
 
+from .. import policies
 from ..models import Question, QuestionKind, QuestionVersion
+from ..models.bank import OPTION_LETTERS
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ MAX_EXPLANATION = 4000
 MAX_TOPIC = 100
 MAX_IMPORT_ROWS = 3000
 MAX_IMPORT_BYTES = MAX_FILE_BYTES
-OPTION_LETTERS = "ABCDEF"
 TRUE_FALSE_IDS = ("true", "false")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -123,7 +123,7 @@ def _raise_first(errors: list[dict]) -> None:
 
 
 def _require_bank_manager(actor: User) -> None:
-    if not (actor.is_superuser or roles_of(actor).has(Role.AUTHORITY_REVIEWER)):
+    if not policies.can_manage_bank(actor):
         raise PermissionDeniedError(
             code="not_bank_manager", message=_("Only an authority's reviewers can manage question banks.")
         )

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kernel.errors import ConflictError, DomainError, PermissionDeniedError
-from lms.models import Credential, Role, User
-from lms.policies import roles_of
+from lms.models import Credential, User
 
+from .. import policies
 from ..models import Attempt, BlueprintItem, Exam, QuestionKind
 from ..rules.drawing import BankTooSmall, Requirement, draw_paper
 from .papers import bank_pool
@@ -41,13 +41,8 @@ RULE_FIELDS = (
 )
 
 
-def can_manage_exams(actor: User) -> bool:
-    roles = roles_of(actor)
-    return roles.is_superuser or roles.has(Role.AUTHORITY_REVIEWER)
-
-
 def _require_exam_manager(actor: User) -> None:
-    if not can_manage_exams(actor):
+    if not policies.can_manage_exams(actor):
         raise PermissionDeniedError(code="not_exam_manager", message=_("Only an authority's reviewers can manage exams."))
 
 

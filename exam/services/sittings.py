@@ -24,9 +24,9 @@ from kernel.errors import (
     PermissionDeniedError,
 )
 from kernel.validators import normalise_id_number, validate_id_number
-from lms.models import Organisation, OrganisationKind, Person, Role, User
-from lms.policies import roles_of
+from lms.models import Organisation, OrganisationKind, Person, User
 
+from .. import policies
 from ..models import Attempt, Exam, Sitting, SittingCandidate
 from .exams import raise_if_bank_too_small
 from .papers import exam_requirements
@@ -38,21 +38,8 @@ MAX_ID_NUMBERS = 1000
 ID_NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
-def managed_authority_ids(actor: User) -> frozenset[int] | None:
-    """The authorities whose sittings the actor schedules; None means every one (a superuser)."""
-    roles = roles_of(actor)
-    if roles.is_superuser:
-        return None
-    return roles.organisation_ids(Role.AUTHORITY_REVIEWER)
-
-
-def can_manage_sittings_of(actor: User, authority_id: int) -> bool:
-    ids = managed_authority_ids(actor)
-    return ids is None or authority_id in ids
-
-
 def _require_sitting_manager(actor: User, authority_id: int) -> None:
-    if not can_manage_sittings_of(actor, authority_id):
+    if not policies.can_manage_sittings_of(actor, authority_id):
         raise PermissionDeniedError(
             code="not_sitting_manager", message=_("Only the reviewers of the sitting's authority can manage it.")
         )

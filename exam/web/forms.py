@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from lms.models import Credential, Organisation
 
 from ..models import Exam, QuestionKind
-from ..services.bank import MAX_IMPORT_BYTES, OPTION_LETTERS, true_false_options
+from ..models.bank import OPTION_LETTERS
+from ..services.bank import MAX_IMPORT_BYTES, true_false_options
 from ..services.exams import MAX_COUNT, MAX_DURATION_MINUTES
 
 # Which form field shows a content error of `exam.services.bank`, by the start of its code.

@@ -9,16 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kernel.errors import DomainError
+from kernel.errors import DomainError, NotFoundError
 from lms.models import Person
 
+from ... import policies
 from ...models import QuestionKind
 from ...policies import can_proctor
 from ...selectors import manage as selectors
@@ -53,7 +54,7 @@ TEMPLATE_ROWS = [
 
 
 def _bank_manager_only(user) -> None:
-    if not selectors.can_manage_bank(user):
+    if not policies.can_manage_bank(user):
         raise PermissionDenied
 
 
@@ -210,7 +211,7 @@ def bank_template(request, fmt: str):
         csv.writer(response).writerows(rows)
         return response
     if fmt != "xlsx":
-        raise Http404
+        raise NotFoundError.default()
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -294,7 +295,7 @@ def _with_phase(sittings, now):
 
 @login_required
 def sitting_list(request):
-    if not selectors.can_see_sittings(request.user):
+    if not policies.can_see_sittings(request.user):
         raise PermissionDenied
     page = Paginator(selectors.sittings_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     _with_phase(page.object_list, timezone.now())
@@ -328,7 +329,7 @@ def sitting_new(request):
 
 def _sitting_page(request, sitting, *, add_form=None, report=None, status=200):
     _with_phase([sitting], timezone.now())
-    can_manage = selectors.can_manage_sitting(request.user, sitting)
+    can_manage = policies.can_manage_sitting(request.user, sitting)
     context = {
         "sitting": sitting,
         "candidates": selectors.sitting_candidates(sitting),
@@ -350,7 +351,7 @@ def sitting_detail(request, pk: int):
 @require_POST
 def sitting_candidates_add(request, pk: int):
     sitting = selectors.sitting_get(request.user, pk)
-    if not selectors.can_manage_sitting(request.user, sitting):
+    if not policies.can_manage_sitting(request.user, sitting):
         raise PermissionDenied
     form = CandidatesAddForm(request.POST)
     report = None
@@ -377,11 +378,11 @@ def sitting_candidates_add(request, pk: int):
 @require_POST
 def sitting_candidate_remove(request, pk: int, person_id: int):
     sitting = selectors.sitting_get(request.user, pk)
-    if not selectors.can_manage_sitting(request.user, sitting):
+    if not policies.can_manage_sitting(request.user, sitting):
         raise PermissionDenied
     person = Person.objects.filter(pk=person_id, exam_sittings=sitting).first()
     if person is None:
-        raise Http404
+        raise NotFoundError.default()
     try:
         sitting_services.sitting_candidate_remove(actor=request.user, sitting=sitting, person=person)
     except DomainError as failure:
