@@ -1,24 +1,27 @@
-"""Reactions to lms domain events: an institution gets its workspace, its staff join its group."""
+"""Reactions to lms domain events (delivered after commit through kernel.events): an institution gets its workspace, its staff join its group."""
 
 from django.dispatch import receiver
 from wagtail.signals import post_page_move
 
-from lms.events import institution_created, membership_granted
-from lms.models import Role
+from kernel.events import subscribe
+from lms.events import INSTITUTION_CREATED, MEMBERSHIP_GRANTED
+from lms.models import Organisation, Role, User
 
 from .models import CataloguePage, CoursePage
 from .services import workspaces as services
 
 
-@receiver(institution_created)
-def provision_workspace(sender, institution, **kwargs):
-    services.workspace_provision(institution=institution)
+@subscribe(INSTITUTION_CREATED)
+def provision_workspace(*, institution_id: int, **payload) -> None:
+    services.workspace_provision(institution=Organisation.objects.get(pk=institution_id))
 
 
-@receiver(membership_granted)
-def add_staff_to_workspace(sender, membership, **kwargs):
-    if membership.role == Role.INSTITUTION_STAFF:
-        services.workspace_member_add(institution=membership.organisation, user=membership.user)
+@subscribe(MEMBERSHIP_GRANTED)
+def add_staff_to_workspace(*, role: str, organisation_id: int, user_id: int, **payload) -> None:
+    if role == Role.INSTITUTION_STAFF:
+        services.workspace_member_add(
+            institution=Organisation.objects.get(pk=organisation_id), user=User.objects.get(pk=user_id)
+        )
 
 
 @receiver(post_page_move)

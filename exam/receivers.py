@@ -1,13 +1,12 @@
 """Receivers of the lower apps' domain events. Each one calls a service; the work is there."""
 
-from django.dispatch import receiver
-
-from proctor.events import snapshot_decided
+from kernel.events import subscribe
+from proctor.events import SNAPSHOT_DECIDED
 
 from .services import proctoring
 
 
-@receiver(snapshot_decided, dispatch_uid="exam.snapshot_decided")
-def snapshot_of_an_attempt(sender, *, snapshot_id, context_kind: str, **kwargs) -> None:
+@subscribe(SNAPSHOT_DECIDED)
+def snapshot_of_an_attempt(*, snapshot_id: str, context_kind: str, **payload) -> None:
     if context_kind == proctoring.EXAM:
         proctoring.exam_snapshot_decided(snapshot_id=snapshot_id)

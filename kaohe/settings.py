@@ -258,8 +258,14 @@ SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "180"))
 # Version of the biometric consent text (proctor/consent.py). A new version asks every learner again.
 BIOMETRIC_CONSENT_VERSION = "2026-11"
 
+# Domain events are delivered after commit (kernel.events). Tests that run inside a transaction
+# that never commits turn this on, so events are delivered when published (tests/conftest.py).
+EVENTS_DELIVER_AT_PUBLISH = False
+
 # Periodic work, run by `celery beat` in production (the embedded default runs none of it).
 CELERY_BEAT_SCHEDULE = {
+    # A domain event whose receiver failed is delivered again (kernel.events).
+    "outbox-deliver-due": {"task": "kernel.tasks.outbox_deliver_due", "schedule": 60},
     "snapshots-purge": {"task": "proctor.tasks.snapshots_purge", "schedule": 24 * 3600},
     # A lesson whose tab closed without a word is credited once its evidence settles.
     "lessons-credit-due": {"task": "hours.tasks.lessons_credit_due", "schedule": 600},

@@ -1,10 +1,7 @@
-"""Domain events that apps higher up (cms, hours) react to. They are sent explicitly by services,
-never from model save signals, and inside the service's transaction: what a receiver creates
-(an institution's catalogue and editors' group) exists exactly when the thing it belongs to does."""
+"""The people app's domain events, for the apps above it (cms gives an institution its catalogue).
+Published through kernel.events: recorded with the change, delivered after commit."""
 
-from django.dispatch import Signal
-
-# institution: Organisation
-institution_created = Signal()
-# membership: Membership
-membership_granted = Signal()
+# institution_id
+INSTITUTION_CREATED = "lms.institution_created"
+# membership_id, user_id, organisation_id, role
+MEMBERSHIP_GRANTED = "lms.membership_granted"

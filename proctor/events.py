@@ -1,7 +1,6 @@
-"""Domain events for the apps above this one (hours, exam). Sent after commit, so a receiver sees
-the decision that was stored and may start its own transaction."""
-
-from django.dispatch import Signal
+"""Identity evidence's domain events, for the apps above it (hours credits study, exam records
+incidents). Published through kernel.events: recorded with the decision, delivered after commit,
+so a receiver sees the decision that was stored."""
 
 # snapshot_id, person_id, context_kind, context_id, decision
-snapshot_decided = Signal()
+SNAPSHOT_DECIDED = "proctor.snapshot_decided"

@@ -38,6 +38,19 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _events_in_rolled_back_tests(request, settings):
+    """A test wrapped in a transaction that is rolled back never commits, so nothing published
+    would be delivered: there, deliver at publish, as the commit would have (kernel.events).
+    Transactional tests (live servers, Daphne, threads) commit for real and deliver after commit."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or names & {
+        "transactional_db", "live_server", "wagtail_tree"
+    }
+    settings.EVENTS_DELIVER_AT_PUBLISH = not transactional
+
+
+@pytest.fixture(autouse=True)
 def _private_media(tmp_path, settings):
     # Each test writes its private and public files to its own folder.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

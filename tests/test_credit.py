@@ -4,6 +4,7 @@ hours, once, when the lesson is complete and its checks are settled."""
 from decimal import Decimal
 
 import pytest
+from django.test import override_settings
 
 from hours import services
 from hours.models import HoursEntry, HoursSource, LessonProgress
@@ -41,7 +42,15 @@ class TestWindows:
 
 def study(person, lesson, snapshots: dict[float, str], until=120, step=10):
     """Watch a two-minute lesson to its end with a beat every `step` seconds, a snapshot (a photo
-    file name) at the given times, each checked at once; then close the session."""
+    file name) at the given times, each checked at once; then close the session.
+
+    The study runs on the test's clock (`at`), so the receiver of snapshot decisions, which credits
+    on the real clock, is not delivered here: the tests credit explicitly, at a time of their own."""
+    with override_settings(EVENTS_DELIVER_AT_PUBLISH=False):
+        return _study(person, lesson, snapshots, until, step)
+
+
+def _study(person, lesson, snapshots, until, step):
     player = Player(person, lesson, start=0)
     frame = 0
     for second in range(0, until + 1, step):

@@ -24,6 +24,7 @@ from kernel.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from kernel.events import after_commit
 from lms.models import Person, User
 
 from ..models import (
@@ -121,9 +122,9 @@ def attempt_transition(
             attempt=locked, from_status=source, to_status=to, reason=_stored(reason), actor=actor, at=now
         )
         if announce:
-            transaction.on_commit(lambda: _announce(locked, source, to, actor))
+            after_commit(lambda: _announce(locked, source, to, actor))
         else:
-            transaction.on_commit(lambda: log.info("attempt %s: %s -> %s", locked.pk, source, to))
+            after_commit(lambda: log.info("attempt %s: %s -> %s", locked.pk, source, to))
     return locked
 
 

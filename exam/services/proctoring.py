@@ -19,6 +19,7 @@ from kernel.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from kernel.events import after_commit
 from lms.models import Person, User
 from proctor.models import CaptureLogEntry, Decision, Snapshot
 from proctor.rules.messages import decision_message
@@ -59,7 +60,7 @@ def incident_record(
             payload={"event": kind, "incident": incident.pk, "actor": getattr(actor, "pk", None), **detail},
             now=now,
         )
-        transaction.on_commit(lambda: live.to_sitting(attempt.sitting_id, attempt.pk))
+        after_commit(lambda: live.to_sitting(attempt.sitting_id, attempt.pk))
     return incident
 
 
@@ -184,7 +185,7 @@ def exam_snapshot_decided(*, snapshot_id, now: datetime.datetime | None = None) 
         )
         message = decision_message(snapshot.decision, snapshot.reason)
         push = {"kind": "snapshot", "decision": snapshot.decision, "message": message}
-        transaction.on_commit(lambda: (live.to_attempt(attempt.pk, push), live.to_sitting(attempt.sitting_id, attempt.pk)))
+        after_commit(lambda: (live.to_attempt(attempt.pk, push), live.to_sitting(attempt.sitting_id, attempt.pk)))
     # The decision itself is already in the capture log (proctor.services.snapshot_check).
     return incident
 
@@ -215,7 +216,7 @@ def proctor_warn(*, actor: User, attempt: Attempt, message: str, now: datetime.d
     with transaction.atomic():
         incident = incident_record(attempt=attempt, kind=IncidentKind.WARNING, detail={"message": message}, actor=actor, now=now)
         at = incident.at.isoformat()
-        transaction.on_commit(lambda: live.to_attempt(attempt.pk, {"kind": "warning", "message": message, "at": at}))
+        after_commit(lambda: live.to_attempt(attempt.pk, {"kind": "warning", "message": message, "at": at}))
     return incident
 
 

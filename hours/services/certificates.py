@@ -20,6 +20,7 @@ from kernel.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from kernel.events import after_commit
 from lms.models import (
     Credential,
     Organisation,
@@ -128,7 +129,7 @@ def certificate_transition(
             actor=actor,
             at=now,
         )
-        transaction.on_commit(
+        after_commit(
             lambda: logger.info("certificate %s: %s -> %s (%s)", locked.number, source, to, reason)
         )
     certificate.status, certificate.expires_on = locked.status, locked.expires_on

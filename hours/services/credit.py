@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.events import after_commit
 from lms.models import Person
 from proctor.models import CaptureLogEntry, Snapshot
 from proctor.services.capturelog import refuse
@@ -113,7 +114,7 @@ def study_snapshot_decided(*, session_id: str) -> HoursEntry | None:
 
 
 def lesson_hours_credit_later(progress_id: int) -> None:
-    transaction.on_commit(lambda: lesson_hours_credit(progress_id=progress_id))
+    after_commit(lambda: lesson_hours_credit(progress_id=progress_id))
 
 
 def lessons_credit_due(*, now: datetime.datetime | None = None) -> int:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError, FieldError
+from kernel.events import publish
 from kernel.validators import validate_credit_code
 
 from .. import events
@@ -58,7 +59,7 @@ def organisation_create(*, kind: str, name: str, region: Region, credit_code: st
     with transaction.atomic():
         organisation = Organisation.objects.create(kind=kind, name=name, region=region, credit_code=credit_code)
         if kind == OrganisationKind.INSTITUTION:
-            events.institution_created.send(sender=Organisation, institution=organisation)
+            publish(events.INSTITUTION_CREATED, institution_id=organisation.pk)
     return organisation
 
 
@@ -71,6 +72,9 @@ def membership_grant(*, user: User, organisation: Organisation, role: str) -> Me
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
         if created:
-            events.membership_granted.send(sender=Membership, membership=membership)
+            publish(
+                events.MEMBERSHIP_GRANTED,
+                membership_id=membership.pk, user_id=user.pk, organisation_id=organisation.pk, role=role,
+            )
     forget_roles(user)
     return membership

@@ -13,6 +13,7 @@ Everything callers use is imported here, so they keep writing `engine.verify(...
 from kernel.images import ImageRejected  # noqa: F401  (part of the engine's interface)
 
 from ..decisions import Decision  # noqa: F401
+from . import liveness  # noqa: E402,F401,I001  (after core: it reads core's Analysis)
 from .burst import (  # noqa: F401
     BurstSetting,
     ReferenceCheck,
@@ -42,4 +43,3 @@ from .core import (  # noqa: F401
     prepare,
     verify,
 )
-from . import liveness  # noqa: E402,F401,I001  (after core: it reads core's Analysis)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kernel.events import after_commit
+
 from ..models import CaptureLogEntry, Snapshot, SnapshotStatus
 from .capturelog import append
 
@@ -32,6 +34,6 @@ def snapshots_purge(*, now: datetime.datetime | None = None, days: int | None = 
             )
             if name:
                 storage = Snapshot._meta.get_field("image").storage
-                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+                after_commit(lambda name=name, storage=storage: storage.delete(name))
         purged += 1
     return purged

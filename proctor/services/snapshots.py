@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel.errors import NotFoundError
+from kernel.events import after_commit, publish
 from kernel.images import image_error_message
 from lms.models import Person
 
 from .. import engine
-from ..events import snapshot_decided
+from ..events import SNAPSHOT_DECIDED
 from ..models import CaptureLogEntry, Snapshot, SnapshotStatus
 from ..selectors.profiles import face_profile
 from .capturelog import append, refuse
@@ -65,7 +66,7 @@ def snapshot_record(
                 payload={"context": subject, "sha256": digest, "bytes": len(data), "size": [image.shape[1], image.shape[0]]},
                 now=now,
             )
-            transaction.on_commit(lambda: _check_later(snapshot.pk))
+            after_commit(lambda: _check_later(snapshot.pk))
     except IntegrityError:
         # The same bytes arrived twice at once: the second loses the unique constraint.
         refuse(
@@ -117,11 +118,8 @@ def snapshot_check(*, snapshot_id, now: datetime.datetime | None = None) -> Snap
             payload={**verdict.as_dict(), "sha256": snapshot.sha256, "threshold": settings.FACE_MATCH_THRESHOLD},
             now=now,
         )
-        decided = snapshot
-        transaction.on_commit(
-            lambda: snapshot_decided.send(
-                sender=Snapshot, snapshot_id=decided.pk, person_id=decided.person_id,
-                context_kind=decided.context_kind, context_id=decided.context_id, decision=decided.decision,
-            )
+        publish(
+            SNAPSHOT_DECIDED, snapshot_id=str(snapshot.pk), person_id=snapshot.person_id,
+            context_kind=snapshot.context_kind, context_id=snapshot.context_id, decision=snapshot.decision,
         )
     return snapshot
