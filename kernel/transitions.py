@@ -17,8 +17,10 @@ from .errors import ConflictError
 class Machine:
     statuses: type[models.TextChoices]
     moves: Mapping[str, frozenset[str]]
-    # The refusal's code when a move is not in the table, e.g. "attempt_move_illegal".
+    # The refusal's code when a move is not in the table, e.g. "attempt_move_illegal", and its
+    # message (lazily translated, with %(from)s and %(to)s for the statuses' labels).
     illegal_code: str
+    illegal_message: str = ""
 
     def allows(self, source: str, to: str) -> bool:
         return to in self.moves.get(source, frozenset())
@@ -27,7 +29,7 @@ class Machine:
         if not self.allows(source, to):
             raise ConflictError(
                 code=self.illegal_code,
-                message=_("Something that is %(from)s cannot become %(to)s.")
+                message=str(self.illegal_message or _("Something that is %(from)s cannot become %(to)s."))
                 % {"from": self.label(source), "to": self.label(to)},
                 details={"from": source, "to": to},
             )

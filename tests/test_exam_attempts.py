@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from exam.models.attempts import ATTEMPT_MACHINE
+
 from exam.models import (
     Attempt,
     AttemptAnswer,
@@ -14,7 +16,6 @@ from exam.models import (
     QuestionVersion,
 )
 from exam.services.attempts import (
-    ALLOWED_MOVES,
     answer_record,
     attempt_create,
     attempt_start,
@@ -79,7 +80,7 @@ def test_every_move_is_allowed_or_refused_by_the_table(world, sitting, source, t
     changes = {"score": Decimal("5"), "max_score": Decimal("9"), "passed": False} if target == S.GRADED else None
     # When it is moved to `target`
     call = dict(attempt=attempt, to=target, reason="测试", actor=world.gz_reviewer, now=T0 + MINUTE, changes=changes)
-    if target in ALLOWED_MOVES[source]:
+    if target in ATTEMPT_MACHINE.moves[source]:
         moved = attempt_transition(**call)
         # Then the status changed and the move was logged with who and why
         assert Attempt.objects.get(pk=attempt.pk).status == moved.status == target
@@ -95,9 +96,9 @@ def test_every_move_is_allowed_or_refused_by_the_table(world, sitting, source, t
 
 
 def test_the_table_has_final_states_and_no_way_back():
-    assert not ALLOWED_MOVES[S.GRADED] and not ALLOWED_MOVES[S.TERMINATED] and not ALLOWED_MOVES[S.EXPIRED]
-    assert set(ALLOWED_MOVES) == set(S.values)
-    assert S.EXPIRED not in ALLOWED_MOVES[S.IN_PROGRESS]  # an attempt in progress is submitted at its deadline
+    assert not ATTEMPT_MACHINE.moves[S.GRADED] and not ATTEMPT_MACHINE.moves[S.TERMINATED] and not ATTEMPT_MACHINE.moves[S.EXPIRED]
+    assert set(ATTEMPT_MACHINE.moves) == set(S.values)
+    assert S.EXPIRED not in ATTEMPT_MACHINE.moves[S.IN_PROGRESS]  # an attempt in progress is submitted at its deadline
 
 
 def test_starting_stamps_the_deadline_cut_at_the_sittings_end(world, sitting, running):

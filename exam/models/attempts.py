@@ -1,8 +1,10 @@
 """A candidate's attempt at a sitting, its paper, answers and events. An attempt's status changes
-only through exam.services.attempts.attempt_transition, along ALLOWED_MOVES."""
+only through exam.services.attempts.attempt_transition, along ATTEMPT_MACHINE."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from kernel.transitions import Machine
 
 
 class AttemptStatus(models.TextChoices):
@@ -13,6 +15,25 @@ class AttemptStatus(models.TextChoices):
     GRADED = "graded", _("Graded")
     TERMINATED = "terminated", _("Terminated by a proctor")
     EXPIRED = "expired", _("Expired")
+
+
+S = AttemptStatus
+
+# The moves an attempt's status may make (exam.services.attempts.attempt_transition).
+ATTEMPT_MACHINE = Machine(
+    statuses=AttemptStatus,
+    moves={
+        S.CREATED: frozenset({S.IDENTITY_VERIFIED, S.TERMINATED, S.EXPIRED}),
+        S.IDENTITY_VERIFIED: frozenset({S.IN_PROGRESS, S.TERMINATED, S.EXPIRED}),
+        S.IN_PROGRESS: frozenset({S.SUBMITTED, S.TERMINATED}),
+        S.SUBMITTED: frozenset({S.GRADED}),
+        S.GRADED: frozenset(),
+        S.TERMINATED: frozenset(),
+        S.EXPIRED: frozenset(),
+    },
+    illegal_code="attempt_move_illegal",
+    illegal_message=_("An attempt that is %(from)s cannot become %(to)s."),
+)
 
 
 class Attempt(models.Model):

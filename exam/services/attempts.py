@@ -13,11 +13,12 @@ terminated and expired are final. Every move writes an `AttemptEvent`.
 import datetime
 import logging
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel import audit
+from kernel.audit import AuditEventType
 from kernel.errors import (
     ConflictError,
     DomainError,
@@ -25,6 +26,7 @@ from kernel.errors import (
     PermissionDeniedError,
 )
 from kernel.events import after_commit
+from kernel.reasons import reason_of_platform
 from lms.models import Person, User
 
 from ..models import (
@@ -37,6 +39,7 @@ from ..models import (
     Sitting,
     SittingCandidate,
 )
+from ..models.attempts import ATTEMPT_MACHINE
 from ..realtime import pushes as live
 from ..rules.grading import GradedQuestion, Rules, grade
 from .papers import paper_draw
@@ -45,25 +48,13 @@ log = logging.getLogger(__name__)
 
 S = AttemptStatus
 
-ALLOWED_MOVES: dict[str, frozenset[str]] = {
-    S.CREATED: frozenset({S.IDENTITY_VERIFIED, S.TERMINATED, S.EXPIRED}),
-    S.IDENTITY_VERIFIED: frozenset({S.IN_PROGRESS, S.TERMINATED, S.EXPIRED}),
-    S.IN_PROGRESS: frozenset({S.SUBMITTED, S.TERMINATED}),
-    S.SUBMITTED: frozenset({S.GRADED}),
-    S.GRADED: frozenset(),
-    S.TERMINATED: frozenset(),
-    S.EXPIRED: frozenset(),
-}
-
-REASON_MAX = 300
 # Fields a move may set beside the status and its time stamp.
 _CHANGEABLE = {"identity_method", "identity_evidence", "identity_verified_by", "score", "max_score", "passed", "grading"}
 
 
 def _stored(text) -> str:
     """A reason as it is kept: in the platform's language (Chinese), whoever's request wrote it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text).strip()[:REASON_MAX]
+    return reason_of_platform(text)
 
 
 def _closed() -> ConflictError:
@@ -81,9 +72,9 @@ def attempt_transition(
     announce: bool = True,
 ) -> Attempt:
     """Move an attempt to `to`: the one place its status changes. Locks the row, checks the move
-    against ALLOWED_MOVES (`attempt_move_illegal`, 409), stamps the time (entering in_progress also
+    against ATTEMPT_MACHINE (`attempt_move_illegal`, 409), stamps the time (entering in_progress also
     sets the deadline: the exam's duration, cut at the sitting's end), sets `changes`, writes the
-    AttemptEvent and logs after commit. Returns the locked, updated attempt."""
+    AttemptEvent and the audit row, and announces after commit. Returns the locked, updated attempt."""
     now = now or timezone.now()
     changes = dict(changes or {})
     if set(changes) - _CHANGEABLE:
@@ -91,13 +82,7 @@ def attempt_transition(
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().select_related("sitting__exam").get(pk=attempt.pk)
         source = locked.status
-        if to not in ALLOWED_MOVES.get(source, frozenset()):
-            raise ConflictError(
-                code="attempt_move_illegal",
-                message=_("An attempt that is %(from)s cannot become %(to)s.")
-                % {"from": S(source).label, "to": S(to).label if to in S.values else to},
-                details={"from": source, "to": to},
-            )
+        ATTEMPT_MACHINE.check(source, to)
         fields = {"status": to, **changes}
         if to == S.IDENTITY_VERIFIED:
             fields["identity_verified_at"] = now
@@ -120,6 +105,11 @@ def attempt_transition(
         locked.save(update_fields=[*fields])
         AttemptEvent.objects.create(
             attempt=locked, from_status=source, to_status=to, reason=_stored(reason), actor=actor, at=now
+        )
+        audit.record(
+            event_type=AuditEventType.STATUS_CHANGED, target=locked, actor=actor, old_state=source, new_state=to,
+            extra={"reason": _stored(reason), **{key: value for key, value in changes.items() if key != "grading"}},
+            now=now,
         )
         if announce:
             after_commit(lambda: _announce(locked, source, to, actor))

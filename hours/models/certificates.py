@@ -6,12 +6,31 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kernel.transitions import Machine
+
 
 class CertificateStatus(models.TextChoices):
     VALID = "valid", _("Valid")
     EXPIRED = "expired", _("Expired")
     VOID = "void", _("Void")
     REVOKED = "revoked", _("Revoked")
+
+
+# The moves a certificate's status may make. An extension is the one move from a status to itself
+# (valid to valid, with a later expiry); expired, void and revoked certificates are never extended.
+CERTIFICATE_MACHINE = Machine(
+    statuses=CertificateStatus,
+    moves={
+        CertificateStatus.VALID: frozenset(
+            {CertificateStatus.VALID, CertificateStatus.EXPIRED, CertificateStatus.VOID, CertificateStatus.REVOKED}
+        ),
+        CertificateStatus.EXPIRED: frozenset({CertificateStatus.REVOKED}),
+        CertificateStatus.VOID: frozenset(),
+        CertificateStatus.REVOKED: frozenset(),
+    },
+    illegal_code="certificate_move_illegal",
+    illegal_message=_("A certificate that is %(from)s cannot become %(to)s."),
+)
 
 
 class Certificate(models.Model):
@@ -57,6 +76,19 @@ class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the authority")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+# An extension request is decided once.
+EXTENSION_MACHINE = Machine(
+    statuses=ExtensionStatus,
+    moves={
+        ExtensionStatus.PENDING: frozenset({ExtensionStatus.APPROVED, ExtensionStatus.REJECTED}),
+        ExtensionStatus.APPROVED: frozenset(),
+        ExtensionStatus.REJECTED: frozenset(),
+    },
+    illegal_code="extension_decided",
+    illegal_message=_("This extension request has already been decided."),
+)
 
 
 class ExtensionRequest(models.Model):

@@ -4,11 +4,26 @@ of the right region approves or rejects the batch. Only an approved batch's vali
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kernel.transitions import Machine
+
 
 class BatchStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+# Which decisions may follow which status: a decision is final.
+BATCH_MACHINE = Machine(
+    statuses=BatchStatus,
+    moves={
+        BatchStatus.SUBMITTED: frozenset({BatchStatus.APPROVED, BatchStatus.REJECTED}),
+        BatchStatus.APPROVED: frozenset(),
+        BatchStatus.REJECTED: frozenset(),
+    },
+    illegal_code="batch_already_decided",
+    illegal_message=_("This batch has already been decided."),
+)
 
 
 class OfflineBatch(models.Model):

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kernel.transitions import Machine
+
 
 class EnrolmentSource(models.TextChoices):
     SELF = "self", _("Enrolled by the learner")
@@ -63,6 +65,20 @@ class SessionStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUPERSEDED = "superseded", _("Paused by another tab or device")
     CLOSED = "closed", _("Closed")
+
+
+# A session is active until it is closed, or paused because the learner opened another; either
+# ends it for good (the player opens a new session to go on).
+SESSION_MACHINE = Machine(
+    statuses=SessionStatus,
+    moves={
+        SessionStatus.ACTIVE: frozenset({SessionStatus.SUPERSEDED, SessionStatus.CLOSED}),
+        SessionStatus.SUPERSEDED: frozenset(),
+        SessionStatus.CLOSED: frozenset(),
+    },
+    illegal_code="session_closed",
+    illegal_message=_("This study session has ended; reload the page to go on."),
+)
 
 
 class StudySession(models.Model):

@@ -2,7 +2,8 @@
 review that expires and voids them by the rules.
 
 Every status change (and every extension) goes through `certificate_transition`, which locks the
-row, checks the move against `ALLOWED_MOVES`, stamps it and writes a `CertificateEvent`.
+row, checks the move against CERTIFICATE_MACHINE, stamps it and writes a `CertificateEvent` and
+the audit row. Extension requests move through `extension_transition` the same way.
 """
 
 import datetime
@@ -14,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kernel import audit
+from kernel.audit import AuditEventType
 from kernel.errors import (
     ConflictError,
     DomainError,
@@ -21,6 +24,7 @@ from kernel.errors import (
     PermissionDeniedError,
 )
 from kernel.events import after_commit
+from kernel.reasons import reason_clean, reason_of_platform
 from lms.models import (
     Credential,
     Organisation,
@@ -37,6 +41,7 @@ from ..models import (
     ExtensionRequest,
     ExtensionStatus,
 )
+from ..models.certificates import CERTIFICATE_MACHINE, EXTENSION_MACHINE
 from ..rules import eligibility
 from ..selectors import ledger
 
@@ -44,23 +49,12 @@ logger = logging.getLogger(__name__)
 
 S = CertificateStatus
 
-# The moves a certificate's status may make. An extension is the one move from a status to itself
-# (valid to valid, with a later expiry); expired, void and revoked certificates are never extended.
-ALLOWED_MOVES: dict[str, frozenset[str]] = {
-    S.VALID: frozenset({S.VALID, S.EXPIRED, S.VOID, S.REVOKED}),
-    S.EXPIRED: frozenset({S.REVOKED}),
-    S.VOID: frozenset(),
-    S.REVOKED: frozenset(),
-}
-
 DEFAULT_VALIDITY_YEARS = 3
-REASON_MAX = 300
 
 
 def _stored(text) -> str:
     """A reason as it is kept: in the platform's language (Chinese), whoever's request wrote it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text)[:REASON_MAX]
+    return reason_of_platform(text)
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -95,18 +89,11 @@ def certificate_transition(
     one place a certificate's status or expiry changes. Illegal moves raise
     `certificate_move_illegal` (409)."""
     now = now or timezone.now()
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(code="reason_required", message=_("Give a reason for this change."))
+    reason = reason_clean(reason)
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         source = locked.status
-        if to not in ALLOWED_MOVES.get(source, frozenset()):
-            raise ConflictError(
-                code="certificate_move_illegal",
-                message=_("A certificate that is %(from)s cannot become %(to)s.")
-                % {"from": S(source).label, "to": S(to).label if to in S.values else to},
-            )
+        CERTIFICATE_MACHINE.check(source, to)
         if to == source:
             # valid -> valid: an extension, which must move the expiry later.
             if expires_on is None or expires_on <= locked.expires_on:
@@ -125,9 +112,13 @@ def certificate_transition(
             from_status=source,
             to_status=to,
             expires_on=locked.expires_on,
-            reason=reason[:REASON_MAX],
+            reason=reason,
             actor=actor,
             at=now,
+        )
+        audit.record(
+            event_type=AuditEventType.STATUS_CHANGED, target=locked, actor=actor, old_state=source, new_state=to,
+            extra={"reason": reason, "expires_on": locked.expires_on}, now=now,
         )
         after_commit(
             lambda: logger.info("certificate %s: %s -> %s (%s)", locked.number, source, to, reason)
@@ -323,7 +314,55 @@ def extension_apply(
         # Kept in the platform's language for the authority, whatever language the holder reads.
         with translation.override(settings.LANGUAGE_CODE):
             explanation = eligibility.explain(standing)
-        return ExtensionRequest.objects.create(certificate=certificate, requested_at=now, explanation=explanation)
+        extension = ExtensionRequest.objects.create(certificate=certificate, requested_at=now, explanation=explanation)
+        audit.record(
+            event_type=AuditEventType.CREATED, target=extension, actor=holder.user, new_state=extension.status,
+            extra={"certificate": certificate.number}, now=now,
+        )
+        return extension
+
+
+def extension_transition(
+    *, request: ExtensionRequest, to: str, actor: User, reason: str = "", now: datetime.datetime | None = None
+) -> ExtensionRequest:
+    """Decide an extension request: the one place its status changes. Locks the row, checks the move
+    against EXTENSION_MACHINE, extends the certificate on approval, writes the audit row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            ExtensionRequest.objects.select_for_update()
+            .select_related("certificate__authority__region", "certificate__credential")
+            .get(pk=request.pk)
+        )
+        certificate = locked.certificate
+        if not policies.can_manage_certificate(actor, certificate):
+            raise NotFoundError(code="extension_not_found", message=_("This extension request does not exist."))
+        source = locked.status
+        EXTENSION_MACHINE.check(source, to)
+        if to == ExtensionStatus.APPROVED:
+            reason = reason_clean(reason, required=False)
+            years = validity_years(certificate.credential, certificate.authority, timezone.localdate(now))
+            certificate_transition(
+                certificate=certificate,
+                to=S.VALID,
+                reason=reason or _stored(_("Extension approved")),
+                actor=actor,
+                now=now,
+                expires_on=add_years(certificate.expires_on, years),
+            )
+        else:
+            reason = reason_clean(reason)
+        locked.status = to
+        locked.decided_at = now
+        locked.decided_by = actor
+        locked.reason = reason
+        locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        audit.record(
+            event_type=AuditEventType.DECIDED, target=locked, actor=actor, old_state=source, new_state=to,
+            extra={"reason": reason, "certificate": certificate.number}, now=now,
+        )
+    request.status = locked.status
+    return locked
 
 
 def extension_decide(
@@ -336,40 +375,8 @@ def extension_decide(
 ) -> ExtensionRequest:
     """An authority overseeing the issuer approves (the expiry moves by the scheme's validity) or
     rejects (with a reason) a pending extension request."""
-    now = now or timezone.now()
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        locked = (
-            ExtensionRequest.objects.select_for_update()
-            .select_related("certificate__authority__region", "certificate__credential")
-            .get(pk=request.pk)
-        )
-        certificate = locked.certificate
-        if not policies.can_manage_certificate(actor, certificate):
-            raise NotFoundError(code="extension_not_found", message=_("This extension request does not exist."))
-        if locked.status != ExtensionStatus.PENDING:
-            raise ConflictError(code="extension_decided", message=_("This extension request has already been decided."))
-        if approve:
-            years = validity_years(certificate.credential, certificate.authority, timezone.localdate(now))
-            certificate_transition(
-                certificate=certificate,
-                to=S.VALID,
-                reason=reason or _stored(_("Extension approved")),
-                actor=actor,
-                now=now,
-                expires_on=add_years(certificate.expires_on, years),
-            )
-            locked.status = ExtensionStatus.APPROVED
-        else:
-            if not reason:
-                raise DomainError(code="reason_required", message=_("Give a reason for the rejection."))
-            locked.status = ExtensionStatus.REJECTED
-        locked.decided_at = now
-        locked.decided_by = actor
-        locked.reason = reason[:REASON_MAX]
-        locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-    request.status = locked.status
-    return locked
+    to = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    return extension_transition(request=request, to=to, actor=actor, reason=reason, now=now)
 
 
 # The daily review -------------------------------------------------------------------------------

@@ -22,7 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, KnowledgeCategory
+from kernel import audit
+from kernel.audit import AuditEventType
 from kernel.errors import ConflictError, DomainError, PermissionDeniedError
+from kernel.reasons import reason_clean
 from kernel.tables import Table, read_table
 from kernel.validators import validate_id_number
 from lms.models import (
@@ -37,6 +40,7 @@ from lms.policies import region_paths
 
 from .. import policies
 from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
+from ..models.offline import BATCH_MACHINE
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +74,6 @@ CATEGORY_WORDS: dict[str, str] = {
     "通用安全知识": KnowledgeCategory.GENERAL,
     "通用知识": KnowledgeCategory.GENERAL,
     "general": KnowledgeCategory.GENERAL,
-}
-
-# Which decisions may follow which status: a decision is final.
-ALLOWED_MOVES: dict[str, set[str]] = {
-    BatchStatus.SUBMITTED: {BatchStatus.APPROVED, BatchStatus.REJECTED},
-    BatchStatus.APPROVED: set(),
-    BatchStatus.REJECTED: set(),
 }
 
 
@@ -347,44 +344,47 @@ def offline_batch_upload(
         for row in rows:
             row.batch = batch
         OfflineRow.objects.bulk_create(rows)
-    bad = sum(1 for row in rows if row.errors)
-    log.info(
-        "offline batch %s uploaded by user %s for institution %s: %d rows, %d bad",
-        batch.pk, actor.pk, institution.pk, len(rows), bad,
-    )
+        audit.record(
+            event_type=AuditEventType.CREATED, target=batch, actor=actor, new_state=batch.status,
+            extra={"rows": len(rows), "bad_rows": sum(1 for row in rows if row.errors), "sha256": digest}, now=now,
+        )
     return batch
 
 
 def offline_batch_decide(
     *, actor: User, batch: OfflineBatch, approve: bool, reason: str = "", now: datetime.datetime | None = None
 ) -> OfflineBatch:
-    """The one transition of a batch: an authority of its region approves it (its valid rows enter
-    the ledger) or rejects it with a reason (nothing of it counts)."""
+    """An authority of the batch's region approves it (its valid rows enter the ledger) or rejects
+    it with a reason (nothing of it counts)."""
+    to = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
+    return batch_transition(actor=actor, batch=batch, to=to, reason=reason, now=now)
+
+
+def batch_transition(
+    *, actor: User, batch: OfflineBatch, to: str, reason: str = "", now: datetime.datetime | None = None
+) -> OfflineBatch:
+    """The one place a batch's status changes: locks it, checks the actor's region and the move
+    against BATCH_MACHINE, writes the ledger entries of an approval and the audit row."""
     now = now or timezone.now()
-    reason = (reason or "").strip()
-    target = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
     with transaction.atomic():
         batch = OfflineBatch.objects.select_for_update().select_related("region").get(pk=batch.pk)
         if not policies.covers_batch_region(actor, batch.region.path):
             raise PermissionDeniedError(
                 code="not_batch_authority", message=_("Only an authority of this batch's region can decide on it.")
             )
-        if target not in ALLOWED_MOVES[batch.status]:
-            raise ConflictError(code="batch_already_decided", message=_("This batch has already been decided."))
-        if not approve and not reason:
-            raise DomainError(code="reason_required", message=_("Give the reason for rejecting this batch."))
-        if len(reason) > 300:
-            raise DomainError(code="reason_too_long", message=_("The reason has at most 300 characters."))
-        entries = _ledger_entries(batch, actor) if approve else []
-        batch.status = target
+        source = batch.status
+        BATCH_MACHINE.check(source, to)
+        reason = reason_clean(reason, required=to == BatchStatus.REJECTED)
+        entries = _ledger_entries(batch, actor) if to == BatchStatus.APPROVED else []
+        batch.status = to
         batch.decided_by = actor
         batch.decided_at = now
         batch.reason = reason
         batch.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-    log.info(
-        "offline batch %s %s by user %s: %d ledger entries; reason: %s",
-        batch.pk, target, actor.pk, len(entries), reason,
-    )
+        audit.record(
+            event_type=AuditEventType.DECIDED, target=batch, actor=actor, old_state=source, new_state=to,
+            extra={"reason": reason, "ledger_entries": len(entries)}, now=now,
+        )
     return batch
 
 
@@ -449,14 +449,7 @@ def hours_adjust(
         raise PermissionDeniedError(
             code="not_overseeing_authority", message=_("Only an authority overseeing this person can adjust their hours.")
         )
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise DomainError(
-            code="reason_required",
-            message=_("Give the reason for this adjustment (at least %(count)d characters).") % {"count": MIN_REASON_LENGTH},
-        )
-    if len(reason) > 300:
-        raise DomainError(code="reason_too_long", message=_("The reason has at most 300 characters."))
+    reason = reason_clean(reason, minimum=MIN_REASON_LENGTH)
     if credential is None:
         raise DomainError(code="credential_unknown", message=_("Choose the credential whose hours change."))
     if category not in KnowledgeCategory.values:

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage
+from kernel import audit
+from kernel.audit import AuditEventType
 from kernel.errors import (
     ConflictError,
     DomainError,
@@ -29,6 +31,7 @@ from ..models import (
     StudySegment,
     StudySession,
 )
+from ..models.study import SESSION_MACHINE
 from ..rules import intervals
 from .credit import lesson_hours_credit_later
 
@@ -100,13 +103,15 @@ def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.date
         raise PermissionDeniedError(code="not_enrolled", message=_("Enrol in the course before studying its lessons."))
     with transaction.atomic():
         Person.objects.select_for_update().get(pk=person.pk)
-        superseded = StudySession.objects.filter(person=person, status=SessionStatus.ACTIVE)
-        for progress_id in set(superseded.values_list("progress_id", flat=True)):
-            lesson_hours_credit_later(progress_id)
-        superseded.update(status=SessionStatus.SUPERSEDED, ended_at=now)
+        for active in StudySession.objects.select_for_update().filter(person=person, status=SessionStatus.ACTIVE):
+            session_transition(session=active, to=SessionStatus.SUPERSEDED, now=now)
         progress, _created = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
         session = StudySession.objects.create(
             person=person, progress=progress, started_at=now, last_beat_at=now, last_position=progress.position
+        )
+        audit.record(
+            event_type=AuditEventType.CREATED, target=session, actor=person.user, new_state=session.status,
+            extra={"lesson": lesson.pk}, now=now,
         )
     return SessionStart(
         session=session,
@@ -248,9 +253,25 @@ def study_session_close(*, person: Person, session_id, now: datetime.datetime | 
     with transaction.atomic():
         session = _locked_session(person, session_id)
         if session.status == SessionStatus.ACTIVE:
-            session.status = SessionStatus.CLOSED
-            session.ended_at = now or timezone.now()
-            session.save(update_fields=["status", "ended_at"])
-            # The last stretch is settled now: a completed lesson's hours can be credited.
-            lesson_hours_credit_later(session.progress_id)
+            session_transition(session=session, to=SessionStatus.CLOSED, actor=person.user, now=now)
+    return session
+
+
+def session_transition(
+    *, session: StudySession, to: str, actor=None, now: datetime.datetime | None = None
+) -> StudySession:
+    """End a study session (closed by the player, or paused by another one): the one place its
+    status changes. The caller holds the row's lock; the audit row is written here, and the
+    lesson's hours are credited after commit, since its last stretch is now settled."""
+    now = now or timezone.now()
+    source = session.status
+    SESSION_MACHINE.check(source, to)
+    session.status = to
+    session.ended_at = now
+    session.save(update_fields=["status", "ended_at"])
+    audit.record(
+        event_type=AuditEventType.STATUS_CHANGED, target=session, actor=actor, old_state=source, new_state=to,
+        extra={"counted_seconds": round(session.counted_seconds, 1)}, now=now,
+    )
+    lesson_hours_credit_later(session.progress_id)
     return session
