@@ -9,6 +9,8 @@ import datetime
 import json
 
 import pytest
+
+from exam.tasks import attempts_close_due
 from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -622,21 +624,27 @@ def test_the_other_citys_proctor_cannot_warn_or_terminate(chinese, world, sittin
 
 
 @pytest.mark.parametrize("name", ["exam:board", "exam:results"])
-def test_opening_the_board_or_results_grades_attempts_whose_time_is_up(chinese, world, sitting, name):
+def test_opening_the_board_or_results_changes_nothing_and_the_sweep_grades_what_is_overdue(chinese, world, sitting, name):
     # Given an attempt in progress whose deadline passed while nobody was connected
     attempt = running(sitting, world.gz_worker)
     answer_all_right(attempt, world.gz_worker)
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - datetime.timedelta(seconds=1))
     chinese.force_login(world.gz_reviewer)
 
-    # When the proctor opens the page
+    # When the proctor opens the page, then reading it writes nothing
     response = chinese.get(reverse(name, args=[sitting.pk]))
+    attempt.refresh_from_db()
+    assert attempt.status == S.IN_PROGRESS
+    if name == "exam:board":
+        row = html(response).select_one(f'#rows tr[data-attempt="{attempt.pk}"]')
+        assert row.select_one(".status").text.strip() == "时间已到，正在提交"
 
-    # Then it was submitted and graded first, and the page shows the result
+    # When the beat task runs, then it is submitted and graded, and the page shows the result
+    attempts_close_due()
     attempt.refresh_from_db()
     assert attempt.status == S.GRADED and attempt.score == 9 and attempt.passed
     assert AttemptEvent.objects.get(attempt=attempt, to_status=S.SUBMITTED).actor is None
-    row = html(response).select_one(f'#rows tr[data-attempt="{attempt.pk}"]')
+    row = html(chinese.get(reverse(name, args=[sitting.pk]))).select_one(f'#rows tr[data-attempt="{attempt.pk}"]')
     assert row["data-status"] == S.GRADED and row.select_one(".score").text == "9.00"
 
 

@@ -308,10 +308,6 @@ class SittingWatchConsumer(_Base):
         await self.send_json({"type": "rows" if attempt_id is None else "row", **rows})
 
     def _rows(self, attempt_id=None) -> dict:
-        if self.view == "board" and attempt_id is None:
-            # Candidates who left stay "in progress" until someone closes their attempt at its
-            # deadline: watching the board does it.
-            attempt_services.attempts_close_overdue(sitting_id=self.sitting.pk)
         if self.view == "board":
             rows = selectors.board_rows(self.sitting, attempt_id=attempt_id)
         else:

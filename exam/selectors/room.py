@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kernel.errors import NotFoundError
 from lms.models import Person, User
@@ -226,6 +227,7 @@ def board_rows(sitting: Sitting, *, attempt_id: int | None = None, now: datetime
         attempt = by_person.get(person.pk)
         snapshot = last_snapshot.get(attempt.pk) if attempt else None
         incidents = latest.get(attempt.pk, []) if attempt else []
+        remaining = remaining_seconds(attempt, now) if attempt and attempt.status == S.IN_PROGRESS else None
         rows.append(
             {
                 "person_id": person.pk,
@@ -233,8 +235,12 @@ def board_rows(sitting: Sitting, *, attempt_id: int | None = None, now: datetime
                 "id_number": person.masked_id_number,
                 "attempt_id": attempt.pk if attempt else None,
                 "status": attempt.status if attempt else "",
-                "status_label": str(S(attempt.status).label) if attempt else "",
-                "remaining_seconds": remaining_seconds(attempt, now) if attempt and attempt.status == S.IN_PROGRESS else None,
+                # An attempt whose time ran out is submitted by the room's timer or the beat task
+                # within seconds; reading the board changes nothing.
+                "status_label": (_("Time is up: being submitted") if remaining == 0 else str(S(attempt.status).label))
+                if attempt
+                else "",
+                "remaining_seconds": remaining,
                 "answered": attempt.answered if attempt else 0,
                 "questions": len(attempt.paper.items) if attempt else 0,
                 "identity_failures": attempt.identity_failures if attempt else 0,

@@ -123,7 +123,6 @@ def review(request, attempt_id: int):
 @login_required
 def board(request, sitting_id: int):
     sitting = selectors.sitting_proctored_get(request.user, sitting_id)
-    attempt_services.attempts_close_overdue(sitting_id=sitting.pk)
     return render(
         request,
         "exam/room/board.html",
@@ -139,7 +138,6 @@ def board(request, sitting_id: int):
 @login_required
 def results(request, sitting_id: int):
     sitting = selectors.sitting_watched_get(request.user, sitting_id)
-    attempt_services.attempts_close_overdue(sitting_id=sitting.pk)
     return render(
         request,
         "exam/room/results.html",
