@@ -40,7 +40,7 @@ def identity_check(request, attempt_id: int):
     return proctoring.attempt_identity_check(attempt=attempt, candidate=person, data=upload_bytes(request.FILES.get("image")))
 
 
-@router.post("/exam/attempts/{int:attempt_id}/snapshots", response={202: SnapshotOut, **ERRORS})
+@router.post("/exam/attempts/{int:attempt_id}/snapshots", response={202: SnapshotOut, **ERRORS}, url_name="exam_snapshot")
 def snapshot(request, attempt_id: int):
     """A random webcam snapshot during the exam; its decision reaches the room over the socket."""
     person, attempt = _own_attempt(request, attempt_id)

@@ -141,7 +141,9 @@ class SnapshotAcceptedOut(Schema):
     status: str
 
 
-@router.post("/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERRORS})
+@router.post(
+    "/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERRORS}, url_name="study_snapshot"
+)
 def snapshot(request, session_id: str):
     """A webcam frame (multipart field `image`, a small JPEG). Any time the client sends is
     ignored: the server's clock dates the snapshot."""

@@ -71,7 +71,7 @@ def reference_add(request):
     return Status(201, {"id": reference.pk, "source": reference.source, "profile": _profile_out(person)})
 
 
-@router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERRORS})
+@router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERRORS}, url_name="snapshot_get")
 def snapshot(request, snapshot_id: str):
     item = evidence.own_snapshot_get(request.user, snapshot_id)
     message = decision_message(item.decision, item.reason) if item.decision else ""

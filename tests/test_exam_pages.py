@@ -256,11 +256,15 @@ def test_the_room_renders_for_its_owner_with_the_socket_in_its_config(chinese, w
     response = chinese.get(reverse("exam:room", args=[attempt.pk]))
 
     assert response.status_code == 200 and '<html lang="zh-hans">' in response.content.decode()
-    config = json.loads(html(response).select_one("#exam-config").string)
-    assert config["socket"] == f"/ws/exam/attempts/{attempt.pk}/"
+    config = json.loads(html(response).select_one("script#kaohe-config").string)
+    assert config["socket"] == {"path": f"/ws/exam/attempts/{attempt.pk}/", "final_close_codes": [4401, 4403, 4404]}
     assert config["attempt"] == attempt.pk and config["status"] == S.CREATED and config["referred"] is False
-    assert config["identity_url"] == f"/api/exam/attempts/{attempt.pk}/identity"
-    assert config["snapshot_url"] == f"/api/exam/attempts/{attempt.pk}/snapshots"
+    assert config["urls"] == {
+        "identity": f"/api/exam/attempts/{attempt.pk}/identity",
+        "snapshot": f"/api/exam/attempts/{attempt.pk}/snapshots",
+    }
+    # and the words the script shows, translated by the server
+    assert config["words"]["saved"] == "所有答案已保存", config["words"]
 
 
 def test_the_room_is_a_404_for_another_learner_and_for_staff(chinese, world, attempt):
@@ -340,7 +344,7 @@ def test_three_failed_checks_refer_the_attempt_to_the_proctor(client, world, att
     assert CaptureLogEntry.objects.filter(person=world.gz_worker, kind=Kind.SNAPSHOT_DECIDED).count() == 3
 
     # and the room page tells the browser so
-    config = json.loads(html(client.get(reverse("exam:room", args=[attempt.pk]))).select_one("#exam-config").string)
+    config = json.loads(html(client.get(reverse("exam:room", args=[attempt.pk]))).select_one("#kaohe-config").string)
     assert config["referred"] is True
 
 
@@ -538,9 +542,14 @@ def test_the_board_and_results_show_every_candidate_to_the_proctors(chinese, wor
             rows = html(response).select("#rows tr")
             assert {int(row["data-person"]) for row in rows} == candidates, (user, name)
             assert {row["data-attempt"] for row in rows} == {str(attempt.pk), ""}
-    # The board's config names its socket.
-    watch = json.loads(html(chinese.get(reverse("exam:board", args=[sitting.pk]))).select_one("#watch-config").string)
-    assert watch["socket"] == f"/ws/exam/sittings/{sitting.pk}/board/"
+    # The board's config names its socket and the URLs of a row's actions.
+    watch = json.loads(html(chinese.get(reverse("exam:board", args=[sitting.pk]))).select_one("#kaohe-config").string)
+    assert watch["socket"]["path"] == f"/ws/exam/sittings/{sitting.pk}/board/"
+    assert watch["urls"]["actions"] == {
+        "warn": "/exam/attempts/{attempt}/warn/",
+        "terminate": "/exam/attempts/{attempt}/terminate/",
+        "confirm-identity": "/exam/attempts/{attempt}/confirm-identity/",
+    }
 
 
 def test_institution_staff_see_results_but_not_the_board_and_others_see_neither(chinese, world, sitting, attempt):

@@ -1,13 +1,15 @@
 """Enrolment and the study-time rules: the server's clock decides, never the client's claims."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 
 from cms.models import CoursePage, LessonPage
 from hours import services
-from hours.models import Enrolment, LessonProgress, SessionStatus, StudySegment
+from hours.models import Enrolment, LessonProgress, SessionStatus, StudySegment, StudySession
 from kernel.errors import DomainError
 from lms.models import Credential
 from lms.services.organisations import organisation_create
@@ -313,3 +315,31 @@ def test_my_courses_shows_progress(client, learner, course):
     client.force_login(learner.user)
     html = client.get("/hours/my/courses/").content.decode()
     assert course.title in html and "50%" in html
+
+
+def test_the_study_page_hands_the_player_its_urls_and_words_in_its_config(chinese, learner, course):
+    # Given the study page of an enrolled learner
+    lesson = lessons(course)[0]
+    chinese.force_login(learner.user)
+    page = BeautifulSoup(chinese.get(f"/hours/study/lessons/{lesson.pk}/").content, "html.parser")
+
+    # Then its config names the lesson, the study API and the translated words
+    config = json.loads(page.select_one("script#kaohe-config").string)
+    assert config["lesson"] == lesson.pk
+    assert config["urls"] == {
+        "sessions": "/api/study/sessions",
+        "heartbeat": "/api/study/sessions/{session}/heartbeats",
+        "snapshot": "/api/study/sessions/{session}/snapshots",
+        "close": "/api/study/sessions/{session}/close",
+        "snapshot_decision": "/api/proctor/snapshots/{snapshot}",
+    }
+    assert config["words"]["seek"] == "不能跳过尚未观看的内容。", config["words"]
+    # and no word is left in the markup for a script to read
+    assert not [name for name in page.select_one("#player").attrs if name.startswith("data-msg")]
+
+    # and the URLs are the API's: a session opened there closes at its template, filled in
+    opened = chinese.post(config["urls"]["sessions"], {"lesson_id": config["lesson"]}, content_type="application/json")
+    assert opened.status_code == 201
+    close = config["urls"]["close"].replace("{session}", opened.json()["session_id"])
+    assert chinese.post(close, {}, content_type="application/json").status_code == 204
+    assert not StudySession.objects.filter(person=learner, status=SessionStatus.ACTIVE).exists()

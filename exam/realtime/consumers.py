@@ -33,6 +33,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOODING = 4429
+# The closes after which reconnecting cannot help: the pages pass them to their scripts, which then
+# stop for good. A flooding client may come back once it behaves.
+FINAL_CLOSE_CODES = (CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND)
 REFUSED_BEFORE_CLOSING = 200  # rate-limited frames in a row before the connection is closed
 TICK_SECONDS = 30
 

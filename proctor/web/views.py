@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,17 @@ def face(request):
         "paragraphs": consent_paragraphs(settings.SNAPSHOT_RETENTION_DAYS),
         "consent_version": settings.BIOMETRIC_CONSENT_VERSION,
         "has_id_photo": bool(person.id_photo),
+        "config": {
+            "urls": {"references": reverse("api:reference_add")},
+            "words": {
+                "no_camera": _(
+                    "No camera is available, or permission was refused: allow the camera in your browser to continue."
+                ),
+                "sending": _("Checking the capture…"),
+                "added": _("Capture accepted."),
+                "error": _("The connection to the server failed; try again."),
+            },
+        },
     }
     return render(request, "proctor/face.html", context)
 

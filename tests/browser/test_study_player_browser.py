@@ -2,6 +2,7 @@
 server last saw them, finishes the lesson, and the progress page shows it; in a real browser with a
 real (generated) video and the real heartbeat, one beat a second."""
 
+import json
 import re
 import time
 from decimal import Decimal
@@ -14,6 +15,7 @@ from wagtail.documents import get_document_model
 from cms.demo_video import lesson_video
 from cms.models import CoursePage, LessonPage
 from hours.models import LessonProgress, SessionStatus, StudySegment, StudySession
+from hours.services import enrol
 from lms.services.organisations import organisation_create
 from tests.factories import PASSWORD, PersonFactory, RegionFactory
 
@@ -164,3 +166,36 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     credited = _db(lambda: sum(segment.seconds for segment in StudySegment.objects.filter(session__person=learner)))
     assert 0.75 * LESSON_SECONDS <= credited <= played, (credited, played)
     assert progress.study_seconds == pytest.approx(credited)
+
+
+def test_the_player_shows_the_servers_refusal_and_its_own_words_when_the_server_is_unreachable(page, live_server):
+    # Given an enrolled learner on a lesson's study page
+    course, (first, _second) = _course_with_two_lessons()
+    learner = PersonFactory()
+    enrol(person=learner, course=course)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", learner.mobile)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    study_url = f"{live_server.url}/hours/study/lessons/{first.pk}/"
+    opening = f"{live_server.url}/api/study/sessions"
+
+    # When the server refuses to open the session (a lesson that does not exist: its real 404 body)
+    page.route(opening, lambda route: route.continue_(post_data=json.dumps({"lesson_id": 0})))
+    with page.expect_response(opening) as refused:
+        page.goto(study_url)
+    assert refused.value.status == 404 and refused.value.json()["code"] == "not_found"
+    # Then the player shows the server's message, in Chinese
+    page.wait_for_function("document.getElementById('player-status').textContent.trim() !== ''")
+    assert page.locator("#player-status").inner_text() == refused.value.json()["message"] == "未找到该内容，或您无权查看。"
+
+    # When the server cannot be reached at all
+    page.unroute(opening)
+    page.route(opening, lambda route: route.abort("connectionrefused"))
+    page.goto(study_url)
+    # Then it shows its own words, which the page's config carried
+    page.wait_for_function("document.getElementById('player-status').textContent.trim() !== ''")
+    words = page.evaluate("Kaohe.config().words")
+    assert page.locator("#player-status").inner_text() == words["error"] == "与服务器的连接失败，学习时长暂未记录。"
+    assert _db(lambda: not StudySession.objects.filter(person=learner).exists())

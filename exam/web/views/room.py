@@ -5,17 +5,21 @@ both live over WebSocket; the proctor's actions."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hours.services import certificates as certificate_services
+from kernel.browser import url_template
 from kernel.errors import DomainError
 from lms.selectors.people import person_of
 from proctor.selectors.profiles import face_profile
 
 from ...models import AttemptStatus
 from ...policies import can_issue_certificates
+from ...realtime.consumers import FINAL_CLOSE_CODES
+from ...realtime.routing import attempt_socket_path, sitting_socket_path
 from ...selectors import room as selectors
 from ...services import attempts as attempt_services
 from ...services import proctoring
@@ -68,19 +72,26 @@ def room(request, attempt_id: int):
             "face_ready": face_profile(person).ready,
             "tries": IDENTITY_TRIES,
             "tries_left": max(0, IDENTITY_TRIES - attempt.identity_failures),
-            "words": _room_words(),
             "config": {
                 "attempt": attempt.pk,
                 "status": attempt.status,
                 "referred": bool(attempt.identity_referred_at),
-                "socket": f"/ws/exam/attempts/{attempt.pk}/",
-                "identity_url": f"/api/exam/attempts/{attempt.pk}/identity",
-                "snapshot_url": f"/api/exam/attempts/{attempt.pk}/snapshots",
+                "socket": _socket(attempt_socket_path(attempt.pk)),
+                "urls": {
+                    "identity": reverse("api:identity_check", kwargs={"attempt_id": attempt.pk}),
+                    "snapshot": reverse("api:exam_snapshot", kwargs={"attempt_id": attempt.pk}),
+                },
                 "snapshot_min_seconds": SNAPSHOT_MIN_SECONDS,
                 "snapshot_max_seconds": SNAPSHOT_MAX_SECONDS,
+                "words": _room_words(),
             },
         },
     )
+
+
+def _socket(path: str) -> dict:
+    """A socket for the page's script: where, and after which closes reconnecting cannot help."""
+    return {"path": path, "final_close_codes": list(FINAL_CLOSE_CODES)}
 
 
 def _room_words() -> dict[str, str]:
@@ -130,7 +141,19 @@ def board(request, sitting_id: int):
             "sitting": sitting,
             "rows": selectors.board_rows(sitting),
             "summary": selectors.results_summary(sitting),
-            "watch": {"socket": f"/ws/exam/sittings/{sitting.pk}/board/", "view": "board", "words": _watch_words()},
+            "config": {
+                "view": "board",
+                "socket": _socket(sitting_socket_path(sitting.pk, "board")),
+                "urls": {
+                    # The forms of a row: data-action in the template names its URL here.
+                    "actions": {
+                        "warn": url_template("exam:warn", attempt_id="attempt"),
+                        "terminate": url_template("exam:terminate", attempt_id="attempt"),
+                        "confirm-identity": url_template("exam:confirm_identity", attempt_id="attempt"),
+                    },
+                },
+                "words": _watch_words(),
+            },
         },
     )
 
@@ -145,7 +168,12 @@ def results(request, sitting_id: int):
             "sitting": sitting,
             "rows": selectors.result_rows(sitting),
             "summary": selectors.results_summary(sitting),
-            "watch": {"socket": f"/ws/exam/sittings/{sitting.pk}/results/", "view": "results", "words": _watch_words()},
+            "config": {
+                "view": "results",
+                "socket": _socket(sitting_socket_path(sitting.pk, "results")),
+                "urls": {},
+                "words": _watch_words(),
+            },
             "can_issue": can_issue_certificates(request.user, sitting),
         },
     )

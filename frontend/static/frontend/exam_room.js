@@ -4,13 +4,16 @@
 // server's remaining time, resynchronised by every tick.
 (function () {
   "use strict";
-  const config = JSON.parse(document.getElementById("exam-config").textContent);
-  const words = JSON.parse(document.getElementById("exam-words").textContent);
+  const Kaohe = window.Kaohe;
+  const webcam = window.KaoheWebcam;
+  const config = Kaohe.config();
+  const { urls, words } = config;
   const $ = (id) => document.getElementById(id);
   const HEARTBEAT_MS = 15000;
+  const FIRST_SNAPSHOT_MS = 5000;
   const show = (id, on) => { $(id).hidden = !on; };
 
-  let socket = null;
+  let link = null;  // the room's socket, opened at the end of this file
   let seq = 0;
   let status = config.status;
   let questions = [];
@@ -20,8 +23,6 @@
   let countdownTimer = null;
   let heartbeatTimer = null;
   let snapshotTimer = null;
-  let retryMs = 500;
-  let closedForGood = false;
 
   // The identity check ---------------------------------------------------------------------------
 
@@ -31,7 +32,7 @@
     if (identityStarted) return;
     identityStarted = true;
     if (config.referred) { show("identity-referred", true); $("identity-check").disabled = true; }
-    try { await window.KaoheWebcam.start($("identity-camera")); }
+    try { await webcam.start($("identity-camera")); }
     catch (e) { $("identity-message").textContent = words.no_camera; $("identity-check").disabled = true; }
   }
 
@@ -39,48 +40,44 @@
     const button = $("identity-check");
     button.disabled = true;
     $("identity-message").textContent = words.checking;
-    let result;
+    let data;
     try {
-      result = await window.KaoheWebcam.upload(config.identity_url, await window.KaoheWebcam.capture($("identity-camera")));
-    } catch (e) {
-      result = { ok: false, data: { message: words.no_camera } };
+      data = await webcam.upload(urls.identity, await webcam.capture($("identity-camera")));
+    } catch (error) {
+      // A refusal's body says why (and how many tries are left); no answer at all is the camera's.
+      data = error instanceof Kaohe.ApiError && error.status ? error.data : { message: words.no_camera };
     }
-    const data = result.data || {};
     $("identity-message").textContent = data.message || "";
     if (typeof data.tries_left === "number") $("tries-left").textContent = data.tries_left;
-    if (data.verified || data.code === "identity_already_verified") { connect(); return; }
-    if (data.referred || data.code === "identity_referred") { show("identity-referred", true); connect(); return; }
+    if (data.verified || data.code === "identity_already_verified") { link.connect(); return; }
+    if (data.referred || data.code === "identity_referred") { show("identity-referred", true); link.connect(); return; }
     button.disabled = false;
   });
 
   // The socket ---------------------------------------------------------------------------------
 
   function send(message) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(JSON.stringify(message));
-    return true;
+    return link.send(message);
+  }
+
+  function online() {
+    show("connection", false);
+    $("connection").dataset.state = "online";
+    send({ type: "join", seq: ++seq });
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);
+  }
+
+  function offline(event, retrying) {
+    clearInterval(heartbeatTimer);
+    if (!retrying) return;  // the attempt is over, or the server refused the room for good
+    show("connection", true);
+    $("connection").dataset.state = "offline";
   }
 
   function connect() {
-    if (socket && socket.readyState <= WebSocket.OPEN) return;
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}${config.socket}`);
-    socket.addEventListener("open", () => {
-      retryMs = 500;
-      show("connection", false);
-      $("connection").dataset.state = "online";
-      send({ type: "join", seq: ++seq });
-      clearInterval(heartbeatTimer);
-      heartbeatTimer = setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);
-    });
-    socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
-    socket.addEventListener("close", (event) => {
-      clearInterval(heartbeatTimer);
-      if (closedForGood || event.code === 4404 || event.code === 4401) return;
-      show("connection", true);
-      $("connection").dataset.state = "offline";
-      setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 8000);
+    link = Kaohe.socket(config.socket.path, {
+      finalCodes: config.socket.final_close_codes, onopen: online, onmessage: receive, onclose: offline,
     });
   }
 
@@ -113,11 +110,10 @@
     }
     stopExam();
     if (status === "graded" || status === "submitted") return showResult(state.result);
-    closedForGood = true;
     show("closed", true);
     $("closed-title").textContent = status === "terminated" ? words.terminated : words.expired;
     $("closed-reason").textContent = state.reason || "";
-    if (socket) socket.close();
+    link.stop();
   }
 
   function showResult(result) {
@@ -128,8 +124,7 @@
     $("verdict").textContent = (result.passed ? words.passed : words.failed) + ` (${words.pass_mark} ${result.pass_mark})`;
     $("verdict").className = result.passed ? "passed" : "failed";
     $("review-link").hidden = !result.review;
-    closedForGood = true;
-    if (socket) socket.close();
+    link.stop();
   }
 
   function onAck(message) {
@@ -237,8 +232,7 @@
   function drawClock() {
     if (deadlineAt === null) return;
     const left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
-    const minutes = Math.floor(left / 60);
-    $("countdown").textContent = `${String(minutes).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
+    $("countdown").textContent = Kaohe.countdown(left);
     if (left === 0) send({ type: "heartbeat" });  // the server closes the attempt and says so
   }
 
@@ -260,17 +254,16 @@
   async function cameraOn() {
     const video = $("exam-camera");
     if (video.srcObject) return;
-    try { await window.KaoheWebcam.start(video); } catch (e) { return; }
-    snapshotLater(5000);
+    try { await webcam.start(video); } catch (e) { return; }
+    snapshotLater(FIRST_SNAPSHOT_MS);
   }
 
   function snapshotLater(ms) {
     clearTimeout(snapshotTimer);
     snapshotTimer = setTimeout(async () => {
       if (status !== "in_progress") return;
-      try { await window.KaoheWebcam.upload(config.snapshot_url, await window.KaoheWebcam.capture($("exam-camera"))); } catch (e) { /* the next one */ }
-      const low = config.snapshot_min_seconds, high = config.snapshot_max_seconds;
-      snapshotLater((low + Math.random() * (high - low)) * 1000);
+      try { await webcam.upload(urls.snapshot, await webcam.capture($("exam-camera"))); } catch (e) { /* the next one */ }
+      snapshotLater(Kaohe.randomInterval(config.snapshot_min_seconds, config.snapshot_max_seconds) * 1000);
     }, ms);
   }
 

@@ -3,12 +3,12 @@
 // changes (docs/exam-protocol.md, "Watching a sitting").
 (function () {
   "use strict";
-  const config = JSON.parse(document.getElementById("watch-config").textContent);
-  const words = config.words;
+  const Kaohe = window.Kaohe;
+  const config = Kaohe.config();
+  const { urls, words } = config;
   const $ = (id) => document.getElementById(id);
   const CLOSED = new Set(["graded", "terminated", "expired", "submitted"]);
   let deadlines = {};  // attempt id -> performance.now() at which its time runs out
-  let retryMs = 500;
 
   function text(tag, value, className) {
     const element = document.createElement(tag);
@@ -27,7 +27,7 @@
     if (!template) return td;
     td.appendChild(template.content.cloneNode(true));
     td.querySelectorAll("form").forEach((form) => {
-      form.action = `/exam/attempts/${row.attempt_id}/${form.dataset.action}/`;
+      form.action = Kaohe.url(urls.actions[form.dataset.action], { attempt: row.attempt_id });
       if (form.dataset.action === "confirm-identity" && !row.referred) form.remove();
     });
     return td;
@@ -94,40 +94,32 @@
       const at = deadlines[tr.dataset.attempt];
       if (!cellLeft) return;
       if (at === undefined) { cellLeft.textContent = ""; return; }
-      const left = Math.max(0, Math.round((at - performance.now()) / 1000));
-      cellLeft.textContent = `${String(Math.floor(left / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
+      cellLeft.textContent = Kaohe.countdown((at - performance.now()) / 1000);
     });
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${config.socket}`);
-    socket.addEventListener("open", () => {
-      retryMs = 500;
-      $("live-state").textContent = words.live;
-      $("live-state").dataset.state = "live";
-    });
-    socket.addEventListener("message", (event) => {
-      const message = JSON.parse(event.data);
-      if (message.type === "rows") {
-        deadlines = {};
-        $("rows").textContent = "";
-        message.rows.forEach(put);
-      } else if (message.type === "row") {
-        message.rows.forEach(put);
-      }
-      summary(message.summary);
-      clocks();
-    });
-    socket.addEventListener("close", (event) => {
-      $("live-state").textContent = words.offline;
-      $("live-state").dataset.state = "offline";
-      if (event.code === 4404 || event.code === 4401) return;
-      setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 8000);
-    });
+  function liveState(state, text) {
+    $("live-state").textContent = text;
+    $("live-state").dataset.state = state;
+  }
+
+  function receive(message) {
+    if (message.type === "rows") {
+      deadlines = {};
+      $("rows").textContent = "";
+      message.rows.forEach(put);
+    } else if (message.type === "row") {
+      message.rows.forEach(put);
+    }
+    summary(message.summary);
+    clocks();
   }
 
   setInterval(clocks, 1000);
-  connect();
+  Kaohe.socket(config.socket.path, {
+    finalCodes: config.socket.final_close_codes,
+    onopen: () => liveState("live", words.live),
+    onmessage: receive,
+    onclose: () => liveState("offline", words.offline),
+  });
 })();

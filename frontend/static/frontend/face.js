@@ -3,6 +3,8 @@
   "use strict";
   const root = document.getElementById("webcam-references");
   if (!root) return;
+  const { urls, words } = window.Kaohe.config();
+  const webcam = window.KaoheWebcam;
   const video = document.getElementById("camera");
   const startButton = document.getElementById("camera-start");
   const captureButton = document.getElementById("capture");
@@ -10,30 +12,27 @@
 
   startButton.addEventListener("click", async () => {
     try {
-      await window.KaoheWebcam.start(video);
+      await webcam.start(video);
       captureButton.disabled = false;
       startButton.hidden = true;
       status.textContent = "";
     } catch (error) {
-      status.textContent = root.dataset.msgNoCamera;
+      status.textContent = words.no_camera;
     }
   });
 
   captureButton.addEventListener("click", async () => {
     captureButton.disabled = true;
-    status.textContent = root.dataset.msgSending;
+    status.textContent = words.sending;
     try {
-      const result = await window.KaoheWebcam.upload("/api/proctor/references", await window.KaoheWebcam.capture(video));
-      if (result.ok) {
-        status.textContent = root.dataset.msgAdded;
-        // The page shows the new status and thumbnails.
-        window.location.reload();
-        return;
-      }
-      status.textContent = result.data.message || root.dataset.msgError;
+      await webcam.upload(urls.references, await webcam.capture(video));
     } catch (error) {
-      status.textContent = root.dataset.msgError;
+      status.textContent = window.Kaohe.errorMessage(error, words.error);
+      captureButton.disabled = false;
+      return;
     }
-    captureButton.disabled = false;
+    status.textContent = words.added;
+    // The page shows the new status and thumbnails.
+    window.location.reload();
   });
 })();

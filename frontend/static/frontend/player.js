@@ -5,10 +5,12 @@
   "use strict";
   const root = document.getElementById("player");
   if (!root) return;
+  const Kaohe = window.Kaohe;
+  const webcam = window.KaoheWebcam;
+  const { lesson, urls, words } = Kaohe.config();
   const video = document.getElementById("video");
   const status = document.getElementById("player-status");
   const resumeHere = document.getElementById("resume-here");
-  const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
   let session = null;
   let sequence = 0;
   let furthest = 0;
@@ -37,12 +39,12 @@
   async function cameraStart() {
     if (cameraOn) return true;
     try {
-      await window.KaoheWebcam.start(camera);
+      await webcam.start(camera);
       camera.hidden = false;
       cameraOn = true;
       cameraBanner.hidden = true;
     } catch (error) {
-      cameraBanner.textContent = root.dataset.msgNoCamera;
+      cameraBanner.textContent = words.no_camera;
       cameraBanner.hidden = false;
     }
     return cameraOn;
@@ -56,22 +58,20 @@
     }, ms);
   }
 
-  function randomInterval() {
-    const low = session.snapshot_min_seconds;
-    const high = Math.max(low, session.snapshot_max_seconds);
-    return (low + Math.random() * (high - low)) * 1000;
+  function snapshotInterval() {
+    return Kaohe.randomInterval(session.snapshot_min_seconds, session.snapshot_max_seconds) * 1000;
   }
 
   function lock(message) {
     locked = true;
     video.pause();
-    check(message ? `${root.dataset.msgLook} ${message}` : root.dataset.msgLook);
+    check(message ? `${words.look} ${message}` : words.look);
   }
 
   function unlock() {
     const wasLocked = locked;
     locked = false;
-    check(root.dataset.msgVerified);
+    check(words.verified);
     if (wasLocked) video.play().catch(() => {});
   }
 
@@ -84,29 +84,19 @@
   async function takeSnapshot() {
     if (!session || !session.face_ready || !cameraOn) return "";
     const current = session;
-    let result;
+    let accepted;
     try {
-      result = await window.KaoheWebcam.upload(
-        `/api/study/sessions/${current.session_id}/snapshots`, await window.KaoheWebcam.capture(camera));
+      accepted = await webcam.upload(sessionUrl("snapshot", current), await webcam.capture(camera));
     } catch (error) {
-      result = { ok: false, status: 0, data: {} };
-    }
-    if (session !== current) return "";
-    if (!result.ok) {
-      const code = result.data.code;
-      if (code === "face_profile_missing") { session.face_ready = false; return ""; }
-      if (code === "session_closed" || code === "session_not_found") return "";
-      // Too soon, a network failure or an unusable frame: try again shortly.
-      if (result.status === 0 || result.status === 429) { snapshotLater(RETRY_MS); return ""; }
-      lock(result.data.message);
-      snapshotLater(RETRY_MS);
+      if (session === current) refused(error);
       return "";
     }
-    const decided = await decision(result.data.id);
+    if (session !== current) return "";
+    const decided = await decision(accepted.id);
     if (session !== current) return decided.decision || "";
     if (decided.decision === "verified") {
       unlock();
-      snapshotLater(randomInterval());
+      snapshotLater(snapshotInterval());
     } else {
       lock(decided.message);
       snapshotLater(RETRY_MS);
@@ -114,32 +104,39 @@
     return decided.decision || "";
   }
 
+  // A snapshot the server did not take (a capture that failed counts as a network failure).
+  function refused(error) {
+    const code = error.code;
+    if (code === "face_profile_missing") { session.face_ready = false; return; }
+    if (code === "session_closed" || code === "session_not_found") return;
+    // Too soon, a network failure or an unusable frame: try again shortly.
+    if (!error.status || error.status === 429) { snapshotLater(RETRY_MS); return; }
+    lock(error.message);
+    snapshotLater(RETRY_MS);
+  }
+
   async function decision(id) {
+    const address = Kaohe.url(urls.snapshot_decision, { snapshot: id });
     for (let attempt = 0; attempt < 120; attempt += 1) {
-      const response = await fetch(`/api/proctor/snapshots/${id}`, { credentials: "same-origin" }).catch(() => null);
-      const data = response && response.ok ? await response.json().catch(() => ({})) : {};
+      const data = await Kaohe.api(address).catch(() => ({}));
       if (data.status === "decided") return data;
       await new Promise((resolve) => setTimeout(resolve, attempt < 10 ? 500 : 2000));
     }
     return {};
   }
 
-  async function api(path, body, keepalive) {
-    const response = await fetch(path, {
-      method: "POST",
-      credentials: "same-origin",
-      keepalive: Boolean(keepalive),
-      headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) },
-      body: JSON.stringify(body || {}),
-    });
-    const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-    return { ok: response.ok, status: response.status, data: data };
+  // The session's endpoints, made whole for the session at hand.
+  function sessionUrl(name, current) {
+    return Kaohe.url(urls[name], { session: current.session_id });
   }
 
   async function open() {
-    const result = await api("/api/study/sessions", { lesson_id: Number(root.dataset.lesson) });
-    if (!result.ok) { say(result.data.message || root.dataset.msgError); return; }
-    session = result.data;
+    try {
+      session = await Kaohe.api(urls.sessions, { json: { lesson_id: lesson } });
+    } catch (error) {
+      say(Kaohe.errorMessage(error, words.error));
+      return;
+    }
     sequence = 0;
     playedSinceBeat = false;
     furthest = session.furthest;
@@ -170,47 +167,59 @@
     return beating;
   }
 
+  // Resolves with null when the server took the beat, with its refusal (a Kaohe.ApiError) when
+  // not, and with nothing when there is no session to beat for.
   async function sendBeat() {
-    if (!session) return;
+    if (!session) return undefined;
     sequence += 1;
     const playing = playedSinceBeat || (!video.paused && !video.ended);
     playedSinceBeat = !video.paused && !video.ended;
-    const result = await api(`/api/study/sessions/${session.session_id}/heartbeats`, {
-      sequence: sequence, position: video.currentTime || 0, playing: playing,
-    }).catch(() => ({ ok: false, status: 0, data: {} }));
-    if (!result.ok && playing) playedSinceBeat = true;
-    if (result.ok) {
-      furthest = Math.max(furthest, result.data.furthest);
-      document.getElementById("watched").textContent = Math.round(result.data.watched_ratio * session.duration);
-      document.getElementById("study-time").textContent = Math.round(result.data.study_seconds);
-      if (result.data.lesson_complete) document.getElementById("lesson-state").textContent = root.dataset.msgComplete;
-      root.dataset.position = result.data.position;
-      return result;
+    try {
+      beaten(await Kaohe.api(sessionUrl("heartbeat", session), { json: beatBody(playing) }));
+      return null;
+    } catch (error) {
+      if (playing) playedSinceBeat = true;
+      beatRefused(error);
+      return error;
     }
-    const code = result.data.code;
+  }
+
+  function beatBody(playing) {
+    return { sequence: sequence, position: video.currentTime || 0, playing: playing };
+  }
+
+  function beaten(data) {
+    furthest = Math.max(furthest, data.furthest);
+    document.getElementById("watched").textContent = Math.round(data.watched_ratio * session.duration);
+    document.getElementById("study-time").textContent = Math.round(data.study_seconds);
+    if (data.lesson_complete) document.getElementById("lesson-state").textContent = words.complete;
+    root.dataset.position = data.position;
+  }
+
+  function beatRefused(error) {
+    const code = error.code;
     if (code === "session_superseded" || code === "session_closed") {
       clearInterval(timer);
       video.pause();
       session = null;
-      say(root.dataset.msgSuperseded);
+      say(words.superseded);
       resumeHere.hidden = false;
     } else if (code === "seek_forbidden") {
-      video.currentTime = result.data.allowed_position;
-      say(root.dataset.msgSeek);
+      video.currentTime = error.data.allowed_position;
+      say(words.seek);
     } else if (code === "heartbeat_too_soon" || code === "heartbeat_out_of_order") {
       // Harmless: the next beat carries the position.
     } else {
-      say(result.data.message || root.dataset.msgError);
+      say(Kaohe.errorMessage(error, words.error));
     }
-    return result;
   }
 
   // The beat that reports the end must land before the session closes: one refused as too soon
   // after the last is sent again once the server will take it.
   async function finalBeat() {
     for (let attempt = 0; attempt < 3 && session; attempt += 1) {
-      const result = await beat();
-      if (!result || result.ok || result.data.code !== "heartbeat_too_soon") return;
+      const refusal = await beat();
+      if (!refusal || refusal.code !== "heartbeat_too_soon") return;
       await new Promise((resolve) => setTimeout(resolve, session.heartbeat_seconds * 500));
     }
   }
@@ -218,7 +227,7 @@
   video.addEventListener("seeking", () => {
     if (session && session.forbid_seeking && video.currentTime > furthest + 1 && video.currentTime > (session.resume_position || 0) + 1) {
       video.currentTime = Math.max(furthest, session.resume_position || 0);
-      say(root.dataset.msgSeek);
+      say(words.seek);
     }
   });
   video.addEventListener("playing", () => {
@@ -247,7 +256,12 @@
     await finalBeat();
     if (session !== current) return;
     clearInterval(timer);
-    await api(`/api/study/sessions/${current.session_id}/close`, {});
+    try {
+      await Kaohe.api(sessionUrl("close", current), { json: {} });
+    } catch (error) {
+      // Not reached, the session stays open: leaving the page closes it. Refused, it is over.
+      if (error.code === "network") return;
+    }
     session = null;
     closedAtEnd = true;
     clearTimeout(snapshotTimer);
@@ -260,13 +274,13 @@
   });
   video.addEventListener("pause", () => { if (session) beat(); });
   resumeHere.addEventListener("click", open);
+  // keepalive: the page is going, the requests must outlive it.
   window.addEventListener("pagehide", () => {
     if (!session) return;
     sequence += 1;
-    api(`/api/study/sessions/${session.session_id}/heartbeats`, {
-      sequence: sequence, position: video.currentTime || 0, playing: playedSinceBeat || !video.paused,
-    }, true).finally(() => {});
-    api(`/api/study/sessions/${session.session_id}/close`, {}, true);
+    const ignore = () => {};
+    Kaohe.api(sessionUrl("heartbeat", session), { json: beatBody(playedSinceBeat || !video.paused), keepalive: true }).catch(ignore);
+    Kaohe.api(sessionUrl("close", session), { json: {}, keepalive: true }).catch(ignore);
   });
   open();
 })();

@@ -1,9 +1,11 @@
-// The webcam, shared by the face profile page and the study player: start the camera into a
-// <video>, and capture the current frame as a small JPEG.
+// The webcam, shared by the face profile page, the study player and the exam room: start the
+// camera into a <video>, capture the current frame as a small JPEG, and upload it.
 (function () {
   "use strict";
   const WIDTH = 640;
   const HEIGHT = 480;
+  // A phone on a slow network uploads for a while, and a check that runs in the request adds to it.
+  const UPLOAD_TIMEOUT_MS = 60000;
 
   async function start(video) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new Error("no camera API");
@@ -27,19 +29,13 @@
     });
   }
 
-  function csrf() {
-    return decodeURIComponent((document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "");
-  }
-
-  async function upload(path, blob) {
+  // The frame as the multipart field `image`; resolves with the API's answer, rejects with a
+  // Kaohe.ApiError.
+  function upload(path, blob) {
     const form = new FormData();
     form.append("image", blob, "capture.jpg");
-    const response = await fetch(path, {
-      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() }, body: form,
-    });
-    const data = await response.json().catch(() => ({}));
-    return { ok: response.ok, status: response.status, data: data };
+    return window.Kaohe.api(path, { form, timeoutMs: UPLOAD_TIMEOUT_MS });
   }
 
-  window.KaoheWebcam = { start: start, capture: capture, upload: upload, csrf: csrf };
+  window.KaoheWebcam = { start, capture, upload };
 })();

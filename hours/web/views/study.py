@@ -3,11 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.models import CoursePage
 from cms.selectors.catalogue import courses_browse
+from kernel.browser import url_template
 from kernel.errors import DomainError
 from lms.selectors.organisations import organisation_get
 from lms.selectors.people import person_of
@@ -52,8 +54,35 @@ def study(request, lesson_id: int):
         "lessons": lessons,
         "progress": progress.get(lesson.pk),
         "face_ready": face_profile(person).ready,
+        "config": _player_config(lesson),
     }
     return render(request, "hours/study.html", context)
+
+
+def _player_config(lesson) -> dict:
+    """What the player needs: its lesson, the study API (the session's URLs are templates, filled
+    in once the player has opened one) and its words."""
+    return {
+        "lesson": lesson.pk,
+        "urls": {
+            "sessions": reverse("api:session_open"),
+            "heartbeat": url_template("api:heartbeat", session_id="session"),
+            "snapshot": url_template("api:study_snapshot", session_id="session"),
+            "close": url_template("api:session_close", session_id="session"),
+            "snapshot_decision": url_template("api:snapshot_get", snapshot_id="snapshot"),
+        },
+        "words": {
+            "superseded": _("You are studying in another window or device; this one has been paused."),
+            "seek": _("You cannot skip ahead of what you have watched."),
+            "error": _("The connection to the server failed; study time is not being recorded."),
+            "complete": _("Lesson complete."),
+            "no_camera": _(
+                "No camera is available, or permission was refused: you can watch this lesson, but it earns no credit hours."
+            ),
+            "look": _("Paused for an identity check: look at the camera. Playback resumes when you are verified."),
+            "verified": _("Identity verified."),
+        },
+    }
 
 
 @login_required
