@@ -38,9 +38,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import faces_calibrate as calibrate  # noqa: E402  (sets up Django)
 import cv2  # noqa: E402
 import face_recognition  # noqa: E402
+import faces_calibrate as calibrate  # noqa: E402  (sets up Django)
 import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 from PIL import ImageFile  # noqa: E402

@@ -1,4 +1,4 @@
-"""Wagtail pages: institution catalogues, courses and lessons (issue 3)."""
+"""Wagtail pages: institution catalogues, courses and lessons."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

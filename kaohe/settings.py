@@ -147,6 +147,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # through permission-checked views, never under MEDIA_URL.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 UPLOAD_IMAGE_MAX_BYTES = int(os.environ.get("UPLOAD_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
+# Uploaded tables (offline batches, question banks, pass lists) are refused above this size.
+UPLOAD_TABLE_MAX_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_BYTES", 2 * 1024 * 1024))
 UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 25_000_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -274,6 +276,8 @@ CELERY_BEAT_SCHEDULE = {
     # An exam whose time ran out with the candidate gone is submitted and graded within seconds
     # (a connected room does it at the deadline itself).
     "exam-attempts-close-due": {"task": "exam.tasks.attempts_close_due", "schedule": 15},
+    # An exam snapshot decided while its event's delivery failed still becomes an incident.
+    "exam-snapshots-settle-due": {"task": "exam.tasks.snapshots_settle_due", "schedule": 300},
 }
 
 # The electronic certificate's font: a CJK OpenType collection and the index of its Simplified

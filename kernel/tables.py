@@ -16,14 +16,19 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_COLUMNS = 30
+
+
+def max_file_bytes() -> int:
+    """The one limit on an uploaded table's size (settings.UPLOAD_TABLE_MAX_BYTES), read at each use."""
+    return settings.UPLOAD_TABLE_MAX_BYTES
 
 
 def header_key(value) -> str:
@@ -95,12 +100,10 @@ def _too_many(max_rows: int) -> DomainError:
     )
 
 
-def read_table(
-    *, file_name: str, data: bytes, aliases: dict[str, tuple[str, ...]], max_rows: int, max_bytes: int = MAX_FILE_BYTES
-) -> Table:
-    """Raises DomainError file_empty, file_too_large (413), file_type_unsupported,
-    file_unreadable or too_many_rows. Missing columns and a table without rows are the caller's
-    to judge."""
+def read_rows(*, file_name: str, data: bytes, max_rows: int, max_bytes: int | None = None) -> list[tuple[int, list]]:
+    """The non-blank rows of an uploaded table, each with its line in the file. Raises DomainError
+    file_empty, file_too_large (413), file_type_unsupported, file_unreadable or too_many_rows."""
+    max_bytes = max_bytes or max_file_bytes()
     if not data:
         raise DomainError(code="file_empty", message=_("The file is empty."))
     if len(data) > max_bytes:
@@ -119,24 +122,15 @@ def read_table(
         raise DomainError(
             code="file_type_unsupported", message=_("Only Excel workbooks (.xlsx) and CSV files can be uploaded.")
         )
-    lookup = {header_key(alias): column for column, names in aliases.items() for alias in names}
-    columns: dict[str, int] | None = None
     rows: list[tuple[int, list]] = []
     try:
         for line, values in reader(data):
-            if line > max_rows * 2:  # blank lines are skipped, but not without end
+            if line > max_rows * 2 + 1:  # blank lines are skipped, but not without end
                 raise _too_many(max_rows)
             if not any(cell_text(value) for value in values):
                 continue
-            if columns is None:
-                columns = {}
-                for index, value in enumerate(values):
-                    column = lookup.get(header_key(value))
-                    if column and column not in columns:
-                        columns[column] = index
-                continue
             rows.append((line, values))
-            if len(rows) > max_rows:
+            if len(rows) > max_rows + 1:  # the rows and a header
                 raise _too_many(max_rows)
     except DomainError:
         raise
@@ -146,6 +140,24 @@ def read_table(
             code="file_unreadable",
             message=_("This file cannot be read. Upload an Excel workbook (.xlsx) or a CSV file saved from the template."),
         )
-    if columns is None:
+    if not rows:
         raise DomainError(code="file_empty", message=_("The file is empty."))
-    return Table(columns=columns, rows=rows)
+    return rows
+
+
+def read_table(
+    *, file_name: str, data: bytes, aliases: dict[str, tuple[str, ...]], max_rows: int, max_bytes: int | None = None
+) -> Table:
+    """The first non-blank row is the header, matched to canonical columns by alias. Raises what
+    read_rows raises; missing columns and a table without rows are the caller's to judge."""
+    rows = read_rows(file_name=file_name, data=data, max_rows=max_rows, max_bytes=max_bytes)
+    (_header_line, header), body = rows[0], rows[1:]
+    if len(body) > max_rows:
+        raise _too_many(max_rows)
+    lookup = {header_key(alias): column for column, names in aliases.items() for alias in names}
+    columns: dict[str, int] = {}
+    for index, value in enumerate(header):
+        column = lookup.get(header_key(value))
+        if column and column not in columns:
+            columns[column] = index
+    return Table(columns=columns, rows=body)

@@ -28,14 +28,14 @@ from hours.models import (
     ExtensionStatus,
     HoursEntry,
 )
+from hours.models.certificates import CERTIFICATE_MACHINE
+from hours.rules.pass_list import PassRow
 from hours.selectors.certificates import (
     TOKEN_SALT,
     certificate_by_token,
     certificate_token,
 )
 from hours.services import certificates as services
-from hours.models.certificates import CERTIFICATE_MACHINE
-from hours.services.certificates import PassRow
 from hours.web.certificate_pdf import certificate_pdf
 from kernel.errors import DomainError
 from kernel.masking import mask_name

@@ -6,8 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from exam.models.attempts import ATTEMPT_MACHINE
-
 from exam.models import (
     Attempt,
     AttemptAnswer,
@@ -15,6 +13,7 @@ from exam.models import (
     AttemptStatus,
     QuestionVersion,
 )
+from exam.models.attempts import ATTEMPT_MACHINE
 from exam.services.attempts import (
     answer_record,
     attempt_create,

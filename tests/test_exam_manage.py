@@ -374,9 +374,8 @@ def test_an_unusable_file_is_explained_on_the_form_and_changes_nothing(chinese, 
     assert not Question.objects.exists()
 
 
-def test_a_file_too_large_is_refused(chinese, world, credential, monkeypatch):
-    monkeypatch.setattr("exam.services.bank.MAX_IMPORT_BYTES", 1000)
-    monkeypatch.setattr("exam.web.views.manage.MAX_IMPORT_BYTES", 1000)
+def test_a_file_too_large_is_refused(chinese, world, credential, settings):
+    settings.UPLOAD_TABLE_MAX_BYTES = 1000
     chinese.force_login(world.gz_reviewer)
     response = chinese.post(reverse("exam:bank_import"), {"credential": credential.pk, "file": upload(xlsx(GOOD * 50), "big.xlsx")})
     assert response.status_code == 200 and 'class="errors"' in html(response)

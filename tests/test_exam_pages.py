@@ -8,9 +8,9 @@ The WebSocket protocol of the room and the watchers is tested in test_exam_room.
 import datetime
 import json
 
-import pytest
+from unittest import mock
 
-from exam.tasks import attempts_close_due
+import pytest
 from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -257,7 +257,7 @@ def test_the_room_renders_for_its_owner_with_the_socket_in_its_config(chinese, w
 
     assert response.status_code == 200 and '<html lang="zh-hans">' in response.content.decode()
     config = json.loads(html(response).select_one("script#kaohe-config").string)
-    assert config["socket"] == {"path": f"/ws/exam/attempts/{attempt.pk}/", "final_close_codes": [4401, 4403, 4404]}
+    assert config["socket"] == {"path": f"/ws/exam/attempts/{attempt.pk}/", "final_close_codes": [4401, 4404]}
     assert config["attempt"] == attempt.pk and config["status"] == S.CREATED and config["referred"] is False
     assert config["urls"] == {
         "identity": f"/api/exam/attempts/{attempt.pk}/identity",
@@ -508,6 +508,28 @@ def test_a_snapshot_during_the_exam_is_stored_decided_and_put_on_the_dashboard(
     row = html(chinese.get(reverse("exam:board", args=[sitting.pk]))).select_one(f'#rows tr[data-attempt="{attempt.pk}"]')
     assert row.select_one(".snapshot").text == "verified"
     assert row.select_one(".events .incident.snapshot") is not None
+
+
+def test_a_decided_snapshot_whose_event_was_lost_reaches_the_dashboard_by_the_sweep(
+    chinese, world, sitting, testdata, inline_celery, django_capture_on_commit_callbacks, settings
+):
+    from exam.services.proctoring import exam_snapshots_settle_due
+
+    give_face_profile(world.gz_worker)
+    attempt = running(sitting, world.gz_worker)
+    chinese.force_login(world.gz_worker.user)
+    # Given a snapshot decided while the receiver of the decision fails
+    settings.EVENTS_DELIVER_AT_PUBLISH = True
+    with mock.patch("exam.services.proctoring.exam_snapshot_decided", side_effect=RuntimeError("database hiccup")):
+        with django_capture_on_commit_callbacks(execute=True):
+            stored = Snapshot.objects.get(pk=snapshot(chinese, attempt, variant(GENUINE, 6)).json()["id"])
+    stored.refresh_from_db()
+    assert stored.status == "decided"
+    assert not Incident.objects.filter(attempt=attempt, kind=IncidentKind.SNAPSHOT).exists()
+    # When the sweep runs, then the incident exists once, and a second sweep adds nothing
+    assert exam_snapshots_settle_due() == 1
+    assert Incident.objects.filter(attempt=attempt, kind=IncidentKind.SNAPSHOT, detail__snapshot=str(stored.pk)).count() == 1
+    assert exam_snapshots_settle_due() == 0
 
 
 def test_a_snapshot_outside_an_attempt_in_progress_is_refused(client, world, sitting, attempt, testdata):

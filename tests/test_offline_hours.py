@@ -191,13 +191,13 @@ class TestUpload:
         assert error.value.code == code
         assert not OfflineBatch.objects.exists()
 
-    def test_size_and_row_caps(self, world, courses, monkeypatch):
+    def test_size_and_row_caps(self, world, courses, monkeypatch, settings):
         row = (world.gz_worker.id_number, world.gz_worker.real_name, "安全生产法规", "", "", 1, "2025-03-01")
         monkeypatch.setattr(offline_module, "MAX_ROWS", 2)
         with pytest.raises(DomainError) as error:
             upload(world, csv_bytes([row] * 3), file_name="batch.csv")
         assert error.value.code == "too_many_rows"
-        monkeypatch.setattr(offline_module, "MAX_FILE_BYTES", 100)
+        settings.UPLOAD_TABLE_MAX_BYTES = 100
         with pytest.raises(DomainError) as error:
             upload(world, xlsx([row]))
         assert error.value.code == "file_too_large"

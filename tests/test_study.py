@@ -9,7 +9,13 @@ from bs4 import BeautifulSoup
 
 from cms.models import CoursePage, LessonPage
 from hours import services
-from hours.models import Enrolment, LessonProgress, SessionStatus, StudySegment, StudySession
+from hours.models import (
+    Enrolment,
+    LessonProgress,
+    SessionStatus,
+    StudySegment,
+    StudySession,
+)
 from kernel.errors import DomainError
 from lms.models import Credential
 from lms.services.organisations import organisation_create

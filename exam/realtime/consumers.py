@@ -30,12 +30,11 @@ log = logging.getLogger(__name__)
 S = AttemptStatus
 # Close codes (4000-4999 are the application's): see docs/exam-protocol.md.
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOODING = 4429
 # The closes after which reconnecting cannot help: the pages pass them to their scripts, which then
 # stop for good. A flooding client may come back once it behaves.
-FINAL_CLOSE_CODES = (CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND)
+FINAL_CLOSE_CODES = (CLOSE_UNAUTHENTICATED, CLOSE_NOT_FOUND)
 REFUSED_BEFORE_CLOSING = 200  # rate-limited frames in a row before the connection is closed
 TICK_SECONDS = 30
 

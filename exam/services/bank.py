@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError, PermissionDeniedError
-from kernel.tables import MAX_FILE_BYTES, read_table
+from kernel.tables import read_table
 from lms.models import Credential, User
 
 from .. import policies
@@ -32,7 +32,6 @@ MAX_OPTION = 500
 MAX_EXPLANATION = 4000
 MAX_TOPIC = 100
 MAX_IMPORT_ROWS = 3000
-MAX_IMPORT_BYTES = MAX_FILE_BYTES
 TRUE_FALSE_IDS = ("true", "false")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -315,7 +314,7 @@ def questions_import(
     _require_bank_manager(actor)
     now = now or timezone.now()
     table = read_table(
-        file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_IMPORT_ROWS, max_bytes=MAX_IMPORT_BYTES
+        file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_IMPORT_ROWS
     )
     missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:

@@ -21,7 +21,7 @@ from kernel.errors import (
 )
 from kernel.events import after_commit
 from lms.models import Person, User
-from proctor.models import CaptureLogEntry, Decision, Snapshot
+from proctor.models import CaptureLogEntry, Decision, Snapshot, SnapshotStatus
 from proctor.rules.messages import decision_message
 from proctor.selectors.profiles import face_profile
 from proctor.services.capturelog import append
@@ -188,6 +188,26 @@ def exam_snapshot_decided(*, snapshot_id, now: datetime.datetime | None = None) 
         after_commit(lambda: (live.to_attempt(attempt.pk, push), live.to_sitting(attempt.sitting_id, attempt.pk)))
     # The decision itself is already in the capture log (proctor.services.snapshot_check).
     return incident
+
+
+def exam_snapshots_settle_due(*, now: datetime.datetime | None = None, window_hours: int = 24) -> int:
+    """The recovery sweep (like hours' lessons_credit_due): every exam snapshot decided in the last
+    `window_hours` that has no incident yet gets one, whatever happened to its event's delivery."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(hours=window_hours)
+    recorded = Incident.objects.filter(kind=IncidentKind.SNAPSHOT, at__gte=since - datetime.timedelta(hours=1)).values_list(
+        "detail__snapshot", flat=True
+    )
+    due = (
+        Snapshot.objects.filter(context_kind=EXAM, status=SnapshotStatus.DECIDED, decided_at__gte=since)
+        .exclude(pk__in=[value for value in recorded if value])
+        .values_list("pk", flat=True)
+    )
+    settled = 0
+    for snapshot_id in list(due):
+        if exam_snapshot_decided(snapshot_id=snapshot_id, now=now):
+            settled += 1
+    return settled
 
 
 def room_event_record(

@@ -7,11 +7,12 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kernel.tables import max_file_bytes
 from lms.models import Credential, Organisation
 
 from ..models import Exam, QuestionKind
 from ..models.bank import OPTION_LETTERS
-from ..services.bank import MAX_IMPORT_BYTES, true_false_options
+from ..services.bank import true_false_options
 from ..services.exams import MAX_COUNT, MAX_DURATION_MINUTES
 
 # Which form field shows a content error of `exam.services.bank`, by the start of its code.
@@ -154,7 +155,7 @@ class BankImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = gettext(
             "An Excel workbook (.xlsx) or a CSV file with the columns of the template, at most %(size)d MB."
-        ) % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}
+        ) % {"size": max_file_bytes() // (1024 * 1024)}
 
 
 class ExamForm(forms.Form):

@@ -1,5 +1,5 @@
 """The learning record: enrolments, progress through lessons, and study sessions with the time the
-server saw. Credit hours (issue 4 on) are computed from these records, never from the client."""
+server saw. Credit hours are computed from these records, never from the client."""
 
 import uuid
 

@@ -43,6 +43,7 @@ from ..models import (
 )
 from ..models.certificates import CERTIFICATE_MACHINE, EXTENSION_MACHINE
 from ..rules import eligibility
+from ..rules.pass_list import PassRow
 from ..selectors import ledger
 
 logger = logging.getLogger(__name__)
@@ -232,12 +233,6 @@ def certificates_issue(
             )
             report.issued.append(certificate)
     return report
-
-
-@dataclass(frozen=True)
-class PassRow:
-    id_number: str
-    name: str = ""
 
 
 def certificates_issue_from_list(

@@ -44,7 +44,6 @@ from ..models.offline import BATCH_MACHINE
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 30
 MAX_ROW_HOURS = Decimal("40")  # more than a working week of training in one row is not believable
@@ -87,7 +86,7 @@ def template_headers() -> list[str]:
 
 
 def _read_table(file_name: str, data: bytes) -> Table:
-    table = read_table(file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_ROWS, max_bytes=MAX_FILE_BYTES)
+    table = read_table(file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_ROWS)
     missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:
         raise DomainError(

@@ -12,7 +12,7 @@ class CredentialFamily(models.TextChoices):
 
 class Credential(models.Model):
     """A kind of certificate (安管人员 A/B/C, a site-professional post, a special operation). A
-    reference table: courses say which credentials they serve, and the hours rules of issue 5 hang
+    reference table: courses say which credentials they serve, and the hours rules hang
     their schemes on it. The names are official Chinese titles, kept as data."""
 
     code = models.CharField(_("code"), max_length=16, unique=True)

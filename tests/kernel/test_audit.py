@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from kernel.audit import trail_of
-from kernel.transitions import Machine
-from kernel.errors import ConflictError
 from exam.models.attempts import ATTEMPT_MACHINE
 from hours.models.certificates import CERTIFICATE_MACHINE, EXTENSION_MACHINE
 from hours.models.offline import BATCH_MACHINE
 from hours.models.study import SESSION_MACHINE
+from kernel.audit import trail_of
+from kernel.errors import ConflictError
+from kernel.transitions import Machine
 
 pytestmark = pytest.mark.django_db
 

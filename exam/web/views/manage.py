@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError, NotFoundError
+from kernel.tables import max_file_bytes
 from lms.models import Person
 
 from ... import policies
@@ -26,7 +27,6 @@ from ...selectors import manage as selectors
 from ...services import bank as bank_services
 from ...services import exams as exam_services
 from ...services import sittings as sitting_services
-from ...services.bank import MAX_IMPORT_BYTES
 from ..forms import (
     BankImportForm,
     BlueprintFormSet,
@@ -180,7 +180,7 @@ def bank_import(request):
         credential = form.cleaned_data["credential"]
         try:
             report = bank_services.questions_import(
-                actor=request.user, credential=credential, data=upload.read(MAX_IMPORT_BYTES + 1), file_name=upload.name
+                actor=request.user, credential=credential, data=upload.read(max_file_bytes() + 1), file_name=upload.name
             )
         except DomainError as failure:
             form.add_error(None, failure.message)

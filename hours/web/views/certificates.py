@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError, NotFoundError
 from kernel.masking import mask_name
+from kernel.tables import max_file_bytes
 from lms.selectors.people import person_of
 
 from ... import policies
@@ -164,7 +165,7 @@ def certificates_issue(request):
             if issued_on is None:
                 raise DomainError(code="issue_date_invalid", message=_("Enter the issue date as YYYY-MM-DD."))
             rows = (
-                pass_list.parse_file(upload.name, upload.read(pass_list.MAX_BYTES + 1))
+                pass_list.parse_file(upload.name, upload.read(max_file_bytes() + 1))
                 if upload
                 else pass_list.parse_text(values["people"])
             )

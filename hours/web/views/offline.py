@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError
+from kernel.tables import max_file_bytes
 
 from ... import policies, services
 from ...selectors import offline as selectors
-from ...services.offline import MAX_FILE_BYTES, template_headers
+from ...services.offline import template_headers
 from ..forms import BatchDecisionForm, BatchUploadForm, HoursAdjustForm
 
 PAGE_SIZE = 25
@@ -43,7 +44,7 @@ def batch_upload(request):
                 actor=request.user,
                 institution=form.cleaned_data["institution"],
                 file_name=upload.name,
-                data=upload.read(MAX_FILE_BYTES + 1),
+                data=upload.read(max_file_bytes() + 1),
             )
         except DomainError as failure:
             form.add_error(None, failure.message)
