@@ -21,6 +21,7 @@ run: setup
 	DEBUG=1 $(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup
+	$(UV) run --frozen lint-imports --no-cache
 	$(UV) run --frozen pytest -n 2 --dist loadfile
 
 messages: setup
