@@ -13,7 +13,7 @@ from lms.selectors.people import person_of
 
 from .models import ReferenceSource
 from .rules.messages import decision_message
-from .rules.capturelog import microseconds
+from .rules.capturelog import microseconds, moment
 from .selectors import capturelog, evidence, profiles
 from .services import references
 
@@ -59,11 +59,16 @@ class CheckpointOut(Schema):
     length: int
     tip_hash: str
     previous_digest: str
-    created_at: datetime.datetime
+    created_at: str
     created_at_us: int
     key_id: str
     signature: str
     digest: str
+
+    @staticmethod
+    def resolve_created_at(checkpoint) -> str:
+        # Formatted here: the API's JSON encoder would cut the signed microseconds to milliseconds.
+        return moment(microseconds(checkpoint.created_at)).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
     @staticmethod
     def resolve_created_at_us(checkpoint) -> int:

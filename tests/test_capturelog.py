@@ -31,6 +31,7 @@ from proctor.rules.capturelog import (
     entry_hash,
     key_id,
     microseconds,
+    moment,
     public_key_from_text,
     verify_log,
 )
@@ -407,6 +408,7 @@ class TestPublished:
                 bytes.fromhex(item["key_id"]),
             )
             assert bytes.fromhex(item["previous_digest"]) == previous
+            assert datetime.datetime.fromisoformat(item["created_at"]) == moment(item["created_at_us"])
             published_key.verify(bytes.fromhex(item["signature"]), message)  # raises if it does not
             assert hashlib.sha256(message).hexdigest() == item["digest"]
             previous = hashlib.sha256(message).digest()
