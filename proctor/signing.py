@@ -17,6 +17,7 @@ import logging
 import os
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
@@ -35,7 +36,10 @@ def private_key_from_text(text: str | bytes) -> Ed25519PrivateKey:
         text = text.decode()
     text = text.strip()
     if text.startswith("-----BEGIN"):
-        key = serialization.load_pem_private_key(text.encode(), password=None)
+        try:
+            key = serialization.load_pem_private_key(text.encode(), password=None)
+        except (UnsupportedAlgorithm, TypeError) as error:  # TypeError: an encrypted PEM
+            raise ValueError(str(error)) from error
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the PEM holds a private key, but not an Ed25519 one")
         return key

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -188,7 +188,10 @@ def public_key_from_text(text: str | bytes) -> bytes:
         text = text.decode()
     text = text.strip()
     if text.startswith("-----BEGIN"):
-        key = serialization.load_pem_public_key(text.encode())
+        try:
+            key = serialization.load_pem_public_key(text.encode())
+        except (UnsupportedAlgorithm, TypeError) as error:
+            raise ValueError(str(error)) from error
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError("the PEM holds a public key, but not an Ed25519 one")
         return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
