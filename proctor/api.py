@@ -12,8 +12,8 @@ from kernel.images import upload_bytes
 from lms.selectors.people import person_of
 
 from .models import ReferenceSource
-from .rules.messages import decision_message
 from .rules.capturelog import microseconds, moment
+from .rules.messages import decision_message
 from .selectors import capturelog, evidence, profiles
 from .services import references
 
