@@ -264,10 +264,25 @@ BIOMETRIC_CONSENT_VERSION = "2026-11"
 # that never commits turn this on, so events are delivered when published (tests/conftest.py).
 EVENTS_DELIVER_AT_PUBLISH = False
 
+# The capture log's signed checkpoints (docs/audit.md). The Ed25519 private key never enters the
+# database: CAPTURELOG_SIGNING_KEY holds it (PKCS#8 PEM, or the 32-byte seed in base64), or
+# CAPTURELOG_SIGNING_KEY_FILE names a file that does. With neither and DEBUG on, a development key
+# is generated at CAPTURELOG_DEVELOPMENT_KEY_FILE on first use; with neither and DEBUG off no
+# checkpoint is signed (system check proctor.W001).
+CAPTURELOG_SIGNING_KEY = os.environ.get("CAPTURELOG_SIGNING_KEY", "")
+CAPTURELOG_SIGNING_KEY_FILE = os.environ.get("CAPTURELOG_SIGNING_KEY_FILE", "")
+CAPTURELOG_DEVELOPMENT_KEY_FILE = Path(
+    os.environ.get("CAPTURELOG_DEVELOPMENT_KEY_FILE", VAR_DIR / "capturelog-signing-key.dev.pem")
+)
+# How often celery beat signs a checkpoint: entries appended after the last one can be removed
+# undetected by whoever can write the database, so this is the window such a removal has.
+CAPTURELOG_CHECKPOINT_SECONDS = int(os.environ.get("CAPTURELOG_CHECKPOINT_SECONDS", "3600"))
+
 # Periodic work, run by `celery beat` in production (the embedded default runs none of it).
 CELERY_BEAT_SCHEDULE = {
     # A domain event whose receiver failed is delivered again (kernel.events).
     "outbox-deliver-due": {"task": "kernel.tasks.outbox_deliver_due", "schedule": 60},
+    "capturelog-checkpoint": {"task": "proctor.tasks.capturelog_checkpoint", "schedule": CAPTURELOG_CHECKPOINT_SECONDS},
     "snapshots-purge": {"task": "proctor.tasks.snapshots_purge", "schedule": 24 * 3600},
     # A lesson whose tab closed without a word is credited once its evidence settles.
     "lessons-credit-due": {"task": "hours.tasks.lessons_credit_due", "schedule": 600},

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BiometricConsent, CaptureLogEntry, FaceReference, Snapshot
+from .models import BiometricConsent, CaptureLogCheckpoint, CaptureLogEntry, FaceReference, Snapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,6 +21,11 @@ class CaptureLogEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "created_at", "kind", "person", "subject", "hash")
     list_filter = ("kind",)
     search_fields = ("=subject", "=hash")
+
+
+@admin.register(CaptureLogCheckpoint)
+class CaptureLogCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("sequence", "created_at", "length", "tip_hash", "key_id")
 
 
 @admin.register(Snapshot)

@@ -1,17 +1,20 @@
-"""API for the learner's face profile and the checks of their snapshots."""
+"""API for the learner's face profile and the checks of their snapshots, and the capture log's
+signed checkpoints and public key, published for regulators without logging in."""
 
 import datetime
 import uuid
 
 from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
 
-from kernel.api import ERRORS
+from kernel.api import ERRORS, ErrorOut
 from kernel.images import upload_bytes
 from lms.selectors.people import person_of
 
 from .models import ReferenceSource
+from .rules.capturelog import microseconds, moment
 from .rules.messages import decision_message
-from .selectors import evidence, profiles
+from .selectors import capturelog, evidence, profiles
 from .services import references
 
 router = Router(tags=["identity"])
@@ -39,6 +42,41 @@ class SnapshotOut(Schema):
     message: str
     received_at: datetime.datetime
     decided_at: datetime.datetime | None
+
+
+class PublicKeyOut(Schema):
+    algorithm: str
+    key_id: str
+    public_key_pem: str
+    public_key_hex: str
+
+
+class CheckpointOut(Schema):
+    """Every field the signature covers (docs/audit.md), the signature, and the checkpoint's digest
+    (SHA-256 of the signed message), which the next checkpoint covers."""
+
+    sequence: int
+    length: int
+    tip_hash: str
+    previous_digest: str
+    created_at: str
+    created_at_us: int
+    key_id: str
+    signature: str
+    digest: str
+
+    @staticmethod
+    def resolve_created_at(checkpoint) -> str:
+        # Formatted here: the API's JSON encoder would cut the signed microseconds to milliseconds.
+        return moment(microseconds(checkpoint.created_at)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+    @staticmethod
+    def resolve_created_at_us(checkpoint) -> int:
+        return microseconds(checkpoint.created_at)
+
+    @staticmethod
+    def resolve_digest(checkpoint) -> str:
+        return capturelog.checkpoint_record(checkpoint).digest()
 
 
 def _profile_out(person) -> dict:
@@ -84,3 +122,23 @@ def snapshot(request, snapshot_id: str):
         "received_at": item.received_at,
         "decided_at": item.decided_at,
     }
+
+
+@router.get(
+    "/capturelog/public-key",
+    auth=None,
+    response={200: PublicKeyOut, 503: ErrorOut, **ERRORS},
+    tags=["capture log"],
+)
+def capturelog_public_key(request):
+    """The Ed25519 public key that signs the capture log's checkpoints, and its id (SHA-256 of its
+    32 raw bytes). Public: a regulator fetches it once and pins its id."""
+    return capturelog.public_key_published()
+
+
+@router.get("/capturelog/checkpoints", auth=None, response=list[CheckpointOut], tags=["capture log"])
+@paginate(LimitOffsetPagination)
+def capturelog_checkpoints(request, after: int = 0):
+    """The signed checkpoints in sequence order, those after `after` only if given. Public: they
+    carry only lengths, hashes and signatures. Regulators keep what they fetch."""
+    return capturelog.checkpoints_published(after=after)

@@ -9,4 +9,5 @@ class ProctorConfig(AppConfig):
     verbose_name = _("Identity and proctoring")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the capture log's system checks)
         from .web import navigation  # noqa: F401  (registers its links)

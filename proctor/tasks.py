@@ -8,7 +8,7 @@ check lost with its worker is delivered again.
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services import retention, snapshots
+from .services import capturelog, retention, snapshots
 
 
 @shared_task(
@@ -28,3 +28,11 @@ def snapshot_check(snapshot_id: str) -> None:
 @shared_task(acks_late=True, time_limit=600, ignore_result=True)
 def snapshots_purge() -> int:
     return retention.snapshots_purge()
+
+
+@shared_task(acks_late=True, time_limit=600, ignore_result=True)
+def capturelog_checkpoint() -> int | None:
+    """Sign a checkpoint of the capture log (hourly, CELERY_BEAT_SCHEDULE); fails loudly when the
+    key is missing or the new entries do not verify."""
+    checkpoint = capturelog.checkpoint_create()
+    return checkpoint.sequence if checkpoint else None

@@ -2,7 +2,9 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.db.models.signals import post_migrate
 
 from lms.models import (
     Organisation,
@@ -177,24 +179,53 @@ def _reference_data(request):
     A transactional test ends by flushing every table, and those rows go with it. pytest-django
     runs transactional tests last, but xdist's `--dist loadfile` sends a file's tests to a worker
     together, so another file's tests can follow a flush on the same worker. Put the rows back
-    (within the test, so a test that uses the database sees them; a cheap check otherwise)."""
+    (within the test, so a test that uses the database sees them; a cheap check otherwise).
+
+    The flush also meets the capture log's database guards, which refuse it as they would refuse
+    anyone: SQLite's flush is a DELETE per table, PostgreSQL's a TRUNCATE. The guards have no off
+    switch a connection could flip (an attacker's connection could flip it too), so the test, as
+    the tables' owner, drops them just before the flush (this fixture's teardown runs before
+    pytest-django's) and the flush's post_migrate signal puts them back (_capturelog_guards_back).
+    Non-transactional tests roll back, never flush, and keep the guards throughout."""
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)
     if marker is None and not names & {"db", "transactional_db", "live_server", "wagtail_tree"}:
+        yield
         return
     transactional = (marker is not None and marker.kwargs.get("transaction")) or names & {"transactional_db", "live_server", "wagtail_tree"}
     request.getfixturevalue("transactional_db" if transactional else "db")
     restore_reference_data()
+    yield
+    if transactional:
+        from django.db import connection
+
+        from proctor.models import guards
+
+        guards.remove(connection)
+
+
+def _capturelog_guards_back(sender, using="default", **kwargs):
+    from django.db import connections
+
+    from proctor.models import guards
+
+    if guards.missing(connections[using]):
+        guards.install(connections[using])
+
+
+# After every flush (and every migrate), in the flush's own connection outside any transaction.
+post_migrate.connect(_capturelog_guards_back, sender=django_apps.get_app_config("proctor"), dispatch_uid="capturelog-guards-back")
 
 
 def restore_reference_data() -> None:
     import importlib
 
     from django.apps import apps
+    from django.db import connection
 
     from hours.models import CreditScheme
     from lms.models import Credential
-    from proctor.models import CaptureLogHead
+    from proctor.models import CaptureLogHead, guards
 
     if not Credential.objects.exists():
         importlib.import_module("lms.migrations.0003_seed_credentials").seed(apps, None)
@@ -202,6 +233,8 @@ def restore_reference_data() -> None:
         importlib.import_module("hours.migrations.0004_seed_credit_schemes").seed(apps, None)
     if not CaptureLogHead.objects.exists():
         importlib.import_module("proctor.migrations.0002_capture_log_head").create_head(apps, None)
+    if guards.missing(connection):  # a flush that sent no post_migrate (available_apps)
+        guards.install(connection)
     _restore_wagtail_tree()
 
 

@@ -1,4 +1,10 @@
-"""The hash-chained capture log that a regulator audits, and its head row."""
+"""The hash-chained capture log that a regulator audits, its head row and its signed checkpoints.
+
+The database refuses to change or remove log and checkpoint rows (proctor.models.guards, installed
+by migration 0004); the ORM refuses too, so that application code fails before it reaches SQL.
+A migration that alters these tables on SQLite remakes the table, which drops its triggers: such a
+migration must reinstall them (tests/test_proctor.py fails otherwise).
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +60,41 @@ class CaptureLogEntry(models.Model):
 
 class CaptureLogHead(models.Model):
     """The chain's tip, one row. Appending updates it first, which takes the write lock on every
-    database, so that two appends can never both link to the same previous entry."""
+    database, so that two appends can never both link to the same previous entry. The database
+    refuses to delete it or to move its length backwards."""
 
     length = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class CaptureLogCheckpoint(models.Model):
+    """The chain's length and tip hash at one moment, signed with an Ed25519 key that the database
+    does not hold, and covering the previous checkpoint's digest. The signed message is
+    proctor.rules.capturelog.checkpoint_message (docs/audit.md); every signed field is a column
+    here, so that the message can be rebuilt from the row and from what is published."""
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    length = models.BigIntegerField()
+    tip_hash = models.CharField(max_length=64)
+    previous_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+    # Not signed: where the next checkpoint starts checking the new entries. Verification finds the
+    # tip by its position in the chain, never by this id.
+    tip_entry_id = models.BigIntegerField(null=True)
+
+    objects = CaptureLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("capture log checkpoint")
+        verbose_name_plural = _("capture log checkpoints")
+        ordering = ["sequence"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Capture log checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Capture log checkpoints are append-only.")

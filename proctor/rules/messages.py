@@ -1,4 +1,6 @@
-"""What a face decision tells the learner, in their language."""
+"""What a face decision tells the learner, and what a capture-log check found, in the reader's language."""
+
+from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
@@ -19,3 +21,45 @@ def decision_message(decision: str, reason: str = "") -> str:
         Decision.SEVERAL_FACES: _("More than one face was seen: only you may be in front of the camera."),
         Decision.MISMATCH: _("The face does not match your reference photos."),
     }.get(decision, "")
+
+
+def capturelog_problem(code: str, params: dict) -> str:
+    """A capture-log verification problem (proctor.rules.capturelog.PROBLEMS), in the reader's
+    language; the codes and their parameters are the ones the pure rules report."""
+    templates = {
+        "entry_link_broken": _("Entry %(entry)s: its previous hash does not match the entry before it."),
+        "entry_hash_mismatch": _("Entry %(entry)s: its content does not match its hash."),
+        "head_missing": _("The head row is missing; %(checked)s entries remain."),
+        "head_short": _("The chain ends early: the head records %(length)s appended entries, %(checked)s remain."),
+        "head_mismatch": _(
+            "The head (length %(length)s, hash %(head_hash)s) disagrees with the chain "
+            "(%(checked)s entries ending in %(tip_hash)s)."
+        ),
+        "public_key_missing": _("Checkpoint %(checkpoint)s cannot be checked: no public key was given or configured."),
+        "checkpoint_sequence_gap": _(
+            "Checkpoint %(checkpoint)s is missing: the checkpoints go from %(before)s to %(after)s."
+        ),
+        "checkpoint_unknown_key": _(
+            "Checkpoint %(checkpoint)s is signed with key %(key_id)s, which is not a trusted public key."
+        ),
+        "checkpoint_signature_invalid": _("Checkpoint %(checkpoint)s: the signature does not verify."),
+        "checkpoint_chain_broken": _(
+            "Checkpoint %(checkpoint)s does not cover checkpoint %(before)s: its previous digest differs."
+        ),
+        "checkpoint_length_decreased": _(
+            "Checkpoint %(checkpoint)s records %(length)s entries, fewer than checkpoint %(before)s's %(before_length)s."
+        ),
+        "checkpoint_tip_mismatch": _(
+            "Entry %(entry)s at position %(length)s does not have the tip hash signed in checkpoint "
+            "%(checkpoint)s: the chain was rewritten between positions %(start)s and %(length)s."
+        ),
+        "chain_shorter_than_checkpoint": _(
+            "The chain has %(checked)s entries, but checkpoint %(checkpoint)s signed %(length)s: entries were removed."
+        ),
+        "checkpoint_not_stored": _("Checkpoint %(checkpoint)s of the published copy is missing from the database."),
+        "checkpoint_differs": _("Checkpoint %(checkpoint)s in the database differs from the published copy."),
+    }
+    template = templates.get(code)
+    if template is None:
+        return code
+    return template % defaultdict(lambda: "?", params)

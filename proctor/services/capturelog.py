@@ -1,18 +1,36 @@
-"""Appending to the capture log: an append-only chain of SHA-256 hashes over every snapshot,
-decision, consent, reference change and proctoring event (proctor.rules.capturelog says how an
-entry is hashed; proctor.selectors.capturelog verifies the chain)."""
+"""Writing the capture log: appending entries, an append-only chain of SHA-256 hashes over every
+snapshot, decision, consent, reference change and proctoring event, and signing checkpoints of it
+(proctor.rules.capturelog says how entries are hashed and checkpoints signed;
+proctor.selectors.capturelog verifies both)."""
 
 import datetime
 import json
+import logging
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError
 
-from ..models import CaptureLogEntry, CaptureLogHead
-from ..rules.capturelog import GENESIS, canonical, entry_hash
+from .. import signing
+from ..models import CaptureLogCheckpoint, CaptureLogEntry, CaptureLogHead
+from ..rules.capturelog import (
+    GENESIS,
+    PROBLEMS,
+    canonical,
+    checkpoint_digest,
+    checkpoint_message,
+    entry_hash,
+    entry_problem,
+    key_id,
+    microseconds,
+)
+from ..rules.messages import capturelog_problem
+from ..selectors.capturelog import checkpoint_record, entries
+
+log = logging.getLogger(__name__)
 
 
 def append(
@@ -50,3 +68,86 @@ def refuse(*, kind: str, person, subject: str, code: str, message: str, payload:
     with transaction.atomic():
         append(kind=kind, person=person, subject=subject, payload={"code": code, **payload})
     raise DomainError(code=code, message=message, status=status)
+
+
+def _broken(code: str, **params) -> DomainError:
+    params = {"checked": "?", "start": "?", **params}
+    log.error("capture log: no checkpoint signed: %s", PROBLEMS[code].format_map(params))
+    return DomainError(
+        code="capturelog_broken",
+        message=_("The capture log does not verify, so no checkpoint was signed: %(problem)s")
+        % {"problem": capturelog_problem(code, params)},
+        status=409,
+        details={"problem": code},
+    )
+
+
+def checkpoint_create(*, now: datetime.datetime | None = None) -> CaptureLogCheckpoint | None:
+    """Sign the chain's current length and tip hash, covering the previous checkpoint.
+
+    Only what has been checked is signed: the entries appended since the last checkpoint must link
+    to its tip and match their hashes, and end at the head. That costs one pass over the new entries,
+    not the whole chain. Returns None when the chain has not grown since the last checkpoint."""
+    key = signing.signing_key()  # refuses before any work when no key is configured
+    signer = key_id(signing.public_raw(key))
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Locking the last checkpoint makes two signers queue (the beat task and the command);
+        # the unique sequence settles a race for the first one.
+        last = CaptureLogCheckpoint.objects.select_for_update().order_by("-sequence").first()
+        head = CaptureLogHead.objects.filter(pk=1).first()
+        if head is None:
+            raise _broken("head_missing")
+        since = last.length if last else 0
+        tip = last.tip_hash if last else GENESIS
+        if head.length < since:
+            raise _broken("chain_shorter_than_checkpoint", checked=head.length, checkpoint=last.sequence, length=since)
+        if head.length == since:
+            if head.hash != tip:
+                raise _broken("head_mismatch", length=head.length, head_hash=head.hash[:12], checked=since, tip_hash=tip[:12])
+            return None
+        tip_entry_id = _check_new_entries(last=last, length=head.length, head_hash=head.hash)
+        sequence = last.sequence + 1 if last else 1
+        previous_digest = checkpoint_digest(checkpoint_record(last).message()) if last else GENESIS
+        message = checkpoint_message(
+            sequence=sequence,
+            length=head.length,
+            tip_hash=head.hash,
+            previous_digest=previous_digest,
+            created_at_us=microseconds(now),
+            key_id=signer,
+        )
+        return CaptureLogCheckpoint.objects.create(
+            sequence=sequence,
+            length=head.length,
+            tip_hash=head.hash,
+            previous_digest=previous_digest,
+            created_at=now,
+            key_id=signer,
+            signature=key.sign(message).hex(),
+            tip_entry_id=tip_entry_id,
+        )
+
+
+def _check_new_entries(*, last: CaptureLogCheckpoint | None, length: int, head_hash: str) -> int:
+    """Walk the entries after the last checkpoint's tip up to the head's `length`; the id of the
+    last one."""
+    previous, after_id, position = GENESIS, 0, 0
+    if last is not None:
+        stored = CaptureLogEntry.objects.filter(pk=last.tip_entry_id).values_list("hash", flat=True).first()
+        if stored != last.tip_hash:
+            raise _broken("checkpoint_tip_mismatch", entry=last.tip_entry_id, length=last.length, checkpoint=last.sequence)
+        previous, after_id, position = last.tip_hash, last.tip_entry_id, last.length
+    for entry in entries(after_id=after_id):
+        if position == length:
+            break
+        code = entry_problem(entry, previous)
+        if code:
+            raise _broken(code, entry=entry.id, checked=position)
+        previous, after_id = entry.hash, entry.id
+        position += 1
+    if position < length:
+        raise _broken("head_short", length=length, checked=position)
+    if previous != head_hash:
+        raise _broken("head_mismatch", length=length, head_hash=head_hash[:12], checked=position, tip_hash=previous[:12])
+    return after_id
