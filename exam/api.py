@@ -1,13 +1,16 @@
 """API of the exam room's camera: the identity check before the paper, snapshots during it.
-Images travel over HTTP (multipart `image`), everything else over the room's WebSocket."""
+Bursts of frames travel over HTTP (repeated multipart `frame`, with the request's `nonce`),
+everything else over the room's WebSocket (which also says when a snapshot is due)."""
 
+import datetime
 import uuid
 
 from ninja import Router, Schema, Status
 
 from kernel.api import ERRORS
-from kernel.images import upload_bytes
+from kernel.images import upload_frames
 from lms.selectors.people import person_of
+from proctor.services.requests import request_as_json
 
 from .selectors import room as selectors
 from .services import proctoring
@@ -23,6 +26,14 @@ class IdentityOut(Schema):
     referred: bool
 
 
+class EvidenceOut(Schema):
+    id: uuid.UUID
+    nonce: str
+    frames: int
+    challenge: str
+    expires_at: datetime.datetime
+
+
 class SnapshotOut(Schema):
     id: uuid.UUID
     status: str
@@ -33,18 +44,31 @@ def _own_attempt(request, attempt_id: int):
     return person, selectors.own_attempt_get(person, attempt_id)
 
 
+@router.post("/exam/attempts/{int:attempt_id}/identity/request", response={200: EvidenceOut, **ERRORS})
+def identity_request(request, attempt_id: int):
+    """The request the identity check answers: its nonce, frames and head-turn challenge."""
+    person, attempt = _own_attempt(request, attempt_id)
+    return request_as_json(proctoring.identity_request(attempt=attempt, candidate=person))
+
+
 @router.post("/exam/attempts/{int:attempt_id}/identity", response={200: IdentityOut, **ERRORS})
 def identity_check(request, attempt_id: int):
-    """A webcam capture checked against the candidate's references before the paper opens."""
+    """A burst from the webcam, answering the identity request, checked against the candidate's
+    references before the paper opens."""
     person, attempt = _own_attempt(request, attempt_id)
-    return proctoring.attempt_identity_check(attempt=attempt, candidate=person, data=upload_bytes(request.FILES.get("image")))
+    return proctoring.attempt_identity_check(
+        attempt=attempt, candidate=person, frames=upload_frames(request), nonce=request.POST.get("nonce", "")
+    )
 
 
 @router.post("/exam/attempts/{int:attempt_id}/snapshots", response={202: SnapshotOut, **ERRORS}, url_name="exam_snapshot")
 def snapshot(request, attempt_id: int):
-    """A random webcam snapshot during the exam; its decision reaches the room over the socket."""
+    """A burst answering the room's request during the exam; its decision reaches the room over
+    the socket."""
     person, attempt = _own_attempt(request, attempt_id)
-    item = proctoring.exam_snapshot_record(attempt=attempt, candidate=person, data=upload_bytes(request.FILES.get("image")))
+    item = proctoring.exam_snapshot_record(
+        attempt=attempt, candidate=person, frames=upload_frames(request), nonce=request.POST.get("nonce", "")
+    )
     return Status(202, {"id": item.pk, "status": item.status})
 
 

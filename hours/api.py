@@ -11,10 +11,9 @@ from pydantic import Field
 from cms.models import CoursePage, LessonPage
 from kernel.api import ERRORS
 from kernel.errors import NotFoundError
-from kernel.images import upload_bytes
+from kernel.images import upload_frames
 from lms.selectors.organisations import organisation_get
 from lms.selectors.people import person_of
-from proctor.selectors.profiles import face_profile
 
 from . import services
 from .selectors import study as selectors
@@ -44,6 +43,18 @@ class SessionIn(Schema):
     lesson_id: int
 
 
+class EvidenceOut(Schema):
+    """A request for a snapshot the player must answer now: a burst of `frames` frames (with a
+    head-turn `challenge` when not empty: the first half before the prompt, the rest after it),
+    sent with the one-time `nonce` before `expires_at`."""
+
+    id: uuid.UUID
+    nonce: str
+    frames: int
+    challenge: str
+    expires_at: datetime.datetime
+
+
 class SessionOut(Schema):
     session_id: uuid.UUID
     lesson_id: int
@@ -56,6 +67,7 @@ class SessionOut(Schema):
     snapshot_min_seconds: int
     snapshot_max_seconds: int
     face_ready: bool
+    evidence: EvidenceOut | None = None
 
 
 class HeartbeatIn(Schema):
@@ -72,6 +84,7 @@ class HeartbeatOut(Schema):
     study_seconds: float
     lesson_complete: bool
     course_complete: bool
+    evidence: EvidenceOut | None = None
 
 
 @router.post("/courses/{int:course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut, **ERRORS})
@@ -119,7 +132,8 @@ def session_open(request, payload: SessionIn):
             "heartbeat_seconds": start.heartbeat_seconds,
             "snapshot_min_seconds": start.snapshot_min_seconds,
             "snapshot_max_seconds": start.snapshot_max_seconds,
-            "face_ready": face_profile(person).ready,
+            "face_ready": start.face_ready,
+            "evidence": start.evidence,
         },
     )
 
@@ -145,11 +159,12 @@ class SnapshotAcceptedOut(Schema):
     "/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERRORS}, url_name="study_snapshot"
 )
 def snapshot(request, session_id: str):
-    """A webcam frame (multipart field `image`, a small JPEG). Any time the client sends is
+    """A burst answering the server's request: the frames as repeated multipart fields `frame`
+    (small JPEGs, in the order taken) and the request's `nonce`. Any time the client sends is
     ignored: the server's clock dates the snapshot."""
     person = person_of(request.user)
     item = services.study_snapshot_record(
-        person=person, session_id=session_id, data=upload_bytes(request.FILES.get("image"))
+        person=person, session_id=session_id, frames=upload_frames(request), nonce=request.POST.get("nonce", "")
     )
     item.refresh_from_db(fields=["status"])  # decided already when checks run inline
     return Status(202, {"id": item.pk, "status": item.status})

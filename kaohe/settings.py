@@ -193,6 +193,9 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A message taken by a worker that dies is given to another after this long (Redis' default is an
+# hour): a face check is seconds of work, so its evidence is never left waiting for long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300"))}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
@@ -255,10 +258,20 @@ FACE_REPLAY_BELOW = float(os.environ.get("FACE_REPLAY_BELOW", "0.20"))
 # Face checks run on their own queue so that a burst of snapshots never delays other tasks.
 FACE_QUEUE = os.environ.get("FACE_QUEUE", "faces" + os.environ.get("PYTEST_XDIST_WORKER", ""))
 CELERY_TASK_ROUTES = {"proctor.tasks.snapshot_check": {"queue": FACE_QUEUE}}
+# The server asks for each snapshot (proctor.services.requests): a request is open for
+# EVIDENCE_WINDOW_SECONDS from its due time (the player learns of it at its next heartbeat, then
+# takes and uploads the burst); a share of requests carries a head-turn challenge. A credited
+# stretch spans two verified snapshots no further apart than the course's maximum interval plus
+# EVIDENCE_GRACE_SECONDS.
+EVIDENCE_WINDOW_SECONDS = int(os.environ.get("EVIDENCE_WINDOW_SECONDS", "45"))
+EVIDENCE_GRACE_SECONDS = int(os.environ.get("EVIDENCE_GRACE_SECONDS", "60"))
+EVIDENCE_CHALLENGE_SHARE = float(os.environ.get("EVIDENCE_CHALLENGE_SHARE", "0.2"))
+# A snapshot still waiting for its check after this long is queued again (a worker died).
+SNAPSHOT_REQUEUE_SECONDS = int(os.environ.get("SNAPSHOT_REQUEUE_SECONDS", "180"))
 # Snapshot images are deleted after this many days; their capture-log entries and hashes stay.
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "180"))
 # Version of the biometric consent text (proctor/consent.py). A new version asks every learner again.
-BIOMETRIC_CONSENT_VERSION = "2026-11"
+BIOMETRIC_CONSENT_VERSION = "2026-12"
 
 # Domain events are delivered after commit (kernel.events). Tests that run inside a transaction
 # that never commits turn this on, so events are delivered when published (tests/conftest.py).
@@ -284,6 +297,9 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-deliver-due": {"task": "kernel.tasks.outbox_deliver_due", "schedule": 60},
     "capturelog-checkpoint": {"task": "proctor.tasks.capturelog_checkpoint", "schedule": CAPTURELOG_CHECKPOINT_SECONDS},
     "snapshots-purge": {"task": "proctor.tasks.snapshots_purge", "schedule": 24 * 3600},
+    # A snapshot whose check was lost is checked again; a request nobody answered is missed.
+    "snapshots-requeue-stale": {"task": "proctor.tasks.snapshots_requeue_stale", "schedule": 60},
+    "evidence-requests-expire": {"task": "proctor.tasks.evidence_requests_expire", "schedule": 60},
     # A lesson whose tab closed without a word is credited once its evidence settles.
     "lessons-credit-due": {"task": "hours.tasks.lessons_credit_due", "schedule": 600},
     # Certificates past their expiry expire, and those whose hours rule voids them are voided.

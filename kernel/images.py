@@ -87,6 +87,12 @@ def upload_bytes(upload) -> bytes:
     return upload.read(settings.UPLOAD_IMAGE_MAX_BYTES + 1) if upload else b""
 
 
+def upload_frames(request, field: str = "frame", limit: int = 6) -> list[bytes]:
+    """The frames of a burst (a repeated multipart field), each read as upload_bytes reads one; at
+    most `limit` are read, and one more makes the list too long for the caller to accept."""
+    return [upload_bytes(upload) for upload in request.FILES.getlist(field)[: limit + 1]]
+
+
 def encode_jpeg(image: Image.Image, *, quality: int = 90) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality)

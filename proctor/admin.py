@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import BiometricConsent, CaptureLogCheckpoint, CaptureLogEntry, FaceReference, Snapshot
+from .models import (
+    BiometricConsent,
+    CaptureLogCheckpoint,
+    CaptureLogEntry,
+    FaceReference,
+    Snapshot,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -8,7 +8,7 @@ check lost with its worker is delivered again.
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services import capturelog, retention, snapshots
+from .services import capturelog, requests, retention, snapshots
 
 
 @shared_task(
@@ -36,3 +36,13 @@ def capturelog_checkpoint() -> int | None:
     key is missing or the new entries do not verify."""
     checkpoint = capturelog.checkpoint_create()
     return checkpoint.sequence if checkpoint else None
+
+
+@shared_task(acks_late=True, time_limit=120, ignore_result=True)
+def snapshots_requeue_stale() -> int:
+    return snapshots.snapshots_requeue_stale()
+
+
+@shared_task(acks_late=True, time_limit=120, ignore_result=True)
+def evidence_requests_expire() -> int:
+    return requests.evidence_requests_expire()

@@ -83,3 +83,107 @@ def fake_webcam(name: str, path: Path, frames: int = 10) -> Path:
             noisy = np.clip(base + rng.integers(-3, 4, base.shape), 0, 255).astype(np.uint8)
             out.write(b"FRAME\n" + cv2.cvtColor(noisy, cv2.COLOR_RGB2YUV_I420).tobytes())
     return path
+
+
+# The shared clip, for live bursts ---------------------------------------------------------------
+#
+# `video/lin_manuel_miranda_clip.mp4` (275 frames at 29.97/s) shows one person, frontal around
+# frames 82-96 and 146-190. A burst of two of its frames a fifth of a second apart is a live
+# burst; the bursts below were chosen (bench/faces_liveness.py's measures) so that, against the
+# references of `give_live_profile`, each frame matches, none is a copy of a reference, and no two
+# bursts are copies of each other.
+CLIP = "lin_manuel_miranda_clip.mp4"
+CLIP_PHOTO = "lin_manuel_miranda_1_rgba.png"
+CLIP_REFERENCES = (93, 159, 186)
+LIVE_BURSTS = ((90, 96), (176, 182))
+
+
+@functools.cache
+def _clip() -> tuple:
+    import av
+
+    with av.open(str(Path(settings.KAOHE_TESTDATA) / "video" / CLIP)) as container:
+        return tuple(frame.to_image() for frame in container.decode(video=0))
+
+
+def clip_frame(index: int, *, mirrored: bool = False, quality: int = 90) -> bytes:
+    """One frame of the clip as a browser's canvas would send it (a JPEG)."""
+    image = _clip()[index]
+    if mirrored:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def live_burst(number: int = 0) -> list[bytes]:
+    return [clip_frame(index) for index in LIVE_BURSTS[number]]
+
+
+@functools.cache
+def _clip_encoding(index: int) -> bytes:
+    analysis = engine.analyse(engine.decode(clip_frame(index)))
+    assert analysis.encoding is not None, index
+    return engine.encoding_to_bytes(analysis.encoding)
+
+
+def give_live_profile(person) -> None:
+    """Consent plus the clip person's ID photo and three captures from the clip as references."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from proctor.models import FaceReference, ReferenceSource
+    from proctor.services.consent import consent_give
+
+    consent_give(person=person)
+    sources = [(ReferenceSource.ID_PHOTO, encoding_of(CLIP_PHOTO), photo(CLIP_PHOTO))]
+    sources += [(ReferenceSource.WEBCAM, _clip_encoding(index), clip_frame(index)) for index in CLIP_REFERENCES]
+    for number, (source, encoding, data) in enumerate(sources):
+        reference = FaceReference(
+            person=person, source=source, sha256=f"{number + 100:064d}", encoding=encoding, created_at=timezone.now()
+        )
+        reference.image.save("reference.jpg", ContentFile(data), save=False)
+        reference.save()
+
+
+def burst_of(name: str, frames: int = 2) -> list[bytes]:
+    """A burst made from one still photo: each frame a re-saved copy (new bytes, same picture), as a
+    script holding up a photo would send."""
+    return [variant(name, n) for n in range(frames)]
+
+
+def answer(person, context_kind: str, context_id, frames: list[bytes], *, now=None, schedule: bool = True):
+    """Answer the context's request due at `now` with `frames`: its open request, moved to `now`,
+    or one scheduled due now if none is open."""
+    from django.utils import timezone
+
+    from proctor.models import EvidenceRequest, RequestStatus
+    from proctor.services.requests import evidence_request_schedule
+    from proctor.services.snapshots import snapshot_record
+
+    now = now or timezone.now()
+    request = EvidenceRequest.objects.filter(
+        context_kind=context_kind, context_id=str(context_id), status=RequestStatus.SCHEDULED
+    ).first()
+    if request is None and schedule:
+        request = evidence_request_schedule(
+            person=person, context_kind=context_kind, context_id=str(context_id), earliest=now, latest=now,
+            challenge="", now=now,
+        )
+    elif request is not None:
+        # The open request, whenever the server had it due, stands for one due at `now`.
+        window = request.expires_at - request.due_at
+        EvidenceRequest.objects.filter(pk=request.pk).update(due_at=now, expires_at=now + window)
+    return snapshot_record(
+        person=person, context_kind=context_kind, context_id=str(context_id), frames=frames,
+        nonce=request.nonce if request else "", now=now,
+    )
+
+
+def decide_as(snapshot, decision: str = "verified", *, now=None, reason: str = ""):
+    """Store a decision of our choosing through the real decision path (log, event), for tests of
+    what follows a decision; the engine itself is tested on real frames elsewhere."""
+    from proctor.services.snapshots import snapshot_decision_store
+
+    verdict = engine.Verdict(engine.Decision(decision), 1, 0.3 if decision == "verified" else 0.6, reason)
+    return snapshot_decision_store(snapshot_id=snapshot.pk, verdict=verdict, now=now)

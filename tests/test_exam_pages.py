@@ -6,8 +6,8 @@ frame of another photo of the same person as the genuine capture, other people a
 The WebSocket protocol of the room and the watchers is tested in test_exam_room.py."""
 
 import datetime
+import io
 import json
-
 from unittest import mock
 
 import pytest
@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from exam.models import (
     Attempt,
@@ -39,9 +40,16 @@ from exam.tasks import attempts_close_due
 from exam.testing import make_bank, make_exam, make_sitting
 from hours.models import Certificate
 from lms.models import Credential, Role
-from proctor.models import CaptureLogEntry, Snapshot
+from proctor.models import CaptureLogEntry, EvidenceRequest, Snapshot
 
-from .faces import give_face_profile, photo, variant
+from .faces import (
+    clip_frame,
+    give_face_profile,
+    give_live_profile,
+    live_burst,
+    photo,
+    variant,
+)
 from .factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,13 +141,62 @@ def proctor_events(attempt) -> list[str]:
     ]
 
 
-def identity(client, attempt, data: bytes | None):
-    files = {} if data is None else {"image": SimpleUploadedFile("capture.jpg", data, content_type="image/jpeg")}
-    return client.post(f"/api/exam/attempts/{attempt.pk}/identity", files)
+def _files(frames: list[bytes]) -> list:
+    return [SimpleUploadedFile(f"frame-{n}.jpg", data, content_type="image/jpeg") for n, data in enumerate(frames)]
 
 
-def snapshot(client, attempt, data: bytes):
-    return client.post(f"/api/exam/attempts/{attempt.pk}/snapshots", {"image": SimpleUploadedFile("s.jpg", data, content_type="image/jpeg")})
+def identity(client, attempt, frames, *, challenge: str = "turn_right"):
+    """The room's identity check: ask for the request (the server picks a challenge; here it is
+    `challenge`, so the frames can show it), then send the burst with its nonce. `frames` is a
+    list, or one picture (bytes) sent as a burst of re-saved copies, or None for no file."""
+    asked = client.post(f"/api/exam/attempts/{attempt.pk}/identity/request")
+    if asked.status_code != 200:
+        return asked
+    request = asked.json()
+    EvidenceRequest.objects.filter(pk=request["id"]).update(challenge=challenge)
+    if isinstance(frames, bytes):
+        frames = [frames] + [_resaved(frames, n) for n in range(1, request["frames"])] if _is_image(frames) else [frames]
+    body = {"nonce": request["nonce"]}
+    if frames is not None:
+        body["frame"] = _files(frames)
+    return client.post(f"/api/exam/attempts/{attempt.pk}/identity", body)
+
+
+def _is_image(data: bytes) -> bool:
+    try:
+        Image.open(io.BytesIO(data)).load()
+    except Exception:  # noqa: BLE001  (anything unreadable is sent as it is)
+        return False
+    return True
+
+
+def _resaved(data: bytes, n: int) -> bytes:
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92, comment=f"frame {n}".encode())
+    return out.getvalue()
+
+
+# A live identity burst for the clip's person: two frontal frames, then a turn to his right.
+TURNING_RIGHT = (90, 96, 129, 135)
+
+
+def live_identity_burst() -> list[bytes]:
+    return [clip_frame(index) for index in TURNING_RIGHT]
+
+
+def snapshot(client, attempt, frames):
+    """A burst during the exam answering the room's request (the one due next, due now)."""
+    from exam.services.proctoring import exam_evidence_next
+
+    request = exam_evidence_next(attempt_id=attempt.pk)
+    nonce = ""
+    if request is not None:
+        EvidenceRequest.objects.filter(pk=request.pk).update(due_at=timezone.now(), challenge="", frames=2)
+        nonce = request.nonce
+    if isinstance(frames, bytes):
+        frames = [frames, _resaved(frames, 1)]
+    return client.post(f"/api/exam/attempts/{attempt.pk}/snapshots", {"frame": _files(frames), "nonce": nonce})
 
 
 def state_of(attempt) -> tuple:
@@ -260,6 +317,7 @@ def test_the_room_renders_for_its_owner_with_the_socket_in_its_config(chinese, w
     assert config["socket"] == {"path": f"/ws/exam/attempts/{attempt.pk}/", "final_close_codes": [4401, 4404]}
     assert config["attempt"] == attempt.pk and config["status"] == S.CREATED and config["referred"] is False
     assert config["urls"] == {
+        "identity_request": f"/api/exam/attempts/{attempt.pk}/identity/request",
         "identity": f"/api/exam/attempts/{attempt.pk}/identity",
         "snapshot": f"/api/exam/attempts/{attempt.pk}/snapshots",
     }
@@ -279,12 +337,12 @@ def test_the_room_is_a_404_for_another_learner_and_for_staff(chinese, world, att
 
 
 def test_the_genuine_candidate_is_verified_by_face_with_evidence(client, world, attempt, testdata, settings):
-    # Given my reference photos (three photos of one man) and the attempt's room
-    give_face_profile(world.gz_worker)
+    # Given my reference photos and the attempt's room
+    give_live_profile(world.gz_worker)
     client.force_login(world.gz_worker.user)
 
-    # When the webcam sends a new frame of another photo of the same man
-    response = identity(client, attempt, variant(GENUINE, 1))
+    # When the webcam sends a live burst in which I turn my head as the server asks
+    response = identity(client, attempt, live_identity_burst())
 
     # Then I am verified, by face, with the snapshot as evidence
     assert response.status_code == 200, response.json()
@@ -295,12 +353,12 @@ def test_the_genuine_candidate_is_verified_by_face_with_evidence(client, world, 
     assert attempt.identity_verified_at is not None and attempt.identity_failures == 0
     evidence = attempt.identity_evidence
     capture = Snapshot.objects.get(pk=evidence["snapshot"])
-    assert evidence["decision"] == "verified" and evidence["distance"] <= settings.FACE_MATCH_THRESHOLD
+    assert evidence["decision"] == "verified" and evidence["distance"] <= settings.FACE_BURST_THRESHOLD
     assert (capture.context_kind, capture.context_id, capture.person) == ("exam_identity", str(attempt.pk), world.gz_worker)
     assert AttemptEvent.objects.filter(attempt=attempt, to_status=S.IDENTITY_VERIFIED).count() == 1
 
     # and checking again is refused: there is nothing left to verify
-    again = identity(client, attempt, variant(GENUINE, 2))
+    again = identity(client, attempt, live_identity_burst())
     assert again.status_code == 409 and again.json()["code"] == "identity_already_verified"
 
 
@@ -369,7 +427,7 @@ def test_a_picture_without_a_face_uses_no_try_and_the_same_bytes_again_are_a_rep
     before = state_of(attempt)
     replay = identity(client, attempt, nobody)
 
-    # Then they are refused as a replay and nothing else changes
+    # Then they are refused as a replay and nothing else changes (but the unanswered request)
     assert replay.status_code == 409 and replay.json()["code"] == "snapshot_replayed"
     assert state_of(attempt) == before
     assert Snapshot.objects.count() == 1
@@ -380,7 +438,7 @@ def test_a_picture_without_a_face_uses_no_try_and_the_same_bytes_again_are_a_rep
     [
         (b"%PDF-1.4 not an image at all" * 10, "image_corrupt"),
         (b"", "image_empty"),
-        (None, "image_empty"),  # no file in the request at all
+        (None, "snapshot_frames_invalid"),  # no file in the request at all
     ],
     ids=["not-an-image", "empty-file", "no-file"],
 )
@@ -485,13 +543,14 @@ def test_the_other_citys_proctor_and_the_candidate_cannot_confirm(chinese, world
 def test_a_snapshot_during_the_exam_is_stored_decided_and_put_on_the_dashboard(
     chinese, world, sitting, testdata, inline_celery, django_capture_on_commit_callbacks
 ):
-    give_face_profile(world.gz_worker)
+    give_live_profile(world.gz_worker)
     attempt = running(sitting, world.gz_worker)
     chinese.force_login(world.gz_worker.user)
 
-    # When the room sends a random snapshot (its check is queued on commit, and runs inline)
+    # When the room answers the server's request for a snapshot (its check is queued on commit,
+    # and runs inline)
     with django_capture_on_commit_callbacks(execute=True):
-        response = snapshot(chinese, attempt, variant(GENUINE, 5))
+        response = snapshot(chinese, attempt, live_burst(0))
 
     # Then it was stored against the attempt, accepted before the check
     assert response.status_code == 202

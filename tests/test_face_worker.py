@@ -13,7 +13,7 @@ from hours.models import HoursEntry, LessonProgress
 from proctor.models import Snapshot, SnapshotStatus
 from proctor.selectors.capturelog import verify
 
-from .faces import give_face_profile, variant
+from .faces import answer, give_live_profile, live_burst
 from .test_study import Player, at, course, lessons  # noqa: F401  (fixtures)
 
 
@@ -41,15 +41,19 @@ def wait_for(condition, timeout=90.0):
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_decides_the_snapshots_of_a_lesson_and_it_is_credited(wagtail_tree, world, course, testdata, face_worker, settings):
     settings.STUDY_HEARTBEAT_SECONDS = 10
+    settings.EVIDENCE_CHALLENGE_SHARE = 0
+    # Live bursts of the shared clip at the start and the end of a two-minute lesson; the server's
+    # next request after the first falls later than the lesson.
+    course.snapshot_min_seconds = course.snapshot_max_seconds = 600
+    course.save_revision().publish()
     learner = world.gz_worker
     services.enrol(person=learner, course=course)
-    give_face_profile(learner)
+    give_live_profile(learner)
     player = Player(learner, lessons(course)[0], start=0)
+    bursts = {0: live_burst(0), 120: live_burst(1)}
     for second in range(0, 121, 10):
-        if second in (0, 60, 120):
-            snapshot = services.study_snapshot_record(
-                person=learner, session_id=player.session.pk, data=variant("obama_4.jpg", second), now=at(second)
-            )
+        if second in bursts:
+            snapshot = answer(learner, "study", player.session.pk, bursts[second], now=at(second))
             # The worker decides it meanwhile; this thread writes again only once it has (on the
             # embedded defaults the two share one in-memory SQLite database, which does not wait).
             assert wait_for(lambda: Snapshot.objects.filter(pk=snapshot.pk, status=SnapshotStatus.DECIDED).exists())

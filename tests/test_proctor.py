@@ -1,6 +1,7 @@
 """Consent, reference photos and snapshots, with the real face engine on the
 shared photos. Every refusal changes nothing but the log, which records it with its code."""
 
+import hashlib
 import io
 import struct
 import zlib
@@ -15,6 +16,7 @@ from proctor.models import (
     CaptureLogEntry,
     FaceReference,
     Snapshot,
+    SnapshotFrame,
     SnapshotStatus,
 )
 from proctor.selectors.capturelog import verify
@@ -26,9 +28,17 @@ from proctor.services.references import (
     references_reset,
 )
 from proctor.services.retention import snapshots_purge
-from proctor.services.snapshots import snapshot_check, snapshot_record
+from proctor.services.snapshots import snapshot_check
 
-from .faces import give_face_profile, photo, variant
+from .faces import (
+    answer,
+    burst_of,
+    give_face_profile,
+    give_live_profile,
+    live_burst,
+    photo,
+    variant,
+)
 
 pytestmark = pytest.mark.django_db
 Kind = CaptureLogEntry.Kind
@@ -72,15 +82,30 @@ class TestConsent:
         assert error.value.code == "consent_required"
         assert not FaceReference.objects.exists()
 
-    def test_withdrawing_retires_the_references(self, world, testdata):
+    def test_withdrawing_deletes_the_templates_and_images_and_keeps_their_hashes(
+        self, world, testdata, settings, django_capture_on_commit_callbacks
+    ):
         person = world.gz_worker
         give_face_profile(person)
-        assert face_profile(person).ready
-        consent_withdraw(person=person)
+        snapshot = answer(person, "study", "s1", burst_of("obama_4.jpg"))
+        snapshot_check(snapshot_id=snapshot.pk)
+        files = [settings.PRIVATE_MEDIA_ROOT / name for name in FaceReference.objects.values_list("image", flat=True)]
+        hashes = sorted(FaceReference.objects.values_list("sha256", flat=True))
+        assert all(path.exists() for path in files) and SnapshotFrame.objects.filter(encoding__isnull=False).exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            consent_withdraw(person=person)
         profile = face_profile(person)
         assert not profile.ready and profile.consent is None and profile.webcam == 0
         assert BiometricConsent.objects.get(person=person).withdrawn_at is not None
-        assert log_kinds(person)[-2:] == [Kind.CONSENT_WITHDRAWN, Kind.REFERENCES_RETIRED]
+        # The face templates and reference images are gone, at once.
+        assert not FaceReference.objects.filter(person=person).exists()
+        assert not any(path.exists() for path in files)
+        assert not SnapshotFrame.objects.filter(snapshot__person=person, encoding__isnull=False).exists()
+        # What proves they existed stays: each reference's SHA-256 in the capture log.
+        assert log_kinds(person)[-2:] == [Kind.CONSENT_WITHDRAWN, Kind.FACE_TEMPLATES_ERASED]
+        erased = CaptureLogEntry.objects.filter(person=person, kind=Kind.FACE_TEMPLATES_ERASED).get()
+        assert sorted(item["sha256"] for item in erased.payload["references"]) == hashes
+        assert verify().ok
 
 
 class TestReferences:
@@ -136,26 +161,51 @@ class TestReferences:
 
 class TestSnapshots:
     def record(self, person, data, context_id="s1", **kwargs):
-        return snapshot_record(person=person, context_kind="study", context_id=context_id, data=data, **kwargs)
+        """A burst of one still made of `data` (or the frames given), answering a request due now."""
+        frames = data if isinstance(data, list) else [data]
+        return answer(person, "study", context_id, frames, **kwargs)
 
     def test_without_a_face_profile_a_snapshot_is_refused_and_logged(self, world, testdata):
         with pytest.raises(DomainError) as error:
-            self.record(world.gz_worker, variant("obama_4.jpg", 1))
+            self.record(world.gz_worker, burst_of("obama_4.jpg"))
         assert error.value.code == "face_profile_missing" and error.value.status == 403
         assert not Snapshot.objects.exists()
         assert refused_codes(world.gz_worker) == ["face_profile_missing"]
 
-    def test_a_snapshot_is_stored_privately_with_its_hash_and_decided(self, world, testdata, settings):
+    def test_a_live_burst_is_stored_privately_re_encoded_with_its_hashes_and_decided(self, world, testdata, settings):
         person = world.gz_worker
-        give_face_profile(person)
-        data = variant("obama_4.jpg", 1)
-        snapshot = self.record(person, data)
+        give_live_profile(person)
+        frames = live_burst(0)
+        snapshot = self.record(person, frames)
         assert snapshot.status == SnapshotStatus.PENDING
-        assert (settings.PRIVATE_MEDIA_ROOT / snapshot.image.name).read_bytes() == data
+        stored = [settings.PRIVATE_MEDIA_ROOT / frame.image.name for frame in snapshot.frames.order_by("index")]
+        assert [frame.sha256 for frame in snapshot.frames.order_by("index")] == [hashlib.sha256(f).hexdigest() for f in frames]
+        assert all(path.exists() and path.read_bytes() != data for path, data in zip(stored, frames))
         assert not any(settings.MEDIA_ROOT.rglob("*.jpg")) if settings.MEDIA_ROOT.exists() else True
         decided = snapshot_check(snapshot_id=snapshot.pk)
-        assert decided.decision == "verified" and decided.faces == 1 and decided.distance < 0.5
+        assert decided.decision == "verified" and decided.faces == 1 and decided.distance < settings.FACE_BURST_THRESHOLD
+        assert decided.liveness["variation"] > 0
         assert log_kinds(person)[-2:] == [Kind.SNAPSHOT_RECEIVED, Kind.SNAPSHOT_DECIDED]
+
+    def test_a_still_photo_sent_as_a_burst_shows_no_life(self, world, testdata):
+        person = world.gz_worker
+        give_face_profile(person)
+        decided = snapshot_check(snapshot_id=self.record(person, burst_of("obama_4.jpg")).pk)
+        assert (decided.decision, decided.reason) == ("not_live", "still")
+
+    @pytest.mark.parametrize(
+        "name, code",
+        [("exif_gps", "metadata"), ("png_as_jpg", "format"), ("polyglot", "payload")],
+    )
+    def test_what_is_stored_is_re_encoded_whatever_was_sent(self, world, testdata, settings, name, code):
+        person = world.gz_worker
+        give_face_profile(person)
+        data = {"exif_gps": with_gps, "png_as_jpg": as_png, "polyglot": with_payload}[name](variant("obama_4.jpg", 9))
+        snapshot = self.record(person, [data, variant("obama_3.jpg", 9)])
+        stored = (settings.PRIVATE_MEDIA_ROOT / snapshot.frames.get(index=0).image.name).read_bytes()
+        image = Image.open(io.BytesIO(stored))
+        assert image.format == "JPEG" and not image.getexif() and b"PAYLOAD" not in stored
+        assert snapshot.frames.get(index=0).sha256 == hashlib.sha256(data).hexdigest()
 
     @pytest.mark.parametrize(
         "name, decision",
@@ -164,13 +214,13 @@ class TestSnapshots:
     def test_someone_else_several_people_or_nobody_is_not_verified(self, world, testdata, name, decision):
         person = world.gz_worker
         give_face_profile(person)
-        snapshot = self.record(person, photo(name))
+        snapshot = self.record(person, burst_of(name))
         assert snapshot_check(snapshot_id=snapshot.pk).decision == decision
 
     def test_deciding_twice_changes_nothing(self, world, testdata):
         person = world.gz_worker
         give_face_profile(person)
-        snapshot = self.record(person, variant("obama_4.jpg", 2))
+        snapshot = self.record(person, burst_of("obama_4.jpg"))
         first = snapshot_check(snapshot_id=snapshot.pk)
         second = snapshot_check(snapshot_id=snapshot.pk)
         assert first.decided_at == second.decided_at
@@ -179,7 +229,7 @@ class TestSnapshots:
     def test_the_same_bytes_twice_are_a_replay(self, world, testdata):
         person = world.gz_worker
         give_face_profile(person)
-        data = variant("obama_4.jpg", 3)
+        data = [variant("obama_4.jpg", 3), variant("obama_3.jpg", 3)]
         self.record(person, data)
         with pytest.raises(DomainError) as error:
             self.record(person, data, context_id="s2")
@@ -213,17 +263,18 @@ class TestSnapshots:
     ):
         person = world.gz_worker
         give_face_profile(person)
-        old = self.record(person, variant("obama_4.jpg", 4), now=timezone.now() - timezone.timedelta(days=200))
+        old = self.record(person, burst_of("obama_4.jpg"), now=timezone.now() - timezone.timedelta(days=200))
         snapshot_check(snapshot_id=old.pk)
-        recent = self.record(person, variant("obama_4.jpg", 5))
+        recent = self.record(person, [variant("obama_4.jpg", 5), variant("obama_3.jpg", 5)], context_id="s2")
         snapshot_check(snapshot_id=recent.pk)
-        path = settings.PRIVATE_MEDIA_ROOT / Snapshot.objects.get(pk=old.pk).image.name
-        assert path.exists()
+        paths = [settings.PRIVATE_MEDIA_ROOT / name for name in SnapshotFrame.objects.filter(snapshot=old).values_list("image", flat=True)]
+        assert len(paths) == 2 and all(path.exists() for path in paths)
         with django_capture_on_commit_callbacks(execute=True):
             assert snapshots_purge() == 1
         old.refresh_from_db()
-        assert old.purged_at and not old.image and len(old.sha256) == 64 and old.decision == "verified"
-        assert not path.exists()
+        assert old.purged_at and not old.image and len(old.sha256) == 64 and old.decision == "not_live"
+        assert not any(path.exists() for path in paths)
+        assert not old.frames.exclude(image="").exists() and old.frames.filter(sha256__regex=r"^[0-9a-f]{64}$").count() == 2
         assert Snapshot.objects.get(pk=recent.pk).image
         assert CaptureLogEntry.objects.filter(subject=f"snapshot:{old.pk}").count() == 3
         assert verify().ok
@@ -233,3 +284,24 @@ def gif() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64)).save(buffer, format="GIF")
     return buffer.getvalue()
+
+
+def with_gps(data: bytes) -> bytes:
+    """The JPEG with an EXIF block carrying a GPS position."""
+    image = Image.open(io.BytesIO(data))
+    exif = image.getexif()
+    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 27.0), 3: "E", 4: (116.0, 23.0, 17.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def as_png(data: bytes) -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(data)).save(out, "PNG")
+    return out.getvalue()
+
+
+def with_payload(data: bytes) -> bytes:
+    """A polyglot: a valid JPEG with something else appended after its end."""
+    return data + b"PK\x03\x04PAYLOAD" + b"\0" * 64

@@ -8,9 +8,8 @@ from proctor.models import CaptureLogEntry
 from proctor.selectors.profiles import face_profile, references_active
 from proctor.services.consent import consent_give
 from proctor.services.references import reference_add_id_photo
-from proctor.services.snapshots import snapshot_record
 
-from .faces import give_face_profile, photo, variant
+from .faces import answer, burst_of, give_face_profile, photo
 from .test_study import course, lessons  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -54,9 +53,7 @@ def test_webcam_captures_through_the_api(client, world, testdata):
 
 def test_identity_images_are_seen_by_their_owner_and_overseeing_authority_only(client, world, testdata):
     give_face_profile(world.gz_worker)
-    snapshot = snapshot_record(
-        person=world.gz_worker, context_kind="study", context_id="x", data=variant("obama_4.jpg", 1)
-    )
+    snapshot = answer(world.gz_worker, "study", "x", burst_of("obama_4.jpg"))
     reference = references_active(world.gz_worker).first()
     urls = [f"/identity/evidence/snapshots/{snapshot.pk}/image/", f"/identity/evidence/references/{reference.pk}/image/"]
     allowed = [world.gz_worker.user, world.gz_reviewer, world.province_reviewer, world.superuser]

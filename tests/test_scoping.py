@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from lms.models import Role
 from lms.policies import organisations_visible, people_visible
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,15 +93,26 @@ def test_another_tenants_employment_cannot_be_ended(client, world):
     assert employment.is_current
 
 
-def test_another_tenants_id_photo_is_a_404(client, world):
+def test_the_id_photo_is_seen_by_the_person_their_authority_and_superusers_only(client, world):
+    """Identity evidence: an employer or an institution that sees the person's name does not see
+    their photo (6 of 6 such tries returned it before)."""
     from django.core.files.base import ContentFile
 
-    world.sz_worker.id_photo.save("x.jpg", ContentFile(b"jpeg"), save=True)
-    client.force_login(world.gz_admin)
-    assert client.get(reverse("lms:person_id_photo", args=[world.sz_worker.pk])).status_code == 404
-    client.force_login(world.sz_admin)
-    response = client.get(reverse("lms:person_id_photo", args=[world.sz_worker.pk]))
-    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    world.gz_worker.id_photo.save("x.jpg", ContentFile(b"jpeg"), save=True)
+    url = reverse("lms:person_id_photo", args=[world.gz_worker.pk])
+    proctor = MembershipFactory(organisation=world.gz_authority, role=Role.PROCTOR).user
+    allowed = [world.gz_worker.user, world.gz_reviewer, world.province_reviewer, world.superuser]
+    refused = [world.gz_admin, world.gz_staff, proctor, world.sz_admin, world.sz_reviewer, world.sz_worker.user, world.sz_staff]
+    for user in allowed:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200 and response["Cache-Control"] == "private, no-store", user
+    for user in refused:
+        client.force_login(user)
+        assert client.get(url).status_code == 404, user
+        # Where the person's page is visible, it shows no photo either.
+        page = client.get(reverse("lms:person_detail", args=[world.gz_worker.pk]))
+        assert url not in page.content.decode(), user
 
 
 def test_lists_show_masked_identifiers_only(client, world):

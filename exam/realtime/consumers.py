@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from kernel.errors import DomainError, NotFoundError
 from lms.models import Person
+from proctor.services.requests import request_as_json
 
 from ..models import AttemptStatus
 from ..selectors import room as selectors
@@ -79,6 +80,7 @@ class ExamRoomConsumer(_Base):
         self.language = _language(self.scope)
         self.attempt_id = None
         self.deadline_task = None
+        self.evidence_task = None
         self.bucket = protocol.TokenBucket()
         self.refused_in_a_row = 0
         self.sent_status = None
@@ -101,6 +103,8 @@ class ExamRoomConsumer(_Base):
     async def disconnect(self, code):
         if self.deadline_task:
             self.deadline_task.cancel()
+        if self.evidence_task:
+            self.evidence_task.cancel()
         if self.attempt_id is not None:
             await self.channel_layer.group_discard(live.attempt_group(self.attempt_id), self.channel_name)
 
@@ -169,6 +173,8 @@ class ExamRoomConsumer(_Base):
             await self.send_state(seq=message.seq)
             return
         await self.send_json(self.tick(attempt, message.seq))
+        if attempt.status == S.IN_PROGRESS:
+            await self.plan_evidence()
 
     async def on_event(self, message):
         await self.in_thread(proctoring.room_event_record, attempt=await self.attempt(), candidate=self.person, kind=message.event)
@@ -197,6 +203,7 @@ class ExamRoomConsumer(_Base):
             await self.send_json({"type": "warning", "message": push["message"], "at": push["at"]})
         elif push["kind"] == "snapshot":
             await self.send_json({"type": "snapshot", "decision": push["decision"], "message": push["message"]})
+            await self.plan_evidence()
 
     # What the room is told --------------------------------------------------------------------
 
@@ -224,9 +231,12 @@ class ExamRoomConsumer(_Base):
         await self.send_json(state)
         if state["status"] == S.IN_PROGRESS:
             self.watch_deadline(state["remaining_seconds"])
-        elif self.deadline_task:
-            self.deadline_task.cancel()
-            self.deadline_task = None
+            await self.plan_evidence()
+        else:
+            for task in (self.deadline_task, self.evidence_task):
+                if task:
+                    task.cancel()
+            self.deadline_task = self.evidence_task = None
 
     def _state(self) -> dict:
         attempt = selectors.own_attempt_get(self.person, self.attempt_id)
@@ -251,6 +261,24 @@ class ExamRoomConsumer(_Base):
         elif attempt.status == S.TERMINATED:
             state["reason"] = selectors.termination_reason(attempt)
         return state
+
+    async def plan_evidence(self) -> None:
+        """Tell the candidate to take a snapshot when the server's request for one is due (a
+        timer on this connection; the request itself is in the database, with its nonce). Sent
+        again at the next heartbeat while it stays unanswered; the client answers a request once."""
+        if self.evidence_task and not self.evidence_task.done():
+            return
+        request = await self.in_thread(proctoring.exam_evidence_next, attempt_id=self.attempt_id)
+        if request is None:
+            return
+        delay = max(0.0, (request.due_at - timezone.now()).total_seconds())
+        message = {"type": "evidence", **request_as_json(request)}
+
+        async def at_due():
+            await asyncio.sleep(delay)
+            await self.send_json(message)
+
+        self.evidence_task = asyncio.ensure_future(at_due())
 
     def watch_deadline(self, remaining: float | None) -> None:
         """Close the attempt the moment its time is up, even if the candidate sends nothing. The

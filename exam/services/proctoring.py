@@ -21,10 +21,18 @@ from kernel.errors import (
 )
 from kernel.events import after_commit
 from lms.models import Person, User
-from proctor.models import CaptureLogEntry, Decision, Snapshot, SnapshotStatus
+from proctor.models import (
+    CaptureLogEntry,
+    Decision,
+    EvidenceRequest,
+    RequestStatus,
+    Snapshot,
+    SnapshotStatus,
+)
 from proctor.rules.messages import decision_message
 from proctor.selectors.profiles import face_profile
 from proctor.services.capturelog import append
+from proctor.services.requests import evidence_request_due, evidence_request_schedule
 from proctor.services.snapshots import snapshot_check, snapshot_record
 
 from ..models import Attempt, AttemptStatus, Incident, IncidentKind
@@ -37,10 +45,13 @@ log = logging.getLogger(__name__)
 S = AttemptStatus
 EXAM = "exam"
 EXAM_IDENTITY = "exam_identity"
+# The room asks for a snapshot at random within these bounds (seconds after the last one).
+SNAPSHOT_MIN_SECONDS = 60
+SNAPSHOT_MAX_SECONDS = 180
 IDENTITY_TRIES = 3
 # Decisions that count as a failed identity check; "no face" and "inconclusive" ask the candidate
 # to fix the picture and try again without using up a try.
-IDENTITY_FAILURES = {Decision.MISMATCH, Decision.SEVERAL_FACES}
+IDENTITY_FAILURES = {Decision.MISMATCH, Decision.SEVERAL_FACES, Decision.NOT_LIVE, Decision.REPLAYED}
 ROOM_EVENTS = {IncidentKind.FOCUS_LOST, IncidentKind.PAGE_HIDDEN, IncidentKind.FULLSCREEN_LEFT}
 WARNING_MAX = 300
 
@@ -72,15 +83,19 @@ def _own(attempt: Attempt, candidate: Person) -> None:
 # The identity check -----------------------------------------------------------------------------
 
 
-def attempt_identity_check(
-    *, attempt: Attempt, candidate: Person, data: bytes, now: datetime.datetime | None = None
-) -> dict:
-    """Check a webcam capture against the candidate's reference photos before the paper opens.
-
-    Returns {"decision", "message", "verified", "tries_left", "referred"}. A mismatch or several
-    faces uses up one of IDENTITY_TRIES; when they run out the attempt is referred to the proctor,
-    who alone can then confirm the candidate. The capture is kept as evidence like any snapshot."""
+def identity_request(*, attempt: Attempt, candidate: Person, now: datetime.datetime | None = None) -> EvidenceRequest:
+    """The request the identity check answers: due at once, always with a head-turn challenge, so a
+    photo held up to the camera cannot open the paper."""
     _own(attempt, candidate)
+    _identity_open(attempt, candidate)
+    now = now or timezone.now()
+    return evidence_request_schedule(
+        person=candidate, context_kind=EXAM_IDENTITY, context_id=str(attempt.pk), earliest=now, latest=now,
+        challenge_share=1.0, now=now,
+    )
+
+
+def _identity_open(attempt: Attempt, candidate: Person) -> None:
     attempt.refresh_from_db()
     if attempt.status != S.CREATED:
         if attempt.status == S.IDENTITY_VERIFIED or attempt.status == S.IN_PROGRESS:
@@ -95,10 +110,24 @@ def attempt_identity_check(
             code="face_profile_missing",
             message=_("Give consent and enrol your reference photos (Face verification) before the exam, or ask the proctor."),
         )
+
+
+def attempt_identity_check(
+    *, attempt: Attempt, candidate: Person, frames: list[bytes], nonce: str, now: datetime.datetime | None = None
+) -> dict:
+    """Check a burst from the webcam, answering the identity request, against the candidate's
+    reference photos before the paper opens: the same burst, liveness and replay rules as study.
+
+    Returns {"decision", "message", "verified", "tries_left", "referred"}. A mismatch, several
+    faces, no sign of life or a replay uses up one of IDENTITY_TRIES; when they run out the attempt
+    is referred to the proctor, who alone can then confirm the candidate. The capture is kept as
+    evidence like any snapshot."""
+    _own(attempt, candidate)
+    _identity_open(attempt, candidate)
     # Stored and logged like every snapshot; decided here and now, since the candidate waits. The
     # queued check that snapshot_record also sends finds the snapshot decided and does nothing.
     snapshot = snapshot_record(
-        person=candidate, context_kind=EXAM_IDENTITY, context_id=str(attempt.pk), data=data, now=now
+        person=candidate, context_kind=EXAM_IDENTITY, context_id=str(attempt.pk), frames=frames, nonce=nonce, now=now
     )
     snapshot = snapshot_check(snapshot_id=snapshot.pk, now=now)
     return identity_decided(attempt=attempt, snapshot=snapshot, now=now)
@@ -154,16 +183,51 @@ def identity_confirm(*, actor: User, attempt: Attempt, note: str, now: datetime.
 
 
 def exam_snapshot_record(
-    *, attempt: Attempt, candidate: Person, data: bytes, now: datetime.datetime | None = None
+    *, attempt: Attempt, candidate: Person, frames: list[bytes], nonce: str, now: datetime.datetime | None = None
 ) -> Snapshot:
-    """A random webcam snapshot during the exam, through the same pipeline as study."""
+    """A burst during the exam, answering the server's request, through the same pipeline as study."""
     _own(attempt, candidate)
     attempt.refresh_from_db()
     if attempt.status != S.IN_PROGRESS:
         raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
     return snapshot_record(
-        person=candidate, context_kind=EXAM, context_id=str(attempt.pk), data=data, now=now
+        person=candidate, context_kind=EXAM, context_id=str(attempt.pk), frames=frames, nonce=nonce, now=now
     )
+
+
+def exam_evidence_next(*, attempt_id: int, now: datetime.datetime | None = None) -> EvidenceRequest | None:
+    """The attempt's open request for a snapshot, scheduling it if none is open: the first soon
+    after the paper opens, the next at random within the room's bounds after the last one (sooner
+    after one that did not verify). None once the attempt is not in progress, or while the last
+    snapshot waits for its check."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_related("candidate").filter(pk=attempt_id).first()
+    if attempt is None or attempt.status != S.IN_PROGRESS:
+        return None
+    context = {"context_kind": EXAM, "context_id": str(attempt.pk)}
+    with transaction.atomic():
+        evidence_request_due(**context, now=now)  # an expired one becomes missed
+        open_request = EvidenceRequest.objects.filter(**context, status=RequestStatus.SCHEDULED).first()
+        if open_request is not None:
+            return open_request
+        last = EvidenceRequest.objects.filter(**context).exclude(status=RequestStatus.CANCELLED).order_by("-due_at").first()
+        if last is None:
+            start = attempt.started_at or now
+            earliest, latest = start + datetime.timedelta(seconds=5), start + datetime.timedelta(seconds=20)
+        else:
+            answer = Snapshot.objects.filter(request=last).values_list("status", "decision").first()
+            if answer is not None and answer[0] == SnapshotStatus.PENDING:
+                return None
+            if last.status == RequestStatus.MISSED or (answer is not None and answer[1] != Decision.VERIFIED):
+                earliest, latest = now + datetime.timedelta(seconds=10), now + datetime.timedelta(seconds=30)
+            else:
+                earliest = last.due_at + datetime.timedelta(seconds=SNAPSHOT_MIN_SECONDS)
+                latest = last.due_at + datetime.timedelta(seconds=SNAPSHOT_MAX_SECONDS)
+        if attempt.deadline and earliest >= attempt.deadline:
+            return None
+        return evidence_request_schedule(
+            person=attempt.candidate, **context, earliest=earliest, latest=min(latest, attempt.deadline or latest), now=now
+        )
 
 
 def exam_snapshot_decided(*, snapshot_id, now: datetime.datetime | None = None) -> Incident | None:

@@ -1,6 +1,8 @@
 """Which study time the face checks vouch for. Pure functions over times, so the rule is easy to
-read and to test: time counts only between two consecutive decided snapshots of the same session
-that both verified; anything after a failed or inconclusive check waits for the next verified one."""
+read and to test: time counts only between two consecutive pieces of evidence of the same session
+that both verified and that are no further apart than the course allows (its longest interval
+between snapshots plus a grace). A failed or inconclusive check, or a request for a snapshot that
+went unanswered ("missed"), ends the stretch; the next verified one starts a new one."""
 
 import datetime
 from collections.abc import Iterable
@@ -8,13 +10,20 @@ from collections.abc import Iterable
 Window = tuple[datetime.datetime, datetime.datetime]
 
 
-def verified_windows(snapshots: Iterable[tuple[datetime.datetime, str]]) -> list[Window]:
-    """`snapshots`: (received_at, decision) of one session's decided snapshots."""
-    ordered = sorted(snapshots)
+VERIFIED = "verified"
+MISSED = "missed"
+
+
+def verified_windows(
+    evidence: Iterable[tuple[datetime.datetime, str]], max_gap: datetime.timedelta | None = None
+) -> list[Window]:
+    """`evidence`: (time, outcome) of one session: each decided snapshot's decision at its
+    reception, and MISSED at the due time of each request nobody answered."""
+    ordered = sorted(evidence)
     return [
         (earlier, later)
         for (earlier, first), (later, second) in zip(ordered, ordered[1:])
-        if first == "verified" and second == "verified"
+        if first == VERIFIED and second == VERIFIED and (max_gap is None or later - earlier <= max_gap)
     ]
 
 

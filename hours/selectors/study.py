@@ -7,12 +7,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage
 from kernel.errors import NotFoundError
 from lms.models import Person, User
 from lms.policies import administered_enterprises
-from proctor.models import Decision, Snapshot, SnapshotStatus
+from proctor.models import (
+    Decision,
+    EvidenceRequest,
+    RequestStatus,
+    Snapshot,
+    SnapshotStatus,
+)
 
 from ..models import (
     Enrolment,
@@ -102,6 +109,12 @@ class LessonVerification:
         return max(0.0, self.studied_seconds - self.verified_seconds)
 
 
+def max_evidence_gap(course: CoursePage) -> datetime.timedelta:
+    """The longest a credited stretch may run between two verified snapshots."""
+    longest = max(course.snapshot_min_seconds, course.snapshot_max_seconds)
+    return datetime.timedelta(seconds=longest + settings.EVIDENCE_GRACE_SECONDS)
+
+
 def lesson_verification(progress: LessonProgress, *, now=None) -> LessonVerification:
     now = now or timezone.now()
     sessions = list(progress.sessions.all())
@@ -117,6 +130,14 @@ def lesson_verification(progress: LessonProgress, *, now=None) -> LessonVerifica
         by_session[snapshot.context_id].append((snapshot.received_at, snapshot.decision))
         if snapshot.decision == "verified":
             verified_ids.append(str(snapshot.pk))
+    for session_id, due_at in EvidenceRequest.objects.filter(
+        context_kind="study", context_id__in=list(by_session), status=RequestStatus.MISSED
+    ).values_list("context_id", "due_at"):
+        decisions[windows.MISSED] = decisions.get(windows.MISSED, 0) + 1
+        by_session[session_id].append((due_at, windows.MISSED))
+    lesson = progress.lesson.specific
+    course = progress.enrolment.course
+    gap = max_evidence_gap(course)
     verified = 0.0
     studied = 0.0
     segments = StudySegment.objects.filter(session__in=sessions).values_list("session_id", "started_at", "ended_at", "seconds")
@@ -125,11 +146,10 @@ def lesson_verification(progress: LessonProgress, *, now=None) -> LessonVerifica
         grouped.setdefault(str(session_id), []).append((started, ended, seconds))
         studied += seconds
     for session_id, items in grouped.items():
-        verified += windows.verified_share(items, windows.verified_windows(by_session.get(session_id, [])))
+        verified += windows.verified_share(items, windows.verified_windows(by_session.get(session_id, []), gap))
     stale_before = now - datetime.timedelta(seconds=settings.STUDY_HEARTBEAT_SECONDS * 3)
     running = any(s.status == SessionStatus.ACTIVE and s.last_beat_at > stale_before for s in sessions)
-    lesson = progress.lesson.specific
-    required = lesson.duration_seconds * float(progress.enrolment.course.completion_ratio)
+    required = lesson.duration_seconds * float(course.completion_ratio)
     return LessonVerification(
         studied_seconds=studied,
         verified_seconds=verified,
@@ -163,7 +183,7 @@ class LessonHours:
     @property
     def failed_checks(self) -> list[tuple[str, int]]:
         """(decision label, count) of the checks that did not verify, for the learner's "why"."""
-        labels = dict(Decision.choices)
+        labels = {**dict(Decision.choices), windows.MISSED: _("Snapshot not taken in time")}
         return [(labels.get(key, key), count) for key, count in sorted(self.tally.decisions.items()) if key != "verified"]
 
 

@@ -16,9 +16,16 @@ from django.utils.translation import gettext as _
 
 from kernel.events import after_commit
 from lms.models import Person
-from proctor.models import CaptureLogEntry, Snapshot
+from proctor.models import (
+    CaptureLogEntry,
+    EvidenceRequest,
+    RequestStatus,
+    Snapshot,
+    SnapshotStatus,
+)
+from proctor.services import requests
 from proctor.services.capturelog import refuse
-from proctor.services.snapshots import snapshot_record
+from proctor.services.snapshots import PRESENT, snapshot_record
 
 from ..models import (
     HoursEntry,
@@ -30,41 +37,91 @@ from ..models import (
 from ..selectors import study as selectors
 
 STUDY = "study"
-# The player takes one at most every few seconds (at the end of a lesson, right after a random one).
-MIN_SNAPSHOT_GAP = datetime.timedelta(seconds=2)
+# After a check that did not verify (or a request not answered), the next request comes this soon,
+# so the learner, told why, can fix it and go on.
+RETRY_SECONDS = (3, 8)
+# A lesson played to its end asks for a closing snapshot, unless one was taken this recently.
+CLOSING_FRESH_SECONDS = 15
 
 
-def study_snapshot_record(*, person: Person, session_id, data: bytes, now: datetime.datetime | None = None) -> Snapshot:
-    """A webcam frame for one of the learner's own open study sessions."""
+def study_snapshot_record(
+    *, person: Person, session_id, frames: list[bytes], nonce: str, now: datetime.datetime | None = None
+) -> Snapshot:
+    """A burst answering the server's request for one of the learner's own open study sessions."""
     try:
         session = StudySession.objects.filter(pk=uuid.UUID(str(session_id)), person=person).first()
     except ValueError:
         session = None
+    size = {"frames": len(frames or []), "bytes": sum(len(frame) for frame in frames or [])}
     refusal = {"kind": CaptureLogEntry.Kind.SNAPSHOT_REFUSED, "person": person, "subject": f"{STUDY}:{session_id}"[:80]}
     if session is None:
-        refuse(
-            **refusal, code="session_not_found", message=_("This study session does not exist."),
-            payload={"bytes": len(data)}, status=404,
-        )
+        refuse(**refusal, code="session_not_found", message=_("This study session does not exist."), payload=size, status=404)
     if session.status != SessionStatus.ACTIVE:
-        refuse(
-            **refusal, code="session_closed", message=_("This study session has ended."),
-            payload={"bytes": len(data)}, status=409,
+        refuse(**refusal, code="session_closed", message=_("This study session has ended."), payload=size, status=409)
+    return snapshot_record(person=person, context_kind=STUDY, context_id=str(session.pk), frames=frames, nonce=nonce, now=now)
+
+
+def study_evidence_due(
+    *, session: StudySession, at_end: bool = False, first: bool = False, now: datetime.datetime | None = None
+):
+    """The request for evidence the player must answer now, if any, scheduling the session's next
+    one: at random within the course's bounds after the last one, soon after a check that failed or
+    a request missed, and at once when the lesson was played to its end. Only `first` (the
+    session's opening, for a learner whose face profile is ready) starts the series. The caller
+    holds the session's lock."""
+    now = now or timezone.now()
+    context = {"context_kind": STUDY, "context_id": str(session.pk)}
+    due, _missed = requests.evidence_request_due(**context, now=now)
+    open_request = due or EvidenceRequest.objects.filter(**context, status=RequestStatus.SCHEDULED).first()
+    started = open_request is not None or EvidenceRequest.objects.filter(**context).exists()
+    if at_end and started and not _fresh_evidence(session, now) and (open_request is None or open_request.due_at > now):
+        if open_request is not None:
+            requests.evidence_requests_cancel(**context, now=now)
+        closing = requests.evidence_request_schedule(
+            person=session.person, **context, earliest=now, latest=now, challenge="", now=now
         )
+        return closing
+    if open_request is None:
+        window = _next_window(session, now, first=first)
+        if window is None:
+            return None
+        open_request = requests.evidence_request_schedule(
+            person=session.person, **context, earliest=window[0], latest=window[1], now=now
+        )
+    return open_request if open_request.due_at <= now else None
+
+
+def _fresh_evidence(session: StudySession, now: datetime.datetime) -> bool:
+    return EvidenceRequest.objects.filter(
+        context_kind=STUDY, context_id=str(session.pk), status=RequestStatus.FULFILLED,
+        closed_at__gte=now - datetime.timedelta(seconds=CLOSING_FRESH_SECONDS),
+    ).exists()
+
+
+def _next_window(
+    session: StudySession, now: datetime.datetime, *, first: bool = False
+) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """When the next request may fall; None while the last snapshot waits for its check (its
+    decision says whether the next comes soon, as a retry, or at random later)."""
+    course = session.progress.enrolment.course
     last = (
-        Snapshot.objects.filter(context_kind=STUDY, context_id=str(session.pk))
-        .order_by("-received_at")
-        .values_list("received_at", flat=True)
+        EvidenceRequest.objects.filter(context_kind=STUDY, context_id=str(session.pk))
+        .exclude(status=RequestStatus.CANCELLED)
+        .order_by("-due_at")
         .first()
     )
-    if last and (now or timezone.now()) - last < MIN_SNAPSHOT_GAP:
-        refuse(
-            **refusal, code="snapshot_too_soon", message=_("Snapshots are coming too fast; wait a moment."),
-            payload={"bytes": len(data)}, status=429,
-        )
-    return snapshot_record(
-        person=person, context_kind=STUDY, context_id=str(session.pk), data=data, now=now
-    )
+    if last is None:
+        # The first at once: no time counts before the first verified snapshot.
+        return (now, now) if first else None
+    answer = Snapshot.objects.filter(request=last).values_list("status", "decision").first()
+    if answer is not None and answer[0] == SnapshotStatus.PENDING:
+        return None
+    failed = last.status == RequestStatus.MISSED or (answer is not None and answer[1] not in PRESENT)
+    if failed:
+        return now + datetime.timedelta(seconds=RETRY_SECONDS[0]), now + datetime.timedelta(seconds=RETRY_SECONDS[1])
+    shortest = course.snapshot_min_seconds
+    longest = max(shortest, course.snapshot_max_seconds)
+    return last.due_at + datetime.timedelta(seconds=shortest), last.due_at + datetime.timedelta(seconds=longest)
 
 
 def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = None) -> HoursEntry | None:

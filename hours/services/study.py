@@ -21,6 +21,8 @@ from kernel.errors import (
     PermissionDeniedError,
 )
 from lms.models import Organisation, Person, User
+from proctor.selectors.profiles import face_profile
+from proctor.services.requests import evidence_requests_cancel, request_as_json
 
 from .. import policies
 from ..models import (
@@ -33,7 +35,7 @@ from ..models import (
 )
 from ..models.study import SESSION_MACHINE
 from ..rules import intervals
-from .credit import lesson_hours_credit_later
+from .credit import STUDY, lesson_hours_credit_later, study_evidence_due
 
 MAX_PLAYBACK_RATE = 2.0  # the fastest speed the player offers
 TOLERANCE_SECONDS = 2.0  # network jitter and timer drift
@@ -89,6 +91,9 @@ class SessionStart:
     heartbeat_seconds: float
     snapshot_min_seconds: int
     snapshot_max_seconds: int
+    face_ready: bool = False
+    # The request for a snapshot the player must answer now (proctor.services.requests), if any.
+    evidence: dict | None = None
 
 
 def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.datetime | None = None) -> SessionStart:
@@ -113,6 +118,8 @@ def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.date
             event_type=AuditEventType.CREATED, target=session, actor=person.user, new_state=session.status,
             extra={"lesson": lesson.pk}, now=now,
         )
+        face_ready = face_profile(person).ready
+        evidence = study_evidence_due(session=session, first=True, now=now) if face_ready else None
     return SessionStart(
         session=session,
         lesson=lesson,
@@ -122,6 +129,8 @@ def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.date
         heartbeat_seconds=_beat(),
         snapshot_min_seconds=course.snapshot_min_seconds,
         snapshot_max_seconds=max(course.snapshot_min_seconds, course.snapshot_max_seconds),
+        face_ready=face_ready,
+        evidence=request_as_json(evidence),
     )
 
 
@@ -134,6 +143,7 @@ class HeartbeatResult:
     study_seconds: float
     lesson_complete: bool
     course_complete: bool
+    evidence: dict | None = None
 
 
 def _locked_session(person: Person, session_id) -> StudySession:
@@ -222,6 +232,8 @@ def heartbeat_record(
             progress.completed_at = now
         progress.save()
         course_complete = _course_completion_check(progress.enrolment, now)
+        at_end = position >= duration - TOLERANCE_SECONDS
+        evidence = request_as_json(study_evidence_due(session=session, at_end=at_end, now=now))
     return HeartbeatResult(
         credited_seconds=credited,
         position=position,
@@ -230,6 +242,7 @@ def heartbeat_record(
         study_seconds=progress.study_seconds,
         lesson_complete=progress.completed_at is not None,
         course_complete=course_complete,
+        evidence=evidence,
     )
 
 
@@ -269,6 +282,7 @@ def session_transition(
     session.status = to
     session.ended_at = now
     session.save(update_fields=["status", "ended_at"])
+    evidence_requests_cancel(context_kind=STUDY, context_id=str(session.pk), now=now)
     audit.record(
         event_type=AuditEventType.STATUS_CHANGED, target=session, actor=actor, old_state=source, new_state=to,
         extra={"counted_seconds": round(session.counted_seconds, 1)}, now=now,

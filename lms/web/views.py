@@ -93,6 +93,7 @@ def person_detail(request, pk: int):
     context = {
         "subject": person,
         "employments": employments_list(request.user, person=person.pk),
+        "can_see_identity": policies.can_see_identity_evidence(request.user, person.pk),
         # Actions other apps offer on a person (adjusting hours, for an authority).
         "actions": hooks.collect("lms.person_actions", user=request.user, person=person),
     }
@@ -101,8 +102,10 @@ def person_detail(request, pk: int):
 
 @login_required
 def person_id_photo(request, pk: int):
+    """Identity evidence: the person, the authorities that oversee them and superusers only (an
+    employer or an institution that sees the person's name does not see their photo)."""
     person = person_get(request.user, pk)
-    if not person.id_photo:
+    if not person.id_photo or not policies.can_see_identity_evidence(request.user, person.pk):
         raise NotFoundError.default()
     response = FileResponse(person.id_photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"

@@ -4,9 +4,23 @@ hash-chained capture log that a regulator audits."""
 from .capturelog import CaptureLogCheckpoint, CaptureLogEntry, CaptureLogHead
 from .consent import BiometricConsent
 from .references import FaceReference, ReferenceSource, reference_path
-from .snapshots import Decision, Snapshot, SnapshotStatus, snapshot_path
+from .requests import REQUEST_MACHINE, Challenge, EvidenceRequest, RequestStatus
+from .snapshots import (
+    Decision,
+    Snapshot,
+    SnapshotFrame,
+    SnapshotStatus,
+    frame_path,
+    snapshot_path,
+)
 
 __all__ = [
+    "REQUEST_MACHINE",
+    "Challenge",
+    "EvidenceRequest",
+    "RequestStatus",
+    "SnapshotFrame",
+    "frame_path",
     "BiometricConsent",
     "CaptureLogCheckpoint",
     "CaptureLogEntry",

@@ -28,6 +28,7 @@ class CaptureLogEntry(models.Model):
         REFERENCE_ADDED = "reference_added", _("Reference added")
         REFERENCE_REFUSED = "reference_refused", _("Reference refused")
         REFERENCES_RETIRED = "references_retired", _("References retired")
+        FACE_TEMPLATES_ERASED = "face_templates_erased", _("Face templates and reference images deleted")
         SNAPSHOT_RECEIVED = "snapshot_received", _("Snapshot received")
         SNAPSHOT_REFUSED = "snapshot_refused", _("Snapshot refused")
         SNAPSHOT_DECIDED = "snapshot_decided", _("Snapshot decided")

@@ -14,14 +14,22 @@ def consent_paragraphs(retention_days: int) -> list[str]:
             "Only study time confirmed this way becomes credit hours."
         ),
         _(
-            "What is processed: the reference photos, the snapshots, and face feature values computed from "
-            "them. They are used for identity checks in study and exams on Kaohe only, are never shown to "
-            "employers or training institutions, and are never used for anything else."
+            "What is processed: the reference photos, the snapshots (short bursts of webcam frames, sometimes "
+            "with a head turn you are asked for on the screen), and face feature values computed from them. "
+            "They are used for identity checks in study and exams on Kaohe only, are never shown to employers "
+            "or training institutions, and are never used for anything else."
         ),
         _(
             "Retention: snapshot images are deleted %(days)d days after they are taken; the record that a "
-            "snapshot was taken and checked, with its fingerprint, is kept for the regulator's audit. "
-            "Reference photos are kept until you replace them or withdraw this consent."
+            "snapshot was taken and checked, with its fingerprint (SHA-256), is kept for the regulator's audit. "
+            "Reference photos and face feature values are kept until you replace them or withdraw this consent."
+        )
+        % {"days": retention_days},
+        _(
+            "If you withdraw this consent, at once and for good: your reference photos and every face feature "
+            "value computed from your reference photos and snapshots are deleted. Kept: the record of what "
+            "existed (each reference photo's fingerprint and the checks made, in the capture log, for the "
+            "regulator's audit), and snapshot images until their %(days)d days are over."
         )
         % {"days": retention_days},
         _(

@@ -8,6 +8,10 @@ from ..models import Decision
 
 
 def decision_message(decision: str, reason: str = "") -> str:
+    if decision == Decision.NOT_LIVE:
+        if reason == "challenge_failed":
+            return _("The head turn you were asked for was not seen: follow the prompt on the screen.")
+        return _("No sign of a live person was seen: a photo or a still picture does not count.")
     if decision == Decision.INCONCLUSIVE:
         return {
             "too_dark": _("The picture is too dark: turn on a light or face a window."),
@@ -20,6 +24,7 @@ def decision_message(decision: str, reason: str = "") -> str:
         Decision.NO_FACE: _("No face was seen: look at the camera."),
         Decision.SEVERAL_FACES: _("More than one face was seen: only you may be in front of the camera."),
         Decision.MISMATCH: _("The face does not match your reference photos."),
+        Decision.REPLAYED: _("This picture is a copy of an earlier one: only a live camera counts."),
     }.get(decision, "")
 
 

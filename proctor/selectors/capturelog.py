@@ -10,7 +10,15 @@ from django.db.models import QuerySet
 
 from .. import signing
 from ..models import CaptureLogCheckpoint, CaptureLogEntry, CaptureLogHead
-from ..rules.capturelog import Checkpoint, Entry, Report, key_id, merge_published, microseconds, verify_log
+from ..rules.capturelog import (
+    Checkpoint,
+    Entry,
+    Report,
+    key_id,
+    merge_published,
+    microseconds,
+    verify_log,
+)
 
 _ENTRY_COLUMNS = ("id", "kind", "person_id", "subject", "payload", "created_at", "previous_hash", "hash")
 

@@ -12,7 +12,7 @@ from ..models import BiometricConsent, CaptureLogEntry
 from ..rules.consent import consent_text, text_sha256
 from ..selectors.profiles import consent_current
 from .capturelog import append
-from .references import references_retire
+from .references import face_templates_erase
 
 Kind = CaptureLogEntry.Kind
 
@@ -42,7 +42,8 @@ def consent_give(*, person: Person, now: datetime.datetime | None = None) -> Bio
 
 
 def consent_withdraw(*, person: Person, now: datetime.datetime | None = None) -> None:
-    """Withdraw consent: references are retired at once, so nothing more is compared."""
+    """Withdraw consent: nothing more is compared, and every face template and reference image of
+    the person is deleted at once (proctor.services.references.face_templates_erase)."""
     now = now or timezone.now()
     with transaction.atomic():
         Person.objects.select_for_update().get(pk=person.pk)
@@ -53,4 +54,4 @@ def consent_withdraw(*, person: Person, now: datetime.datetime | None = None) ->
         append(
             kind=Kind.CONSENT_WITHDRAWN, person=person, subject=f"consent:{ids[0]}", payload={}, now=now
         )
-        references_retire(person, now, reason="consent_withdrawn")
+        face_templates_erase(person, now, reason="consent_withdrawn")

@@ -8,14 +8,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from kernel.errors import ConflictError, DomainError
-from kernel.images import image_error_message
+from kernel.events import after_commit
+from kernel.images import encode_jpeg, image_error_message
 from lms.models import Person
 from lms.services.people import person_id_photo_set
 
 from .. import engine
-from ..models import CaptureLogEntry, Decision, FaceReference, ReferenceSource
+from ..models import CaptureLogEntry, Decision, FaceReference, ReferenceSource, SnapshotFrame
 from ..policies import consent_require
 from ..rules.messages import decision_message
 from ..selectors.profiles import references_active
@@ -39,7 +41,8 @@ def reference_add(
     digest = hashlib.sha256(data).hexdigest()
     payload = {"source": source, "sha256": digest, "bytes": len(data)}
     try:
-        analysis = engine.analyse(engine.decode(data, limits()))
+        image = engine.decode(data, limits())
+        analysis = engine.analyse(image)
     except engine.ImageRejected as error:
         refuse(
             kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code=error.code,
@@ -72,7 +75,8 @@ def reference_add(
         reference = FaceReference(
             person=person, source=source, sha256=digest, encoding=engine.encoding_to_bytes(analysis.encoding), created_at=now
         )
-        reference.image.save("reference.jpg", ContentFile(data), save=False)
+        # Stored re-encoded from the pixels: no metadata (GPS, camera), nothing appended to the file.
+        reference.image.save("reference.jpg", ContentFile(encode_jpeg(Image.fromarray(image))), save=False)
         reference.save()
         append(
             kind=Kind.REFERENCE_ADDED, person=person, subject=f"reference:{reference.pk}",
@@ -111,3 +115,31 @@ def references_retire(person: Person, now: datetime.datetime, *, reason: str) ->
             kind=Kind.REFERENCES_RETIRED, person=person, subject="references",
             payload={"ids": ids, "reason": reason}, now=now,
         )
+
+
+def face_templates_erase(person: Person, now: datetime.datetime, *, reason: str) -> None:
+    """Delete every face template and reference image of the person (consent withdrawn): the
+    references with their encodings and files, and the encodings kept with their snapshots' frames
+    for the replay check. The capture log keeps what proves they existed: each reference's SHA-256.
+    Snapshot images stay until their retention ends, as the consent text says."""
+    references = list(FaceReference.objects.filter(person=person))
+    files = [reference.image.name for reference in references if reference.image]
+    frames = SnapshotFrame.objects.filter(snapshot__person=person, encoding__isnull=False).update(encoding=None)
+    if references:
+        FaceReference.objects.filter(pk__in=[reference.pk for reference in references]).delete()
+    append(
+        kind=Kind.FACE_TEMPLATES_ERASED, person=person, subject="references",
+        payload={
+            "references": [{"id": reference.pk, "sha256": reference.sha256} for reference in references],
+            "snapshot_frame_encodings": frames,
+            "reason": reason,
+        },
+        now=now,
+    )
+    storage = FaceReference._meta.get_field("image").storage
+
+    def delete_files():
+        for name in files:
+            storage.delete(name)
+
+    after_commit(delete_files)

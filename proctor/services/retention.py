@@ -24,16 +24,18 @@ def snapshots_purge(*, now: datetime.datetime | None = None, days: int | None = 
             snapshot = Snapshot.objects.select_for_update().get(pk=snapshot_id)
             if snapshot.purged_at:
                 continue
-            name = snapshot.image.name
+            names = {snapshot.image.name} | set(snapshot.frames.exclude(image="").values_list("image", flat=True))
+            names.discard("")
             snapshot.image = ""
             snapshot.purged_at = now
             snapshot.save(update_fields=["image", "purged_at"])
+            # The frames' images and encodings go with the snapshot's; their SHA-256 stay.
+            snapshot.frames.update(image="", encoding=None)
             append(
                 kind=Kind.SNAPSHOT_PURGED, person=snapshot.person_id, subject=f"snapshot:{snapshot.pk}",
                 payload={"sha256": snapshot.sha256}, now=now,
             )
-            if name:
-                storage = Snapshot._meta.get_field("image").storage
-                after_commit(lambda name=name, storage=storage: storage.delete(name))
+            storage = Snapshot._meta.get_field("image").storage
+            after_commit(lambda names=sorted(names), storage=storage: [storage.delete(name) for name in names])
         purged += 1
     return purged

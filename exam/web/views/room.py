@@ -26,9 +26,6 @@ from ...services import proctoring
 from ...services.proctoring import IDENTITY_TRIES
 
 S = AttemptStatus
-# The random snapshots during an exam: one soon after the paper opens, then every 1-3 minutes.
-SNAPSHOT_MIN_SECONDS = 60
-SNAPSHOT_MAX_SECONDS = 180
 
 
 @login_required
@@ -78,11 +75,10 @@ def room(request, attempt_id: int):
                 "referred": bool(attempt.identity_referred_at),
                 "socket": _socket(attempt_socket_path(attempt.pk)),
                 "urls": {
+                    "identity_request": reverse("api:identity_request", kwargs={"attempt_id": attempt.pk}),
                     "identity": reverse("api:identity_check", kwargs={"attempt_id": attempt.pk}),
                     "snapshot": reverse("api:exam_snapshot", kwargs={"attempt_id": attempt.pk}),
                 },
-                "snapshot_min_seconds": SNAPSHOT_MIN_SECONDS,
-                "snapshot_max_seconds": SNAPSHOT_MAX_SECONDS,
                 "words": _room_words(),
             },
         },
@@ -105,6 +101,8 @@ def _room_words() -> dict[str, str]:
         "passed": _("Passed"),
         "failed": _("Not passed"),
         "confirm_submit": _("Submit the paper now? You cannot change your answers afterwards."),
+        "turn_left": _("Now turn your head slowly to your left."),
+        "turn_right": _("Now turn your head slowly to your right."),
         "unanswered": _("Unanswered questions"),
         "terminated": _("The proctor ended this attempt"),
         "expired": _("This attempt expired"),

@@ -10,7 +10,6 @@
   const { urls, words } = config;
   const $ = (id) => document.getElementById(id);
   const HEARTBEAT_MS = 15000;
-  const FIRST_SNAPSHOT_MS = 5000;
   const show = (id, on) => { $(id).hidden = !on; };
 
   let link = null;  // the room's socket, opened at the end of this file
@@ -22,7 +21,6 @@
   let deadlineAt = null;  // performance.now() at which the server's time runs out
   let countdownTimer = null;
   let heartbeatTimer = null;
-  let snapshotTimer = null;
 
   // The identity check ---------------------------------------------------------------------------
 
@@ -42,7 +40,13 @@
     $("identity-message").textContent = words.checking;
     let data;
     try {
-      data = await webcam.upload(urls.identity, await webcam.capture($("identity-camera")));
+      // The server chooses the challenge and gives the one-time nonce the burst must carry.
+      const request = await Kaohe.api(urls.identity_request, { method: "POST" });
+      const frames = await webcam.burst($("identity-camera"), request.frames, {
+        prompt: request.challenge ? () => { $("identity-message").textContent = words[request.challenge]; } : null,
+      });
+      $("identity-message").textContent = words.checking;
+      data = await webcam.uploadBurst(urls.identity, frames, request.nonce);
     } catch (error) {
       // A refusal's body says why (and how many tries are left); no answer at all is the camera's.
       data = error instanceof Kaohe.ApiError && error.status ? error.data : { message: words.no_camera };
@@ -89,6 +93,7 @@
       case "tick": return syncClock(message.remaining_seconds);
       case "warning": return onWarning(message);
       case "snapshot": return onSnapshot(message);
+      case "evidence": return onEvidence(message);
       case "error": return onError(message);
     }
   }
@@ -239,7 +244,6 @@
   function stopExam() {
     clearInterval(countdownTimer);
     countdownTimer = null;
-    clearTimeout(snapshotTimer);
   }
 
   $("start").addEventListener("click", () => send({ type: "start", seq: ++seq }));
@@ -253,18 +257,28 @@
 
   async function cameraOn() {
     const video = $("exam-camera");
-    if (video.srcObject) return;
-    try { await webcam.start(video); } catch (e) { return; }
-    snapshotLater(FIRST_SNAPSHOT_MS);
+    if (video.srcObject) return true;
+    try { await webcam.start(video); } catch (e) { return false; }
+    return true;
   }
 
-  function snapshotLater(ms) {
-    clearTimeout(snapshotTimer);
-    snapshotTimer = setTimeout(async () => {
-      if (status !== "in_progress") return;
-      try { await webcam.upload(urls.snapshot, await webcam.capture($("exam-camera"))); } catch (e) { /* the next one */ }
-      snapshotLater(Kaohe.randomInterval(config.snapshot_min_seconds, config.snapshot_max_seconds) * 1000);
-    }, ms);
+  // The server says when a snapshot is due (a request with its nonce); each is answered once.
+  let answered = null;
+  async function onEvidence(request) {
+    if (status !== "in_progress" || answered === request.id) return;
+    answered = request.id;
+    if (!(await cameraOn())) return;
+    const notice = $("evidence-prompt");
+    try {
+      const frames = await webcam.burst($("exam-camera"), request.frames, {
+        prompt: request.challenge ? () => { notice.textContent = words[request.challenge]; notice.hidden = false; } : null,
+      });
+      notice.hidden = true;
+      await webcam.uploadBurst(urls.snapshot, frames, request.nonce);
+    } catch (e) {
+      notice.hidden = true;  // refused or not delivered: the server asks again
+      answered = null;
+    }
   }
 
   document.addEventListener("visibilitychange", () => {

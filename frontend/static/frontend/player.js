@@ -1,6 +1,10 @@
 // The study player: opens a study session, resumes where the learner left off, reports playback
-// with a heartbeat, takes webcam snapshots at random times for the identity checks, and obeys the
-// server (which alone decides what counts as study time and which of it was verified).
+// with a heartbeat, and answers the server's requests for webcam evidence (a short burst of
+// frames, with a head turn when asked). The server alone decides when evidence is due, what counts
+// as study time and which of it was verified.
+//
+// What the learner sees comes from one state machine: `state` is one of the STATES below and
+// `show()` renders it; nothing else writes the status lines.
 (function () {
   "use strict";
   const root = document.getElementById("player");
@@ -10,31 +14,54 @@
   const { lesson, urls, words } = Kaohe.config();
   const video = document.getElementById("video");
   const status = document.getElementById("player-status");
+  const checkStatus = document.getElementById("check-status");
+  const prompt = document.getElementById("challenge-prompt");
   const resumeHere = document.getElementById("resume-here");
+  const camera = document.getElementById("camera");
+  const cameraBanner = document.getElementById("camera-banner");
+
+  // idle: no session yet; studying: a session is open; checking: a burst is being taken or
+  // decided; locked: a check failed and playback waits for the next one; complete: the lesson
+  // ended and the session closed; superseded: another tab or device took over; failed: the
+  // server could not be reached.
+  const STATES = ["idle", "studying", "checking", "locked", "complete", "superseded", "failed"];
+  let state = "idle";
+  let detail = "";  // the message that goes with the state (a refusal, a decision)
+  let checkDetail = "";
+
   let session = null;
   let sequence = 0;
   let furthest = 0;
   let timer = null;
-  // Whether the video played since the last accepted beat: the beat sent as playback pauses or ends,
-  // or one the server refused, must still report the stretch played although the video now stands.
-  let playedSinceBeat = false;
-
-  function say(text) { status.textContent = text || ""; }
-
-  // Identity checks. A failed check locks playback until a new snapshot verifies; time after a
-  // failure counts only from the next verified snapshot, whatever the player does.
-  const camera = document.getElementById("camera");
-  const cameraBanner = document.getElementById("camera-banner");
-  const checkStatus = document.getElementById("check-status");
-  const RETRY_MS = 5000;
+  let playedSinceBeat = false;  // the video played since the last accepted beat
   let cameraOn = false;
-  let locked = false;
-  let snapshotTimer = null;
-  let snapshotDue = false;
-  let checking = null;
-  let closedAtEnd = false;  // playing again after the end opens a new session
+  let answering = null;  // the request being answered: {id, promise}
 
-  function check(text) { checkStatus.textContent = text || ""; }
+  function setState(next, message = "") {
+    if (!STATES.includes(next)) throw new Error(`unknown state ${next}`);
+    state = next;
+    detail = message;
+    show();
+  }
+
+  function show() {
+    root.dataset.state = state;
+    const lines = {
+      idle: "",
+      studying: detail,
+      checking: "",
+      locked: "",
+      complete: words.complete,
+      superseded: words.superseded,
+      failed: detail || words.error,
+    };
+    status.textContent = lines[state] || "";
+    if (state === "checking") checkStatus.textContent = checkDetail || words.hold;
+    else if (state === "locked") checkStatus.textContent = detail ? `${words.look} ${detail}` : words.look;
+    else checkStatus.textContent = checkDetail;
+    resumeHere.hidden = state !== "superseded";
+    if (state !== "checking") prompt.hidden = true;
+  }
 
   async function cameraStart() {
     if (cameraOn) return true;
@@ -50,69 +77,67 @@
     return cameraOn;
   }
 
-  function snapshotLater(ms) {
-    clearTimeout(snapshotTimer);
-    snapshotTimer = setTimeout(() => {
-      if (video.paused && !locked) { snapshotDue = true; return; }
-      snapshot();
-    }, ms);
+  // The session's endpoints, made whole for the session at hand.
+  function sessionUrl(name, current) {
+    return Kaohe.url(urls[name], { session: current.session_id });
   }
 
-  function snapshotInterval() {
-    return Kaohe.randomInterval(session.snapshot_min_seconds, session.snapshot_max_seconds) * 1000;
+  // Answer a request of the server once (a request comes again in every reply until answered).
+  function answer(request) {
+    if (!request || !session || !session.face_ready) return Promise.resolve("");
+    if (answering && answering.id === request.id) return answering.promise;
+    const promise = takeBurst(request).finally(() => {
+      if (answering && answering.id === request.id) answering = null;
+    });
+    answering = { id: request.id, promise };
+    return promise;
   }
 
-  function lock(message) {
-    locked = true;
-    video.pause();
-    check(message ? `${words.look} ${message}` : words.look);
-  }
-
-  function unlock() {
-    const wasLocked = locked;
-    locked = false;
-    check(words.verified);
-    if (wasLocked) video.play().catch(() => {});
-  }
-
-  // One snapshot at a time; the promise resolves with the decision ("" when none could be had).
-  function snapshot() {
-    if (!checking) checking = takeSnapshot().finally(() => { checking = null; });
-    return checking;
-  }
-
-  async function takeSnapshot() {
-    if (!session || !session.face_ready || !cameraOn) return "";
+  async function takeBurst(request) {
     const current = session;
+    if (!(await cameraStart())) return "";
+    // After a verified check, playback goes on if it was playing, or if a failed check had paused it.
+    const resume = state === "locked" || (!video.paused && !video.ended);
+    checkDetail = "";
+    setState("checking");
+    let frames;
+    try {
+      frames = await webcam.burst(camera, request.frames, {
+        prompt: request.challenge
+          ? () => {
+            prompt.textContent = words[request.challenge] || words.turn_left;
+            prompt.hidden = false;
+          }
+          : null,
+      });
+    } catch (error) {
+      if (session === current) setState("studying");
+      return "";
+    }
+    prompt.hidden = true;
     let accepted;
     try {
-      accepted = await webcam.upload(sessionUrl("snapshot", current), await webcam.capture(camera));
+      accepted = await webcam.uploadBurst(sessionUrl("snapshot", current), frames, request.nonce);
     } catch (error) {
-      if (session === current) refused(error);
+      if (session !== current) return "";
+      if (error.code === "face_profile_missing") current.face_ready = false;
+      // Refused (too late, a frame unusable) or not delivered: the server asks again soon.
+      setState("studying", error.status ? Kaohe.errorMessage(error, words.error) : "");
       return "";
     }
     if (session !== current) return "";
     const decided = await decision(accepted.id);
     if (session !== current) return decided.decision || "";
     if (decided.decision === "verified") {
-      unlock();
-      snapshotLater(snapshotInterval());
+      checkDetail = words.verified;
+      setState("studying");
+      if (resume && video.paused && !video.ended) video.play().catch(() => {});
     } else {
-      lock(decided.message);
-      snapshotLater(RETRY_MS);
+      checkDetail = "";
+      video.pause();
+      setState("locked", decided.message || "");
     }
     return decided.decision || "";
-  }
-
-  // A snapshot the server did not take (a capture that failed counts as a network failure).
-  function refused(error) {
-    const code = error.code;
-    if (code === "face_profile_missing") { session.face_ready = false; return; }
-    if (code === "session_closed" || code === "session_not_found") return;
-    // Too soon, a network failure or an unusable frame: try again shortly.
-    if (!error.status || error.status === 429) { snapshotLater(RETRY_MS); return; }
-    lock(error.message);
-    snapshotLater(RETRY_MS);
   }
 
   async function decision(id) {
@@ -125,23 +150,18 @@
     return {};
   }
 
-  // The session's endpoints, made whole for the session at hand.
-  function sessionUrl(name, current) {
-    return Kaohe.url(urls[name], { session: current.session_id });
-  }
-
   async function open() {
     try {
       session = await Kaohe.api(urls.sessions, { json: { lesson_id: lesson } });
     } catch (error) {
-      say(Kaohe.errorMessage(error, words.error));
+      setState("failed", Kaohe.errorMessage(error, words.error));
       return;
     }
     sequence = 0;
     playedSinceBeat = false;
     furthest = session.furthest;
-    resumeHere.hidden = true;
-    say("");
+    checkDetail = "";
+    setState("studying");
     const start = () => {
       if (session.resume_position > 0 && session.resume_position < video.duration) {
         video.currentTime = session.resume_position;
@@ -155,8 +175,10 @@
     }
     clearInterval(timer);
     timer = setInterval(beat, session.heartbeat_seconds * 1000);
-    snapshotDue = true;  // the first one as playback starts
-    if (session.face_ready) cameraStart();
+    if (session.face_ready) {
+      cameraStart();
+      answer(session.evidence);
+    }
   }
 
   // One beat in flight at a time, in order: a pause and the end of the video both beat at once,
@@ -194,6 +216,8 @@
     document.getElementById("study-time").textContent = Math.round(data.study_seconds);
     if (data.lesson_complete) document.getElementById("lesson-state").textContent = words.complete;
     root.dataset.position = data.position;
+    if (state === "failed") setState("studying");
+    if (data.evidence) answer(data.evidence);
   }
 
   function beatRefused(error) {
@@ -202,15 +226,14 @@
       clearInterval(timer);
       video.pause();
       session = null;
-      say(words.superseded);
-      resumeHere.hidden = false;
+      setState("superseded");
     } else if (code === "seek_forbidden") {
       video.currentTime = error.data.allowed_position;
-      say(words.seek);
+      setState(state === "locked" ? "locked" : "studying", words.seek);
     } else if (code === "heartbeat_too_soon" || code === "heartbeat_out_of_order") {
       // Harmless: the next beat carries the position.
     } else {
-      say(Kaohe.errorMessage(error, words.error));
+      setState("failed", Kaohe.errorMessage(error, words.error));
     }
   }
 
@@ -227,33 +250,26 @@
   video.addEventListener("seeking", () => {
     if (session && session.forbid_seeking && video.currentTime > furthest + 1 && video.currentTime > (session.resume_position || 0) + 1) {
       video.currentTime = Math.max(furthest, session.resume_position || 0);
-      say(words.seek);
+      setState(state === "locked" ? "locked" : "studying", words.seek);
     }
   });
   video.addEventListener("playing", () => {
     playedSinceBeat = true;
-    if (locked) { video.pause(); return; }
-    if (snapshotDue && session && session.face_ready) {
-      snapshotDue = false;
-      cameraStart().then((on) => { if (on) snapshot(); });
-    }
+    if (state === "locked") video.pause();
   });
   video.addEventListener("play", () => {
-    if (locked) video.pause();
-    else if (!session && closedAtEnd) { closedAtEnd = false; open(); }
+    if (state === "locked") video.pause();
+    else if (state === "complete") open();
   });
-  // The lesson's last stretch needs a verified snapshot at its end to count; then the session
-  // closes, which settles the lesson and credits its hours.
+  // The lesson's last stretch needs verified evidence at its end to count: the beat that reports
+  // the end makes the server ask for it; once answered, the session closes, which settles the
+  // lesson and credits its hours.
   video.addEventListener("ended", async () => {
     if (!session) return;
     const current = session;
-    clearTimeout(snapshotTimer);
-    if (current.face_ready && cameraOn) {
-      if (checking) await checking;
-      await snapshot();
-    }
-    if (session !== current) return;
     await finalBeat();
+    if (session !== current) return;
+    if (answering) await answering.promise;
     if (session !== current) return;
     clearInterval(timer);
     try {
@@ -263,9 +279,7 @@
       if (error.code === "network") return;
     }
     session = null;
-    closedAtEnd = true;
-    clearTimeout(snapshotTimer);
-    locked = false;
+    setState("complete");
   });
   video.addEventListener("timeupdate", () => {
     if (!video.paused) playedSinceBeat = true;
@@ -282,5 +296,6 @@
     Kaohe.api(sessionUrl("heartbeat", session), { json: beatBody(playedSinceBeat || !video.paused), keepalive: true }).catch(ignore);
     Kaohe.api(sessionUrl("close", session), { json: {}, keepalive: true }).catch(ignore);
   });
+  show();
   open();
 })();

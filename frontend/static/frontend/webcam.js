@@ -37,5 +37,36 @@
     return window.Kaohe.api(path, { form, timeoutMs: UPLOAD_TIMEOUT_MS });
   }
 
-  window.KaoheWebcam = { start, capture, upload };
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // A burst answering the server's request: `count` frames `gapMs` apart. With a challenge, the
+  // first half is taken before `prompt()` is called (the learner is asked to turn their head), the
+  // rest over the following second and a half.
+  async function burst(video, count, { gapMs = 300, prompt = null } = {}) {
+    const frames = [];
+    const before = prompt ? Math.max(1, Math.floor(count / 2)) : count;
+    for (let index = 0; index < before; index += 1) {
+      if (index) await wait(gapMs);
+      frames.push(await capture(video));
+    }
+    if (prompt) {
+      prompt();
+      const after = count - before;
+      for (let index = 0; index < after; index += 1) {
+        await wait(1500 / after);
+        frames.push(await capture(video));
+      }
+    }
+    return frames;
+  }
+
+  // The frames as repeated multipart fields `frame`, with the request's one-time nonce.
+  function uploadBurst(path, frames, nonce) {
+    const form = new FormData();
+    frames.forEach((blob, index) => form.append("frame", blob, `frame-${index}.jpg`));
+    form.append("nonce", nonce);
+    return window.Kaohe.api(path, { form, timeoutMs: UPLOAD_TIMEOUT_MS });
+  }
+
+  window.KaoheWebcam = { start, capture, upload, burst, uploadBurst };
 })();

@@ -81,6 +81,9 @@ def _player_config(lesson) -> dict:
             ),
             "look": _("Paused for an identity check: look at the camera. Playback resumes when you are verified."),
             "verified": _("Identity verified."),
+            "hold": _("Taking a snapshot for the identity check: look at the camera."),
+            "turn_left": _("Now turn your head slowly to your left."),
+            "turn_right": _("Now turn your head slowly to your right."),
         },
     }
 
