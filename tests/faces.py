@@ -187,3 +187,21 @@ def decide_as(snapshot, decision: str = "verified", *, now=None, reason: str = "
 
     verdict = engine.Verdict(engine.Decision(decision), 1, 0.3 if decision == "verified" else 0.6, reason)
     return snapshot_decision_store(snapshot_id=snapshot.pk, verdict=verdict, now=now)
+
+
+def clip_webcam(path: Path, indexes, fps: int = 10) -> Path:
+    """A .y4m clip for Chromium's fake camera made of the shared clip's frames `indexes`, in order,
+    letterboxed into 640x480: a live-looking camera of the clip's person."""
+    import cv2
+    import numpy as np
+
+    width, height = 640, 480
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for index in indexes:
+            image = _clip()[index].convert("RGB")
+            image.thumbnail((width, height))
+            canvas = Image.new("RGB", (width, height), (128, 128, 128))
+            canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
+            out.write(b"FRAME\n" + cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path

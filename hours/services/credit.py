@@ -41,7 +41,7 @@ STUDY = "study"
 # so the learner, told why, can fix it and go on.
 RETRY_SECONDS = (3, 8)
 # A lesson played to its end asks for a closing snapshot, unless one was taken this recently.
-CLOSING_FRESH_SECONDS = 15
+CLOSING_FRESH_SECONDS = 3
 
 
 def study_snapshot_record(

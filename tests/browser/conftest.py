@@ -118,8 +118,9 @@ def camera_page(browser, tmp_path, testdata):
 
     opened = []
 
-    def open_with(photo_name: str):
-        clip = fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m")
+    def open_with(photo_name: str | None = None, *, clip=None):
+        """A camera showing the photo (a still, with sensor noise), or the .y4m `clip` given."""
+        clip = clip or fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m")
         camera_browser = browser.browser_type.launch(
             executable_path=CHROMIUM,
             headless=True,
