@@ -189,19 +189,27 @@ def decide_as(snapshot, decision: str = "verified", *, now=None, reason: str = "
     return snapshot_decision_store(snapshot_id=snapshot.pk, verdict=verdict, now=now)
 
 
-def clip_webcam(path: Path, indexes, fps: int = 10) -> Path:
+def clip_webcam(path: Path, indexes, fps: int = 10, seconds: float = 40) -> Path:
     """A .y4m clip for Chromium's fake camera made of the shared clip's frames `indexes`, in order,
-    letterboxed into 640x480: a live-looking camera of the clip's person."""
+    letterboxed into 640x480 and repeated for `seconds`: a live-looking camera of the clip's person.
+    Each repetition carries its own faint sensor noise, so no two captures within `seconds` are the
+    same bytes (Chromium loops the file; the same bytes again are refused as a replay)."""
     import cv2
     import numpy as np
 
     width, height = 640, 480
+    bases = []
+    for index in indexes:
+        image = _clip()[index].convert("RGB")
+        image.thumbnail((width, height))
+        canvas = Image.new("RGB", (width, height), (128, 128, 128))
+        canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
+        bases.append(np.asarray(canvas, dtype=np.int16))
+    rng = np.random.default_rng(11)
     with open(path, "wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for index in indexes:
-            image = _clip()[index].convert("RGB")
-            image.thumbnail((width, height))
-            canvas = Image.new("RGB", (width, height), (128, 128, 128))
-            canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
-            out.write(b"FRAME\n" + cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2YUV_I420).tobytes())
+        for number in range(round(seconds * fps)):
+            base = bases[number % len(bases)]
+            noisy = np.clip(base + rng.integers(-2, 3, base.shape), 0, 255).astype(np.uint8)
+            out.write(b"FRAME\n" + cv2.cvtColor(noisy, cv2.COLOR_RGB2YUV_I420).tobytes())
     return path

@@ -120,7 +120,9 @@ def camera_page(browser, tmp_path, testdata):
 
     def open_with(photo_name: str | None = None, *, clip=None):
         """A camera showing the photo (a still, with sensor noise), or the .y4m `clip` given."""
-        clip = clip or fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m")
+        # Twenty seconds of distinct frames: Chromium loops the file, and the same bytes again
+        # within one identity check or one lesson would be refused as a replay.
+        clip = clip or fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m", frames=200)
         camera_browser = browser.browser_type.launch(
             executable_path=CHROMIUM,
             headless=True,

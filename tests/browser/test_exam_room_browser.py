@@ -1,8 +1,10 @@
 """An exam taken in a real browser against the running services: Daphne with its own database and
 the Redis channel layer (tests/daphne.py), Chromium with a fake webcam (tests/faces.py).
 
-The candidate logs in, enters the sitting from My exams, passes the identity check with their face
-on the camera (a photo of them that is not among their references), starts and answers. The test
+The candidate logs in and enters the sitting from My exams; their camera shows a photo of them (not
+one of their references), which the identity check refuses each time as showing no live person,
+saying so, until after three tries the proctor confirms the candidate on the board. The candidate
+starts and answers. The test
 then cuts the browser's network: the room says it is offline, an answer given meanwhile waits as
 pending, and when the network is back the room reconnects by itself and the answer is saved. After
 a reload every answer is still there, from the server's state. The candidate finishes, submits and
@@ -231,7 +233,7 @@ def stored_attempt(server, attempt: int) -> dict:
     return json.loads(line.removeprefix("ATTEMPT "))
 
 
-def test_a_candidate_passes_the_face_check_survives_a_network_cut_and_the_proctor_sees_the_score(
+def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_cut_and_the_proctor_sees_the_score(
     server, seeded, link, camera_page, plain_page, screenshots
 ):
     started = time.perf_counter()
@@ -272,12 +274,26 @@ def test_a_candidate_passes_the_face_check_survives_a_network_cut_and_the_procto
         attempt = int(room.url.rstrip("/").rsplit("/", 1)[1])
         lap("candidate in the room")
 
-        # When they pass the identity check and start
+        # When the camera shows a photo of them, then each check says no live person was seen
         room.wait_for_selector("#identity", state="visible")
         room.wait_for_function("document.getElementById('identity-camera').videoWidth > 0")
-        room.click("#identity-check")
+        for tries_left in ("2", "1", "0"):
+            room.click("#identity-check")
+            room.wait_for_function(f"document.getElementById('tries-left').textContent === '{tries_left}'")
+            assert "未检测到真人" in room.inner_text("#identity-message")
+        room.wait_for_selector("#identity-referred", state="visible")
+        lap("identity checks refused")
+        # and the proctor, on the board, confirms the candidate in person
+        board.wait_for_selector(f'{row} form.confirm-identity input[name="note"]')
+        board.fill(f'{row} form.confirm-identity input[name="note"]', "视频核对身份证原件")
+        with board.expect_navigation():
+            board.click(f"{row} form.confirm-identity button")
+        board.wait_for_selector('#live-state[data-state="live"]')
+        # From here on the board is never reloaded and keeps the one socket it opened now.
+        board.evaluate("window.boardNeverReloaded = true")
+        board_sockets_now = len(board_sockets)
         room.wait_for_selector("#ready", state="visible")
-        lap("identity check")
+        lap("proctor confirms")
         room.click("#start")
         room.wait_for_selector("#paper", state="visible")
         room.wait_for_selector("ol#questions > li.question", state="attached")
@@ -357,6 +373,6 @@ def test_a_candidate_passes_the_face_check_survives_a_network_cut_and_the_procto
         assert board.inner_text(f"{row} td.score") == stored["score"]
         assert board.evaluate("window.boardNeverReloaded === true")
         # over the socket it opened first, never dropped
-        assert len(board_sockets) == 1 and not board_sockets[0].is_closed(), [ws.url for ws in board_sockets]
+        assert len(board_sockets) == board_sockets_now and not board_sockets[-1].is_closed(), [ws.url for ws in board_sockets]
         lap("board graded")
     print(f"browser exam test body {time.perf_counter() - started:.1f} s: {laps}; server {server.timings}")
