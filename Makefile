@@ -27,6 +27,7 @@ test: setup
 messages: setup
 	DEBUG=1 $(PYTHON) manage.py makemessages -l zh_Hans --no-obsolete -i ".venv/*" -i "var/*" -i "tests/*"
 	DEBUG=1 $(PYTHON) manage.py compilemessages -l zh_Hans -i .venv
+	DEBUG=1 $(PYTHON) manage.py errors_doc
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(PYTHON) $$script; done

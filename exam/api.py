@@ -7,7 +7,7 @@ import uuid
 
 from ninja import Router, Schema, Status
 
-from kernel.api import ERRORS
+from kernel.api import ERROR_RESPONSES
 from kernel.images import upload_frames
 from lms.selectors.people import person_of
 from proctor.services.requests import request_as_json
@@ -44,14 +44,14 @@ def _own_attempt(request, attempt_id: int):
     return person, selectors.own_attempt_get(person, attempt_id)
 
 
-@router.post("/exam/attempts/{int:attempt_id}/identity/request", response={200: EvidenceOut, **ERRORS})
+@router.post("/exam/attempts/{int:attempt_id}/identity/request", response={200: EvidenceOut, **ERROR_RESPONSES})
 def identity_request(request, attempt_id: int):
     """The request the identity check answers: its nonce, frames and head-turn challenge."""
     person, attempt = _own_attempt(request, attempt_id)
     return request_as_json(proctoring.identity_request(attempt=attempt, candidate=person))
 
 
-@router.post("/exam/attempts/{int:attempt_id}/identity", response={200: IdentityOut, **ERRORS})
+@router.post("/exam/attempts/{int:attempt_id}/identity", response={200: IdentityOut, **ERROR_RESPONSES})
 def identity_check(request, attempt_id: int):
     """A burst from the webcam, answering the identity request, checked against the candidate's
     references before the paper opens."""
@@ -61,7 +61,7 @@ def identity_check(request, attempt_id: int):
     )
 
 
-@router.post("/exam/attempts/{int:attempt_id}/snapshots", response={202: SnapshotOut, **ERRORS}, url_name="exam_snapshot")
+@router.post("/exam/attempts/{int:attempt_id}/snapshots", response={202: SnapshotOut, **ERROR_RESPONSES}, url_name="exam_snapshot")
 def snapshot(request, attempt_id: int):
     """A burst answering the room's request during the exam; its decision reaches the room over
     the socket."""

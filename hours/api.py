@@ -4,18 +4,17 @@ import datetime
 import uuid
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from cms.models import CoursePage, LessonPage
-from kernel.api import ERRORS
-from kernel.errors import NotFoundError
+from kernel.api import ERROR_RESPONSES
 from kernel.images import upload_frames
 from lms.selectors.organisations import organisation_get
 from lms.selectors.people import person_of
 
 from . import services
+from .errors import ERRORS
 from .selectors import study as selectors
 
 router = Router(tags=["learning"])
@@ -87,7 +86,7 @@ class HeartbeatOut(Schema):
     evidence: EvidenceOut | None = None
 
 
-@router.post("/courses/{int:course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut, **ERRORS})
+@router.post("/courses/{int:course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut, **ERROR_RESPONSES})
 def enrol(request, course_id: int):
     person = person_of(request.user)
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
@@ -101,7 +100,7 @@ def enrolments(request):
     return [item.enrolment for item in selectors.my_courses(person)]
 
 
-@router.post("/enterprises/{int:enterprise_id}/assignments", response={201: list[EnrolmentOut], **ERRORS})
+@router.post("/enterprises/{int:enterprise_id}/assignments", response={201: list[EnrolmentOut], **ERROR_RESPONSES})
 def assign(request, enterprise_id: int, payload: AssignmentIn):
     enterprise = organisation_get(request.user, enterprise_id)
     employees = selectors.assignable_employees(request.user, enterprise.pk)
@@ -109,12 +108,12 @@ def assign(request, enterprise_id: int, payload: AssignmentIn):
     people = list(employees.filter(pk__in=payload.person_ids))
     if len(people) != len(set(payload.person_ids)):
         # Someone who is not this enterprise's employee, or not visible at all: refuse the whole request.
-        raise NotFoundError(code="not_an_employee", message=_("Some of these people are not your employees."))
+        raise ERRORS.error("not_an_employee")
     enrolments = services.course_assign(actor=request.user, enterprise=enterprise, course=course, people=people)
     return Status(201, enrolments)
 
 
-@router.post("/study/sessions", response={201: SessionOut, **ERRORS})
+@router.post("/study/sessions", response={201: SessionOut, **ERROR_RESPONSES})
 def session_open(request, payload: SessionIn):
     person = person_of(request.user)
     lesson = get_object_or_404(LessonPage.objects.live(), pk=payload.lesson_id)
@@ -138,7 +137,7 @@ def session_open(request, payload: SessionIn):
     )
 
 
-@router.post("/study/sessions/{session_id}/heartbeats", response={200: HeartbeatOut, **ERRORS})
+@router.post("/study/sessions/{session_id}/heartbeats", response={200: HeartbeatOut, **ERROR_RESPONSES})
 def heartbeat(request, session_id: str, payload: HeartbeatIn):
     person = person_of(request.user)
     return services.heartbeat_record(
@@ -156,7 +155,7 @@ class SnapshotAcceptedOut(Schema):
 
 
 @router.post(
-    "/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERRORS}, url_name="study_snapshot"
+    "/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERROR_RESPONSES}, url_name="study_snapshot"
 )
 def snapshot(request, session_id: str):
     """A burst answering the server's request: the frames as repeated multipart fields `frame`
@@ -170,7 +169,7 @@ def snapshot(request, session_id: str):
     return Status(202, {"id": item.pk, "status": item.status})
 
 
-@router.post("/study/sessions/{session_id}/close", response={204: None, **ERRORS})
+@router.post("/study/sessions/{session_id}/close", response={204: None, **ERROR_RESPONSES})
 def session_close(request, session_id: str):
     services.study_session_close(person=person_of(request.user), session_id=session_id)
     return Status(204, None)

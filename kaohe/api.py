@@ -2,11 +2,11 @@
 {"code": ..., "message": ...} with a 4xx status. Each app's router joins it in kaohe/urls.py."""
 
 from django.http import Http404
-from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
+from kernel.errors import ERRORS as KERNEL_ERRORS
 from kernel.errors import DomainError
 
 
@@ -17,11 +17,7 @@ class CsrfSessionAuth(SessionAuth):
         try:
             return super()._get_key(request)
         except HttpError:
-            raise DomainError(
-                code="csrf_failed",
-                message=_("The security token is missing or wrong; reload the page and try again."),
-                status=403,
-            )
+            raise KERNEL_ERRORS.error("csrf_failed")
 
 
 api = NinjaAPI(
@@ -46,28 +42,40 @@ def _domain_error(request, error: DomainError):
 
 @api.exception_handler(Http404)
 def _not_found(request, error):
-    return _error(request, "not_found", _("Not found, or you may not see it."), 404)
+    return _domain_error(request, KERNEL_ERRORS.error("not_found"))
 
 
 @api.exception_handler(AuthenticationError)
 def _not_authenticated(request, error):
-    return _error(request, "not_authenticated", _("Log in first."), 401)
+    return _domain_error(request, KERNEL_ERRORS.error("not_authenticated"))
+
+
+# django-ninja's own refusals (an unreadable body, a throttle...), in the kernel's words and language.
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "throttled",
+}
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, error: HttpError):
-    codes = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "throttled"}
-    return _error(request, codes.get(error.status_code, "bad_request"), str(error), error.status_code)
+    code = HTTP_ERROR_CODES.get(error.status_code, HTTP_ERROR_CODES[400])
+    return _error(request, code, KERNEL_ERRORS.message(code), error.status_code)
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request, error: ValidationError):
     fields = [".".join(str(part) for part in item.get("loc", ())) for item in error.errors]
+    refusal = KERNEL_ERRORS.error("invalid_request", fields=", ".join(fields) or "body")
     return _error(
         request,
-        "invalid_request",
-        _("The request is not valid: %(fields)s") % {"fields": ", ".join(fields) or "body"},
-        422,
+        refusal.code,
+        refusal.message,
+        refusal.status,
         errors=[{"loc": item.get("loc"), "msg": item.get("msg")} for item in error.errors],
     )
 

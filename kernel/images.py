@@ -9,10 +9,9 @@ import warnings
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import DomainError
+from .errors import ERRORS, DomainError
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 
@@ -61,16 +60,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # greyscale, palette and CMYK alike
 
 
-def image_error_message(code: str) -> str:
-    messages = {
-        "image_empty": _("The file is empty."),
-        "image_too_large": _("The image is larger than %(mb)d MB.")
-        % {"mb": settings.UPLOAD_IMAGE_MAX_BYTES // (1024 * 1024)},
-        "image_too_many_pixels": _("The image has too many pixels."),
-        "image_unsupported": _("Only JPEG, PNG and WebP images are accepted."),
-        "image_corrupt": _("The file is not a readable image (it may be damaged or cut short)."),
-    }
-    return messages.get(code, _("The image cannot be read."))
+def image_error(error: ImageRejected) -> DomainError:
+    """The refusal for an image `open_image` rejected, in the kernel's words (an image code)."""
+    return ERRORS.error(error.code, mb=settings.UPLOAD_IMAGE_MAX_BYTES // (1024 * 1024))
 
 
 def decode_image(data: bytes) -> Image.Image:
@@ -78,7 +70,7 @@ def decode_image(data: bytes) -> Image.Image:
     try:
         return open_image(data, max_bytes=settings.UPLOAD_IMAGE_MAX_BYTES, max_pixels=settings.UPLOAD_IMAGE_MAX_PIXELS)
     except ImageRejected as error:
-        raise DomainError(code=error.code, message=image_error_message(error.code)) from error
+        raise image_error(error) from error
 
 
 def upload_bytes(upload) -> bytes:

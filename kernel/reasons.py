@@ -3,9 +3,8 @@ refusal, and the platform's language for reasons the platform writes itself."""
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
 
-from .errors import FieldError
+from .errors import ERRORS
 
 REASON_MAX = 300
 
@@ -13,18 +12,12 @@ REASON_MAX = 300
 def reason_clean(text, *, required: bool = True, minimum: int = 1, field: str = "reason") -> str:
     """A reason as given, stripped; refused (never cut) when missing, too short or too long."""
     value = str(text or "").strip()
+    if required and not value:
+        raise ERRORS.error("reason_required", field=field)
     if required and len(value) < minimum:
-        if minimum > 1:
-            raise FieldError(
-                field=field, code="reason_required",
-                message=_("Give the reason (at least %(count)d characters).") % {"count": minimum},
-            )
-        raise FieldError(field=field, code="reason_required", message=_("Give a reason for this change."))
+        raise ERRORS.error("reason_too_short", field=field, count=minimum)
     if len(value) > REASON_MAX:
-        raise FieldError(
-            field=field, code="reason_too_long",
-            message=_("The reason has at most %(count)d characters.") % {"count": REASON_MAX},
-        )
+        raise ERRORS.error("reason_too_long", field=field, count=REASON_MAX)
     return value
 
 

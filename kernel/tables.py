@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
-from .errors import DomainError
+from .errors import ERRORS, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +93,7 @@ def _csv_rows(data: bytes):
 
 
 def _too_many(max_rows: int) -> DomainError:
-    return DomainError(
-        code="too_many_rows",
-        message=_("A file has at most %(count)d rows; split it into several files.") % {"count": max_rows},
-    )
+    return ERRORS.error("too_many_rows", count=max_rows)
 
 
 def read_rows(*, file_name: str, data: bytes, max_rows: int, max_bytes: int | None = None) -> list[tuple[int, list]]:
@@ -105,23 +101,16 @@ def read_rows(*, file_name: str, data: bytes, max_rows: int, max_bytes: int | No
     file_empty, file_too_large (413), file_type_unsupported, file_unreadable or too_many_rows."""
     max_bytes = max_bytes or max_file_bytes()
     if not data:
-        raise DomainError(code="file_empty", message=_("The file is empty."))
+        raise ERRORS.error("file_empty")
     if len(data) > max_bytes:
-        raise DomainError(
-            code="file_too_large",
-            message=_("The file is larger than %(size)d MB; split it into several files.")
-            % {"size": max(1, max_bytes // (1024 * 1024))},
-            status=413,
-        )
+        raise ERRORS.error("file_too_large", size=max(1, max_bytes // (1024 * 1024)))
     suffix = PurePath(file_name or "").suffix.lower()
     if suffix in (".xlsx", ".xlsm") or (data[:4] == b"PK\x03\x04" and suffix not in (".csv", ".txt")):
         reader = _xlsx_rows
     elif suffix in (".csv", ".txt", ""):
         reader = _csv_rows
     else:
-        raise DomainError(
-            code="file_type_unsupported", message=_("Only Excel workbooks (.xlsx) and CSV files can be uploaded.")
-        )
+        raise ERRORS.error("file_type_unsupported")
     rows: list[tuple[int, list]] = []
     try:
         for line, values in reader(data):
@@ -136,12 +125,9 @@ def read_rows(*, file_name: str, data: bytes, max_rows: int, max_bytes: int | No
         raise
     except Exception:  # an untrusted file may break the parser in any way; all of them mean "unreadable"
         log.info("uploaded table %r could not be read", file_name, exc_info=True)
-        raise DomainError(
-            code="file_unreadable",
-            message=_("This file cannot be read. Upload an Excel workbook (.xlsx) or a CSV file saved from the template."),
-        )
+        raise ERRORS.error("file_unreadable")
     if not rows:
-        raise DomainError(code="file_empty", message=_("The file is empty."))
+        raise ERRORS.error("file_empty")
     return rows
 
 

@@ -8,31 +8,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.translation import gettext as _
 
-from .errors import ConflictError
+from .errors import Catalogue
 
 
 @dataclass(frozen=True)
 class Machine:
     statuses: type[models.TextChoices]
     moves: Mapping[str, frozenset[str]]
-    # The refusal's code when a move is not in the table, e.g. "attempt_move_illegal", and its
-    # message (lazily translated, with %(from)s and %(to)s for the statuses' labels).
+    # The app's catalogue and the code of the refusal when a move is not in the table, e.g.
+    # "attempt_move_illegal"; its message may name the statuses' labels as %(from)s and %(to)s.
+    errors: Catalogue
     illegal_code: str
-    illegal_message: str = ""
 
     def allows(self, source: str, to: str) -> bool:
         return to in self.moves.get(source, frozenset())
 
     def check(self, source: str, to: str) -> None:
         if not self.allows(source, to):
-            raise ConflictError(
-                code=self.illegal_code,
-                message=str(self.illegal_message or _("Something that is %(from)s cannot become %(to)s."))
-                % {"from": self.label(source), "to": self.label(to)},
-                details={"from": source, "to": to},
-            )
+            labels = {"from": self.label(source), "to": self.label(to)}
+            raise self.errors.error(self.illegal_code, details={"from": source, "to": to}, **labels)
 
     def label(self, status: str) -> str:
         return str(self.statuses(status).label) if status in self.statuses.values else status

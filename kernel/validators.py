@@ -7,8 +7,7 @@ message, so forms, services and the API give the same answer.
 import datetime
 import re
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from .errors import ERRORS
 
 # GB 11643-1999: weights are 2^(17-i) mod 11; the remainder indexes the check characters.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -49,22 +48,17 @@ def id_number_sex(value: str) -> str:
 def validate_id_number(value: str) -> str:
     value = normalise_id_number(value)
     if not _ID_PATTERN.match(value):
-        raise ValidationError(
-            _("An ID number has 18 characters: 17 digits and a digit or X."), code="id_number_format"
-        )
+        raise ERRORS.validation_error("id_number_format")
     if int(value[:2]) not in _PROVINCE_CODES:
-        raise ValidationError(_("The region code of this ID number does not exist."), code="id_number_region")
+        raise ERRORS.validation_error("id_number_region")
     try:
         birth = id_number_birth_date(value)
     except ValueError:
-        raise ValidationError(_("The birth date in this ID number is not a real date."), code="id_number_birth_date")
+        raise ERRORS.validation_error("id_number_birth_date")
     if birth.year < 1900 or birth > datetime.date.today():
-        raise ValidationError(_("The birth date in this ID number is not possible."), code="id_number_birth_date")
+        raise ERRORS.validation_error("id_number_birth_date")
     if id_number_check_char(value[:17]) != value[17]:
-        raise ValidationError(
-            _("The check character of this ID number is wrong; please check every digit."),
-            code="id_number_check",
-        )
+        raise ERRORS.validation_error("id_number_check")
     return value
 
 
@@ -80,14 +74,9 @@ def normalise_credit_code(value: str) -> str:
 def validate_credit_code(value: str) -> str:
     value = normalise_credit_code(value)
     if not _USCC_PATTERN.match(value):
-        raise ValidationError(
-            _("A unified social credit code has 18 characters: digits and capital letters except I, O, Z, S and V."),
-            code="credit_code_format",
-        )
+        raise ERRORS.validation_error("credit_code_format")
     if uscc_check_char(value[:17]) != value[17]:
-        raise ValidationError(
-            _("The check character of this unified social credit code is wrong."), code="credit_code_check"
-        )
+        raise ERRORS.validation_error("credit_code_check")
     return value
 
 
@@ -99,7 +88,5 @@ def normalise_mobile(value: str) -> str:
 def validate_mobile(value: str) -> str:
     value = normalise_mobile(value)
     if not _MOBILE_PATTERN.match(value):
-        raise ValidationError(
-            _("Enter a mainland mobile number: 11 digits starting with 1."), code="mobile_format"
-        )
+        raise ERRORS.validation_error("mobile_format")
     return value

@@ -5,7 +5,7 @@ import datetime
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from kernel.api import ERRORS
+from kernel.api import ERROR_RESPONSES
 
 from .policies import (
     employments_visible,
@@ -85,7 +85,7 @@ class EmploymentEndIn(Schema):
 router = Router(tags=["people"])
 
 
-@router.get("/me", response={200: MeOut, **ERRORS})
+@router.get("/me", response={200: MeOut, **ERROR_RESPONSES})
 def me(request):
     person = getattr(request.user, "person", None)
     roles = roles_of(request.user)
@@ -109,7 +109,7 @@ def people(request, q: str = ""):
     return queryset
 
 
-@router.get("/people/{int:person_id}", response={200: PersonOut, **ERRORS})
+@router.get("/people/{int:person_id}", response={200: PersonOut, **ERROR_RESPONSES})
 def person(request, person_id: int):
     return person_get(request.user, person_id)
 
@@ -121,7 +121,7 @@ def organisations(request, kind: str = ""):
     return queryset.filter(kind=kind) if kind else queryset
 
 
-@router.get("/organisations/{int:organisation_id}", response={200: OrganisationOut, **ERRORS})
+@router.get("/organisations/{int:organisation_id}", response={200: OrganisationOut, **ERROR_RESPONSES})
 def organisation(request, organisation_id: int):
     return organisation_get(request.user, organisation_id)
 
@@ -135,14 +135,14 @@ def employments(request, current: bool | None = None):
     return queryset
 
 
-@router.post("/organisations/{int:organisation_id}/employees", response={201: EmploymentOut, **ERRORS})
+@router.post("/organisations/{int:organisation_id}/employees", response={201: EmploymentOut, **ERROR_RESPONSES})
 def employee_add(request, organisation_id: int, payload: EmployeeIn):
     enterprise = organisation_get(request.user, organisation_id)
     employment = employee_add_service(actor=request.user, enterprise=enterprise, **payload.dict())
     return Status(201, employment)
 
 
-@router.post("/employments/{int:employment_id}/end", response={200: EmploymentOut, **ERRORS})
+@router.post("/employments/{int:employment_id}/end", response={200: EmploymentOut, **ERROR_RESPONSES})
 def employment_end(request, employment_id: int, payload: EmploymentEndIn):
     employment = employment_get(request.user, employment_id)
     return employment_end_service(actor=request.user, employment=employment, end_date=payload.end_date)

@@ -7,7 +7,7 @@ import uuid
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from kernel.api import ERRORS, ErrorOut
+from kernel.api import ERROR_RESPONSES, ErrorOut
 from kernel.images import upload_bytes
 from lms.selectors.people import person_of
 
@@ -94,12 +94,12 @@ def _person(request):
     return person_of(request.user)
 
 
-@router.get("/proctor/profile", response={200: FaceProfileOut, **ERRORS})
+@router.get("/proctor/profile", response={200: FaceProfileOut, **ERROR_RESPONSES})
 def profile(request):
     return _profile_out(_person(request))
 
 
-@router.post("/proctor/references", response={201: ReferenceOut, **ERRORS})
+@router.post("/proctor/references", response={201: ReferenceOut, **ERROR_RESPONSES})
 def reference_add(request):
     """A live webcam capture (multipart field `image`) added to the learner's references."""
     person = _person(request)
@@ -109,7 +109,7 @@ def reference_add(request):
     return Status(201, {"id": reference.pk, "source": reference.source, "profile": _profile_out(person)})
 
 
-@router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERRORS}, url_name="snapshot_get")
+@router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERROR_RESPONSES}, url_name="snapshot_get")
 def snapshot(request, snapshot_id: str):
     item = evidence.own_snapshot_get(request.user, snapshot_id)
     message = decision_message(item.decision, item.reason) if item.decision else ""
@@ -127,7 +127,7 @@ def snapshot(request, snapshot_id: str):
 @router.get(
     "/capturelog/public-key",
     auth=None,
-    response={200: PublicKeyOut, 503: ErrorOut, **ERRORS},
+    response={200: PublicKeyOut, 503: ErrorOut, **ERROR_RESPONSES},
     tags=["capture log"],
 )
 def capturelog_public_key(request):

@@ -5,12 +5,10 @@ the authorities that oversee them and by superusers (lms.policies.can_see_identi
 never by employers or training institutions. No face is processed without standing consent.
 """
 
-from django.utils.translation import gettext as _
-
-from kernel.errors import PermissionDeniedError
 from lms.models import Person, User
 from lms.policies import can_see_identity_evidence
 
+from .errors import ERRORS
 from .selectors.profiles import consent_current
 
 __all__ = ["can_see_evidence_of", "consent_require"]
@@ -22,9 +20,6 @@ def can_see_evidence_of(actor: User, person_id: int) -> bool:
 
 def consent_require(person: Person) -> None:
     if consent_current(person) is None:
-        raise PermissionDeniedError(
-            code="consent_required",
-            message=_("Give your consent to face verification before any photo is taken."),
-        )
+        raise ERRORS.error("consent_required")
 
 

@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError
 
+from .errors import ERRORS
 from .rules.capturelog import key_id
 
 log = logging.getLogger(__name__)
@@ -69,22 +69,11 @@ def public_pem(raw: bytes) -> str:
 
 
 def _missing() -> DomainError:
-    return DomainError(
-        code="capturelog_signing_key_missing",
-        message=_(
-            "No capture-log signing key is configured: set CAPTURELOG_SIGNING_KEY or CAPTURELOG_SIGNING_KEY_FILE."
-        ),
-        status=503,
-    )
+    return ERRORS.error("capturelog_signing_key_missing")
 
 
 def _invalid(source: str, error: Exception) -> DomainError:
-    return DomainError(
-        code="capturelog_signing_key_invalid",
-        message=_("The capture-log signing key in %(source)s cannot be used: %(error)s")
-        % {"source": source, "error": error},
-        status=503,
-    )
+    return ERRORS.error("capturelog_signing_key_invalid", source=source, error=error)
 
 
 def _development_key(*, create: bool) -> Ed25519PrivateKey | None:

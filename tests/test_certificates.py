@@ -221,12 +221,12 @@ def test_an_extension_must_move_the_expiry_later(world):
     for expires_on in (None, certificate.expires_on, certificate.expires_on - datetime.timedelta(days=1)):
         with pytest.raises(DomainError) as refused:
             services.certificate_transition(certificate=certificate, to=S.VALID, reason="延期", expires_on=expires_on)
-        assert refused.value.code == "certificate_move_illegal"
+        assert refused.value.code == "extension_not_later" and refused.value.status == 409
     with pytest.raises(DomainError) as refused:
         services.certificate_transition(
             certificate=certificate, to=S.VOID, reason="作废", expires_on=datetime.date(2030, 1, 1)
         )
-    assert refused.value.code == "certificate_move_illegal"
+    assert refused.value.code == "expiry_change_not_extension"
 
 
 # Extension ---------------------------------------------------------------------------------------

@@ -17,7 +17,16 @@ from kernel.errors import DomainError
 from proctor.models import CaptureLogEntry, Snapshot
 from proctor.services.snapshots import snapshot_check
 
-from .faces import answer, burst_of, decide_as, give_face_profile, give_live_profile, live_burst, photo, variant
+from .faces import (
+    answer,
+    burst_of,
+    decide_as,
+    give_face_profile,
+    give_live_profile,
+    live_burst,
+    photo,
+    variant,
+)
 from .test_study import Player, at, course, learner, lessons  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db

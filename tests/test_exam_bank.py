@@ -100,15 +100,15 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(world, credential):
         3: ["type_invalid"],
         4: ["stem_missing"],
         5: ["options_missing"],
-        6: ["answer_invalid"],
+        6: ["single_answer_invalid"],
         7: ["answer_not_an_option"],
-        8: ["answer_invalid"],
+        8: ["true_false_answer_invalid"],
         9: ["duplicate_question"],
-        10: ["duplicate_question"],
+        10: ["question_in_bank"],
         11: ["options_duplicate"],
-        12: ["options_missing"],
-        13: ["answer_invalid"],
-        14: ["answer_invalid"],
+        12: ["options_gap"],
+        13: ["answer_letters_invalid"],
+        14: ["multiple_answer_invalid"],
     }
     assert Question.objects.count() == 1
 

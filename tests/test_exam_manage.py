@@ -346,7 +346,7 @@ def test_an_import_with_bad_rows_shows_each_line_and_imports_nothing_then_a_good
     assert 'data-line="5" data-codes="type_invalid"' in page
     assert 'data-line="6" data-codes="stem_missing"' in page
     assert 'data-line="7" data-codes="answer_not_an_option"' in page
-    assert 'data-line="8" data-codes="answer_invalid"' in page
+    assert 'data-line="8" data-codes="true_false_answer_invalid"' in page
     assert 'data-line="9" data-codes="duplicate_question"' in page
     assert 'data-line="2"' not in page and page.count('class="error" data-code=') == 5
     assert not Question.objects.exists()

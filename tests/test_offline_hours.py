@@ -266,7 +266,7 @@ class TestDecision:
         services.offline_batch_decide(actor=world.gz_reviewer, batch=batch, approve=True)
         row = (world.gz_worker.id_number, world.gz_worker.real_name, "安全生产法规", "", "", 2, DAY)
         later = upload(world, csv_bytes([row]), file_name="again.csv")
-        assert codes_by_line(later) == {2: {"duplicate_row"}}
+        assert codes_by_line(later) == {2: {"hours_already_approved"}}
 
     def test_two_waiting_batches_with_the_same_row_count_it_once(self, world, courses):
         row = (world.gz_worker.id_number, world.gz_worker.real_name, "安全生产法规", "", "", 2, DAY)
@@ -343,11 +343,11 @@ class TestAdjustment:
         self.adjust(world, actor=world.province_reviewer, hours=Decimal("-1"))
         assert sum(HoursEntry.objects.values_list("hours", flat=True)) == Decimal("1.50")
 
-    @pytest.mark.parametrize("reason", ["", "   ", "太少"])
-    def test_an_adjustment_needs_a_reason(self, world, reason):
+    @pytest.mark.parametrize("reason, code", [("", "reason_required"), ("   ", "reason_required"), ("太少", "reason_too_short")])
+    def test_an_adjustment_needs_a_reason(self, world, reason, code):
         with pytest.raises(DomainError) as error:
             self.adjust(world, reason=reason)
-        assert error.value.code == "reason_required"
+        assert error.value.code == code
         assert not HoursEntry.objects.exists()
 
     def test_only_an_authority_overseeing_the_person_adjusts(self, world):
@@ -360,8 +360,8 @@ class TestAdjustment:
     @pytest.mark.parametrize(
         "overrides, code",
         [
-            ({"hours": Decimal("0")}, "hours_invalid"),
-            ({"hours": Decimal("1.234")}, "hours_invalid"),
+            ({"hours": Decimal("0")}, "adjustment_hours_invalid"),
+            ({"hours": Decimal("1.234")}, "adjustment_hours_invalid"),
             ({"hours": Decimal("-1")}, "hours_below_zero"),
             ({"category": "other"}, "category_invalid"),
             ({"earned_on": datetime.date.today() + datetime.timedelta(days=2)}, "date_in_future"),

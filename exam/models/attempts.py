@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.transitions import Machine
 
+from ..errors import ERRORS
+
 
 class AttemptStatus(models.TextChoices):
     CREATED = "created", _("Created")
@@ -31,8 +33,8 @@ ATTEMPT_MACHINE = Machine(
         S.TERMINATED: frozenset(),
         S.EXPIRED: frozenset(),
     },
+    errors=ERRORS,
     illegal_code="attempt_move_illegal",
-    illegal_message=_("An attempt that is %(from)s cannot become %(to)s."),
 )
 
 

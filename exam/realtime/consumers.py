@@ -58,9 +58,18 @@ class _Base(AsyncJsonWebsocketConsumer):
     async def refuse(self, code: str, close_code: int) -> None:
         """Accept only to say why, then close: a browser cannot read a refused handshake."""
         await self.accept()
-        with translation.override(self.language):
-            await self.send_json({"type": "error", "code": code, "message": error_message(code)})
+        await self.error(code)
         await self.close(code=close_code)
+
+    async def error(self, code: str, *, seq: int | None = None, message: str = "") -> None:
+        """An `error` frame: the code (one of ROOM_CODES) and its words in the user's language,
+        unless a service already said it in its own."""
+        with translation.override(self.language):
+            text = message or error_message(code)
+        reply = {"type": "error", "code": code, "message": text}
+        if seq is not None:
+            reply["seq"] = seq
+        await self.send_json(reply)
 
     def in_thread(self, function, /, **kwargs):
         """Run a service or selector in a worker thread, in the user's language."""
@@ -127,18 +136,12 @@ class ExamRoomConsumer(_Base):
         handler = getattr(self, f"on_{message.type}")
         try:
             await handler(message)
+        except NotFoundError:
+            # Whatever was not found (the attempt, through the selectors' `not_found`), the room
+            # says the one code the protocol names for it.
+            await self.error("attempt_not_found", seq=message.seq)
         except DomainError as problem:
             await self.error(problem.code, seq=message.seq, message=problem.message)
-        except NotFoundError:
-            await self.error("attempt_not_found", seq=message.seq)
-
-    async def error(self, code: str, *, seq: int | None = None, message: str = "") -> None:
-        with translation.override(self.language):
-            text = message or error_message(code)
-        reply = {"type": "error", "code": code, "message": text}
-        if seq is not None:
-            reply["seq"] = seq
-        await self.send_json(reply)
 
     async def on_join(self, message):
         await self.in_thread(attempt_services.attempts_close_overdue, attempt_id=self.attempt_id)
@@ -328,7 +331,7 @@ class SittingWatchConsumer(_Base):
             await self.channel_layer.group_discard(live.sitting_group(self.sitting.pk), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        await self.send_json({"type": "error", "code": "read_only", "message": error_message("read_only")})
+        await self.error("read_only")
 
     async def sitting_changed(self, event):
         await self.send_rows(event["attempt_id"])

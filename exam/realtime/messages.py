@@ -1,20 +1,37 @@
-"""The words for the room's protocol-level error codes (the services' errors carry their own)."""
+"""The codes the exam room and the sitting watchers send in their `error` frames: the protocol's
+own and those of the services the room calls. docs/exam-protocol.md lists every one, and
+tests/test_errors.py checks both against exam/errors.py."""
 
-from django.utils.translation import gettext as _
+from ..errors import ERRORS
+
+ROOM_CODES = frozenset(
+    {
+        # the connection (exam.realtime.consumers)
+        "not_authenticated",
+        "attempt_not_found",
+        "sitting_not_found",
+        "rate_limited",
+        "read_only",
+        # a frame (exam.realtime.protocol)
+        "binary_not_accepted",
+        "message_too_large",
+        "not_json",
+        "type_unknown",
+        "field_invalid",
+        "clock_not_accepted",
+        # the services behind start, answer, event and submit
+        "attempt_move_illegal",
+        "sitting_not_open",
+        "attempt_closed",
+        "attempt_expired",
+        "question_not_on_paper",
+        "option_invalid",
+        "answer_invalid",
+        "event_unknown",
+    }
+)
 
 
 def error_message(code: str) -> str:
-    messages = {
-        "not_authenticated": _("Log in to enter the exam room."),
-        "attempt_not_found": _("There is no such attempt."),
-        "sitting_not_found": _("There is no such sitting."),
-        "binary_not_accepted": _("The exam room accepts text messages only."),
-        "message_too_large": _("This message is too large."),
-        "not_json": _("This message is not valid JSON."),
-        "type_unknown": _("This type of message is not known."),
-        "field_invalid": _("A field of this message is missing or invalid."),
-        "clock_not_accepted": _("The exam is timed by the server's clock: do not send times."),
-        "rate_limited": _("Too many messages: slow down."),
-        "read_only": _("This page only receives updates."),
-    }
-    return messages.get(code, _("This message could not be handled."))
+    """The code's words in the active language."""
+    return ERRORS.message(code)

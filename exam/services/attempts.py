@@ -19,16 +19,12 @@ from django.utils.translation import gettext as _
 
 from kernel import audit
 from kernel.audit import AuditEventType
-from kernel.errors import (
-    ConflictError,
-    DomainError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from kernel.errors import ConflictError
 from kernel.events import after_commit
 from kernel.reasons import reason_of_platform
 from lms.models import Person, User
 
+from ..errors import ERRORS
 from ..models import (
     Attempt,
     AttemptAnswer,
@@ -58,7 +54,7 @@ def _stored(text) -> str:
 
 
 def _closed() -> ConflictError:
-    return ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+    return ERRORS.error("attempt_closed")
 
 
 def attempt_transition(
@@ -89,7 +85,7 @@ def attempt_transition(
         elif to == S.IN_PROGRESS:
             sitting = locked.sitting
             if not sitting.starts_at <= now < sitting.ends_at:
-                raise ConflictError(code="sitting_not_open", message=_("The sitting is not open now."))
+                raise ERRORS.error("sitting_not_open")
             fields["started_at"] = now
             fields["deadline"] = min(now + datetime.timedelta(minutes=sitting.exam.duration_minutes), sitting.ends_at)
         elif to == S.SUBMITTED:
@@ -130,17 +126,17 @@ def attempt_create(
     """The candidate's attempt at a sitting they are admitted to, with their own paper drawn now."""
     now = now or timezone.now()
     if now >= sitting.ends_at:
-        raise ConflictError(code="sitting_over", message=_("This sitting is over."))
+        raise ERRORS.error("sitting_over")
     try:
         with transaction.atomic():
             # Locked against a removal of the candidate at the same instant (sitting_candidate_remove).
             if SittingCandidate.objects.select_for_update().filter(sitting=sitting, person=candidate).first() is None:
-                raise PermissionDeniedError(code="not_a_candidate", message=_("You are not a candidate of this sitting."))
+                raise ERRORS.error("not_a_candidate")
             attempt = Attempt.objects.create(sitting=sitting, candidate=candidate, created_at=now)
             AttemptEvent.objects.create(attempt=attempt, from_status="", to_status=S.CREATED, at=now, reason="")
             paper_draw(attempt=attempt, seed=seed, now=now)
     except IntegrityError:
-        raise ConflictError(code="attempt_exists", message=_("You already have an attempt at this sitting."))
+        raise ERRORS.error("attempt_exists")
     return attempt
 
 
@@ -160,7 +156,7 @@ def attempt_verify_identity(
 
 def _owned(attempt: Attempt, candidate: Person | None) -> None:
     if candidate is not None and attempt.candidate_id != candidate.pk:
-        raise NotFoundError(code="attempt_not_found", message=_("There is no such attempt."))
+        raise ERRORS.error("attempt_not_found")
 
 
 def attempt_start(*, attempt: Attempt, candidate: Person, now: datetime.datetime | None = None) -> Attempt:
@@ -252,21 +248,18 @@ def answer_record(
         if locked.status != S.IN_PROGRESS:
             raise _closed()
         if locked.deadline is None or now >= locked.deadline:
-            raise ConflictError(code="attempt_expired", message=_("The time for this exam is up."))
+            raise ERRORS.error("attempt_expired")
         if version_id not in locked.paper.version_ids:
-            raise DomainError(code="question_not_on_paper", message=_("This question is not on your paper."))
+            raise ERRORS.error("question_not_on_paper")
         version = QuestionVersion.objects.select_related("question").get(pk=version_id)
         if not isinstance(option_ids, list) or not all(isinstance(option_id, str) for option_id in option_ids):
-            raise DomainError(code="answer_invalid", message=_("An answer is a list of options."))
+            raise ERRORS.error("answer_invalid")
         known = version.option_ids
         if any(option_id not in known for option_id in option_ids):
-            raise DomainError(code="option_invalid", message=_("This question has no such option."))
+            raise ERRORS.error("option_invalid")
         one = version.question.kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE)
         if not option_ids or len(set(option_ids)) != len(option_ids) or (one and len(option_ids) != 1):
-            raise DomainError(
-                code="answer_invalid",
-                message=_("Choose exactly one option.") if one else _("Choose one or more options, each once."),
-            )
+            raise ERRORS.error("answer_invalid")
         chosen = [option_id for option_id in known if option_id in option_ids]
         answer, _created = AttemptAnswer.objects.update_or_create(
             attempt=locked, version=version, defaults={"option_ids": chosen, "answered_at": now}

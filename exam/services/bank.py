@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from kernel.errors import DomainError, PermissionDeniedError
 from kernel.tables import read_table
 from lms.models import Credential, User
 
 from .. import policies
+from ..errors import ERRORS
 from ..models import Question, QuestionKind, QuestionVersion
 from ..models.bank import OPTION_LETTERS
 
@@ -62,10 +61,6 @@ TRUE_WORDS = {"对", "正确", "√", "是", "t", "true", "y", "yes"}
 FALSE_WORDS = {"错", "错误", "×", "x", "否", "f", "false", "n", "no"}
 
 
-def _error(code: str, message) -> dict:
-    return {"code": code, "message": str(message)}
-
-
 def true_false_options(answer: bool) -> list[dict]:
     """The fixed options of a true-or-false question, as input to `question_create`/`question_edit`."""
     return [
@@ -86,46 +81,43 @@ def _check_content(kind: str, stem: str, options: list[dict], explanation: str, 
     """Every problem with one question's content. `options` are {"text", "correct", "id"?}."""
     errors = []
     if kind not in QuestionKind.values:
-        return [_error("type_invalid", _("The question type must be 单选, 多选 or 判断."))]
+        return [ERRORS.row("type_invalid")]
     if not stem.strip():
-        errors.append(_error("stem_missing", _("The stem (题干) is missing.")))
+        errors.append(ERRORS.row("stem_missing"))
     elif len(stem) > MAX_STEM:
-        errors.append(_error("stem_too_long", _("The stem has at most %(count)d characters.") % {"count": MAX_STEM}))
+        errors.append(ERRORS.row("stem_too_long", count=MAX_STEM))
     if len(topic) > MAX_TOPIC:
-        errors.append(_error("topic_too_long", _("The topic has at most %(count)d characters.") % {"count": MAX_TOPIC}))
+        errors.append(ERRORS.row("topic_too_long", count=MAX_TOPIC))
     if len(explanation) > MAX_EXPLANATION:
-        errors.append(
-            _error("explanation_too_long", _("The explanation has at most %(count)d characters.") % {"count": MAX_EXPLANATION})
-        )
+        errors.append(ERRORS.row("explanation_too_long", count=MAX_EXPLANATION))
     right = sum(1 for option in options if option.get("correct"))
     if kind == QuestionKind.TRUE_FALSE:
         if sorted(option.get("id") for option in options) != sorted(TRUE_FALSE_IDS) or right != 1:
-            errors.append(_error("answer_invalid", _("The answer of a true-or-false question is 对 or 错.")))
+            errors.append(ERRORS.row("true_false_answer_invalid"))
         return errors
     texts = [_normal(option.get("text", "")) for option in options]
     if len(options) < 2 or not all(texts):
-        errors.append(_error("options_missing", _("A choice question needs at least two options, none of them blank.")))
+        errors.append(ERRORS.row("options_missing"))
     elif len(set(texts)) != len(texts):
-        errors.append(_error("options_duplicate", _("Two options have the same text.")))
+        errors.append(ERRORS.row("options_duplicate"))
     elif any(len(option["text"]) > MAX_OPTION for option in options):
-        errors.append(_error("option_too_long", _("An option has at most %(count)d characters.") % {"count": MAX_OPTION}))
+        errors.append(ERRORS.row("option_too_long", count=MAX_OPTION))
     if kind == QuestionKind.SINGLE and right != 1:
-        errors.append(_error("answer_invalid", _("A single-choice question has exactly one right option.")))
+        errors.append(ERRORS.row("single_answer_invalid"))
     if kind == QuestionKind.MULTIPLE and right < 2:
-        errors.append(_error("answer_invalid", _("A multiple-choice question has at least two right options.")))
+        errors.append(ERRORS.row("multiple_answer_invalid"))
     return errors
 
 
 def _raise_first(errors: list[dict]) -> None:
     if errors:
-        raise DomainError(code=errors[0]["code"], message=errors[0]["message"], details={"errors": errors})
+        first = errors[0]
+        raise ERRORS.error(first["code"], message=first["message"], details={"errors": errors})
 
 
 def _require_bank_manager(actor: User) -> None:
     if not policies.can_manage_bank(actor):
-        raise PermissionDeniedError(
-            code="not_bank_manager", message=_("Only an authority's reviewers can manage question banks.")
-        )
+        raise ERRORS.error("not_bank_manager")
 
 
 def _assign_ids(kind: str, options: list[dict], taken: set[str]) -> tuple[list[dict], list[str]]:
@@ -272,7 +264,7 @@ def _parse_row(values: dict[str, str]) -> tuple[dict, list[dict]]:
         "options": [],
     }
     if not kind:
-        errors.append(_error("type_invalid", _("The question type must be 单选, 多选 or 判断.")))
+        errors.append(ERRORS.row("type_invalid"))
         return draft, errors
     answer = _normal(values["answer"])
     if kind == QuestionKind.TRUE_FALSE:
@@ -280,25 +272,38 @@ def _parse_row(values: dict[str, str]) -> tuple[dict, list[dict]]:
         if word in TRUE_WORDS or word in FALSE_WORDS:
             draft["options"] = true_false_options(word in TRUE_WORDS)
         else:
-            errors.append(_error("answer_invalid", _("The answer of a true-or-false question is 对 or 错.")))
+            errors.append(ERRORS.row("true_false_answer_invalid"))
         return draft, errors
     texts = [values[f"option_{letter}"] for letter in OPTION_LETTERS]
     while texts and not texts[-1]:
         texts.pop()
     if any(not text for text in texts):
-        errors.append(_error("options_missing", _("Options must be filled in from A onwards, without gaps.")))
+        errors.append(ERRORS.row("options_gap"))
     letters = re.sub(r"[,，、;；]", "", answer).upper()
     if not letters or not re.fullmatch(r"[A-Z]+", letters) or len(set(letters)) != len(letters):
-        errors.append(_error("answer_invalid", _("The answer is the letters of the right options, such as A or ACD.")))
+        errors.append(ERRORS.row("answer_letters_invalid"))
         letters = ""
     filled = {OPTION_LETTERS[index] for index, text in enumerate(texts) if text}
     missing = [letter for letter in letters if letter not in filled]
     if missing:
-        errors.append(
-            _error("answer_not_an_option", _("The answer names options that are not filled in: %(letters)s.") % {"letters": "".join(missing)})
-        )
+        errors.append(ERRORS.row("answer_not_an_option", letters="".join(missing)))
     draft["options"] = [{"text": text, "correct": OPTION_LETTERS[index] in letters} for index, text in enumerate(texts)]
     return draft, errors
+
+
+# A row's own parsing says these in more detail than the content checks that follow from them: a gap
+# among the options leaves a blank one, an unreadable answer or one naming a blank option leaves
+# too few right options.
+_PARSING_COVERS = {
+    "options_gap": {"options_missing"},
+    "answer_letters_invalid": {"single_answer_invalid", "multiple_answer_invalid"},
+    "answer_not_an_option": {"single_answer_invalid", "multiple_answer_invalid"},
+}
+
+
+def _said(errors: list[dict]) -> set[str]:
+    codes = {error["code"] for error in errors}
+    return codes.union(*(_PARSING_COVERS.get(code, set()) for code in codes))
 
 
 def questions_import(
@@ -308,8 +313,8 @@ def questions_import(
 
     All or nothing: every row is checked and reported (`report.rows`, each with its error codes);
     if any row is bad nothing is imported (`report.created` is empty), so the file is fixed and
-    uploaded again whole. A row repeating the type and stem of a question already in this
-    credential's bank, or of an earlier row, is a `duplicate_question`. Problems with the file
+    uploaded again whole. A row repeating the type and stem of an earlier row is a
+    `duplicate_question`, of a question already in this credential's bank a `question_in_bank`. Problems with the file
     itself raise DomainError (file_empty, file_unreadable, columns_missing, file_has_no_rows...)."""
     _require_bank_manager(actor)
     now = now or timezone.now()
@@ -318,13 +323,9 @@ def questions_import(
     )
     missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:
-        raise DomainError(
-            code="columns_missing",
-            message=_("The header row lacks these columns: %(columns)s.") % {"columns": "、".join(missing)},
-            details={"columns": missing},
-        )
+        raise ERRORS.error("columns_missing", details={"columns": missing}, columns="、".join(missing))
     if not table.rows:
-        raise DomainError(code="file_has_no_rows", message=_("The file has a header row but no question rows."))
+        raise ERRORS.error("file_has_no_rows")
     existing = {
         (kind, _normal(stem))
         for kind, stem in Question.objects.filter(credential=credential, current__isnull=False).values_list(
@@ -338,19 +339,15 @@ def questions_import(
         draft, errors = _parse_row(values)
         if draft["kind"]:
             # The content checks, less what the row's own parsing already said in more detail.
-            known = {error["code"] for error in errors}
-            if "answer_not_an_option" in known:
-                known.add("answer_invalid")
             content = _check_content(draft["kind"], draft["stem"], draft["options"], draft["explanation"], draft["topic"])
-            errors += [error for error in content if error["code"] not in known]
+            said = _said(errors)
+            errors += [error for error in content if error["code"] not in said]
         if not errors:
             key = (draft["kind"], _normal(draft["stem"]))
             if key in seen:
-                errors.append(
-                    _error("duplicate_question", _("The same question appears earlier in this file, on line %(line)d.") % {"line": seen[key]})
-                )
+                errors.append(ERRORS.row("duplicate_question", line=seen[key]))
             elif key in existing:
-                errors.append(_error("duplicate_question", _("This question is already in the bank.")))
+                errors.append(ERRORS.row("question_in_bank"))
             else:
                 seen[key] = line
         report.rows.append(RowReport(line=line, errors=errors))

@@ -15,10 +15,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kernel.errors import ConflictError, DomainError, PermissionDeniedError
 from lms.models import Credential, User
 
 from .. import policies
+from ..errors import ERRORS
 from ..models import Attempt, BlueprintItem, Exam, QuestionKind
 from ..rules.drawing import BankTooSmall, Requirement, draw_paper
 from .papers import bank_pool
@@ -43,7 +43,7 @@ RULE_FIELDS = (
 
 def _require_exam_manager(actor: User) -> None:
     if not policies.can_manage_exams(actor):
-        raise PermissionDeniedError(code="not_exam_manager", message=_("Only an authority's reviewers can manage exams."))
+        raise ERRORS.error("not_exam_manager")
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def bank_shortfalls(credential_id: int, requirements: Sequence[Requirement]) -> 
 def raise_if_bank_too_small(credential_id: int, requirements: Sequence[Requirement]) -> None:
     shortfalls = bank_shortfalls(credential_id, requirements)
     if shortfalls:
-        raise ConflictError(
-            code="bank_too_small",
+        raise ERRORS.error(
+            "bank_too_small",
             message=" ".join(shortfall.message for shortfall in shortfalls),
             details={"shortfalls": [shortfall.as_json() for shortfall in shortfalls]},
         )
@@ -116,39 +116,31 @@ def _requirements(blueprint: Sequence) -> list[Requirement]:
 
 def _check(*, title: str, duration_minutes: int, pass_mark: Decimal, points: dict[str, Decimal], rows: list[Requirement]) -> None:
     if not title.strip():
-        raise DomainError(code="title_missing", message=_("The exam needs a title."))
+        raise ERRORS.error("title_missing")
     if len(title) > MAX_TITLE:
-        raise DomainError(code="title_too_long", message=_("A title has at most %(count)d characters.") % {"count": MAX_TITLE})
+        raise ERRORS.error("title_too_long", count=MAX_TITLE)
     if not 1 <= duration_minutes <= MAX_DURATION_MINUTES:
-        raise DomainError(
-            code="duration_invalid",
-            message=_("The duration is between 1 and %(max)d minutes.") % {"max": MAX_DURATION_MINUTES},
-        )
+        raise ERRORS.error("duration_invalid", max=MAX_DURATION_MINUTES)
     if any(value < 0 for value in points.values()):
-        raise DomainError(code="points_invalid", message=_("Points cannot be negative."))
+        raise ERRORS.error("points_invalid")
     if pass_mark < 0:
-        raise DomainError(code="pass_mark_invalid", message=_("The pass mark cannot be negative."))
+        raise ERRORS.error("pass_mark_invalid")
     if not rows:
-        raise DomainError(
-            code="blueprint_empty", message=_("This exam has no blueprint: say how many questions of each type it has.")
-        )
+        raise ERRORS.error("blueprint_empty")
     for row in rows:
         if row.kind not in QuestionKind.values:
-            raise DomainError(code="type_invalid", message=_("The question type must be 单选, 多选 or 判断."))
+            raise ERRORS.error("type_invalid")
         if not 1 <= row.count <= MAX_COUNT:
-            raise DomainError(
-                code="count_invalid",
-                message=_("Each blueprint row has between 1 and %(max)d questions.") % {"max": MAX_COUNT},
-            )
+            raise ERRORS.error("count_invalid", max=MAX_COUNT)
         if len(row.topic) > MAX_TOPIC:
-            raise DomainError(code="topic_too_long", message=_("The topic has at most %(count)d characters.") % {"count": MAX_TOPIC})
+            raise ERRORS.error("topic_too_long", count=MAX_TOPIC)
     max_score = sum((points[row.kind] * row.count for row in rows), Decimal("0"))
     if pass_mark > max_score:
-        raise DomainError(
-            code="pass_mark_too_high",
-            message=_("The pass mark %(pass_mark)s is more than the paper's %(max_score)s points.")
-            % {"pass_mark": pass_mark.normalize(), "max_score": max_score.normalize()},
+        raise ERRORS.error(
+            "pass_mark_too_high",
             details={"max_score": str(max_score)},
+            pass_mark=pass_mark.normalize(),
+            max_score=max_score.normalize(),
         )
 
 
@@ -205,12 +197,7 @@ def exam_save(
                 (row.kind, row.topic, row.count) for row in rows
             ]
             if rules_change and Attempt.objects.filter(sitting__exam=exam).exists():
-                raise ConflictError(
-                    code="exam_in_use",
-                    message=_(
-                        "Candidates have already sat this exam, so its rules and blueprint can no longer change; create a new exam instead."
-                    ),
-                )
+                raise ERRORS.error("exam_in_use")
             for name, value in fields.items():
                 setattr(exam, name, value)
             exam.save(update_fields=[*fields])

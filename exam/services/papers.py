@@ -12,10 +12,8 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from kernel.errors import ConflictError, DomainError
-
+from ..errors import ERRORS
 from ..models import Attempt, Exam, Paper, Question, QuestionKind, QuestionVersion
 from ..rules.drawing import BankTooSmall, PoolEntry, Requirement, draw_paper
 
@@ -41,15 +39,12 @@ def _draw(pool: list[PoolEntry], requirements: list[Requirement], seed: int) -> 
     try:
         return draw_paper(pool, requirements, seed)
     except BankTooSmall as short:
-        raise ConflictError(
-            code="bank_too_small",
-            message=_("The question bank has only %(available)d questions of type %(kind)s%(topic)s; the exam needs %(count)d.")
-            % {
-                "available": short.available,
-                "kind": QuestionKind(short.requirement.kind).label,
-                "topic": f"（{short.requirement.topic}）" if short.requirement.topic else "",
-                "count": short.requirement.count,
-            },
+        raise ERRORS.error(
+            "bank_too_small",
+            available=short.available,
+            kind=QuestionKind(short.requirement.kind).label,
+            topic=f"（{short.requirement.topic}）" if short.requirement.topic else "",
+            count=short.requirement.count,
             details={"kind": short.requirement.kind, "topic": short.requirement.topic},
         )
 
@@ -61,7 +56,7 @@ def paper_draw(*, attempt: Attempt, seed: int | None = None, now: datetime.datet
     exam = attempt.sitting.exam
     requirements = exam_requirements(exam)
     if not requirements:
-        raise DomainError(code="blueprint_empty", message=_("This exam has no blueprint: say how many questions of each type it has."))
+        raise ERRORS.error("blueprint_empty")
     seed = secrets.randbits(62) if seed is None else seed
     pool = bank_pool(exam.credential_id)
     items = _draw(pool, requirements, seed)
@@ -90,7 +85,5 @@ def paper_rebuild(paper: Paper) -> list[dict]:
     requirements = [Requirement(kind=kind, topic=topic, count=count) for kind, topic, count in paper.blueprint]
     items = _draw(pool, requirements, paper.seed)
     if items != paper.items:
-        raise ConflictError(
-            code="paper_mismatch", message=_("Drawn again from its seed, this paper does not come out the same.")
-        )
+        raise ERRORS.error("paper_mismatch")
     return items

@@ -11,14 +11,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from kernel.errors import (
-    ConflictError,
-    DomainError,
-    NotFoundError,
-    PermissionDeniedError,
-)
 from kernel.events import after_commit
 from lms.models import Person, User
 from proctor.models import (
@@ -35,6 +28,7 @@ from proctor.services.capturelog import append
 from proctor.services.requests import evidence_request_due, evidence_request_schedule
 from proctor.services.snapshots import snapshot_check, snapshot_record
 
+from ..errors import ERRORS
 from ..models import Attempt, AttemptStatus, Incident, IncidentKind
 from ..policies import can_proctor
 from ..realtime import pushes as live
@@ -77,7 +71,7 @@ def incident_record(
 
 def _own(attempt: Attempt, candidate: Person) -> None:
     if attempt.candidate_id != candidate.pk:
-        raise NotFoundError(code="attempt_not_found", message=_("There is no such attempt."))
+        raise ERRORS.error("attempt_not_found")
 
 
 # The identity check -----------------------------------------------------------------------------
@@ -99,17 +93,12 @@ def _identity_open(attempt: Attempt, candidate: Person) -> None:
     attempt.refresh_from_db()
     if attempt.status != S.CREATED:
         if attempt.status == S.IDENTITY_VERIFIED or attempt.status == S.IN_PROGRESS:
-            raise ConflictError(code="identity_already_verified", message=_("Your identity is already verified."))
-        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+            raise ERRORS.error("identity_already_verified")
+        raise ERRORS.error("attempt_closed")
     if attempt.identity_referred_at:
-        raise PermissionDeniedError(
-            code="identity_referred", message=_("The face checks failed too often: the proctor will check your identity.")
-        )
+        raise ERRORS.error("identity_referred")
     if not face_profile(candidate).ready:
-        raise PermissionDeniedError(
-            code="face_profile_missing",
-            message=_("Give consent and enrol your reference photos (Face verification) before the exam, or ask the proctor."),
-        )
+        raise ERRORS.error("face_profile_missing")
 
 
 def attempt_identity_check(
@@ -164,10 +153,10 @@ def identity_decided(*, attempt: Attempt, snapshot: Snapshot, now: datetime.date
 def identity_confirm(*, actor: User, attempt: Attempt, note: str, now: datetime.datetime | None = None) -> Attempt:
     """A proctor confirms the candidate's identity in person (ID card shown to the camera, a call)."""
     if not can_proctor(actor, attempt.sitting):
-        raise PermissionDeniedError(code="not_proctor", message=_("Only this sitting's proctors can do this."))
+        raise ERRORS.error("not_proctor")
     note = (note or "").strip()
     if not note:
-        raise DomainError(code="note_required", message=_("Say how you checked the candidate's identity."))
+        raise ERRORS.error("note_required")
     with transaction.atomic():
         attempt = attempt_verify_identity(
             attempt=attempt, method="proctor", evidence={"note": note[:WARNING_MAX]}, actor=actor, now=now
@@ -189,7 +178,7 @@ def exam_snapshot_record(
     _own(attempt, candidate)
     attempt.refresh_from_db()
     if attempt.status != S.IN_PROGRESS:
-        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+        raise ERRORS.error("attempt_closed")
     return snapshot_record(
         person=candidate, context_kind=EXAM, context_id=str(attempt.pk), frames=frames, nonce=nonce, now=now
     )
@@ -280,23 +269,23 @@ def room_event_record(
     """What the room saw the candidate do: leave the page, lose focus, leave full screen."""
     _own(attempt, candidate)
     if kind not in ROOM_EVENTS:
-        raise DomainError(code="event_unknown", message=_("This proctoring event is not known."))
+        raise ERRORS.error("event_unknown")
     attempt.refresh_from_db()
     if attempt.status != S.IN_PROGRESS:
-        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+        raise ERRORS.error("attempt_closed")
     return incident_record(attempt=attempt, kind=kind, now=now)
 
 
 def proctor_warn(*, actor: User, attempt: Attempt, message: str, now: datetime.datetime | None = None) -> Incident:
     """A warning that appears in the candidate's room at once."""
     if not can_proctor(actor, attempt.sitting):
-        raise PermissionDeniedError(code="not_proctor", message=_("Only this sitting's proctors can do this."))
+        raise ERRORS.error("not_proctor")
     message = (message or "").strip()[:WARNING_MAX]
     if not message:
-        raise DomainError(code="warning_empty", message=_("Write the warning."))
+        raise ERRORS.error("warning_empty")
     attempt.refresh_from_db()
     if attempt.status not in (S.CREATED, S.IDENTITY_VERIFIED, S.IN_PROGRESS):
-        raise ConflictError(code="attempt_closed", message=_("This attempt is not in progress."))
+        raise ERRORS.error("attempt_closed")
     with transaction.atomic():
         incident = incident_record(attempt=attempt, kind=IncidentKind.WARNING, detail={"message": message}, actor=actor, now=now)
         at = incident.at.isoformat()
@@ -307,10 +296,10 @@ def proctor_warn(*, actor: User, attempt: Attempt, message: str, now: datetime.d
 def proctor_terminate(*, actor: User, attempt: Attempt, reason: str, now: datetime.datetime | None = None) -> Attempt:
     """End an attempt for misconduct. Its answers stay for the record; it is never graded."""
     if not can_proctor(actor, attempt.sitting):
-        raise PermissionDeniedError(code="not_proctor", message=_("Only this sitting's proctors can do this."))
+        raise ERRORS.error("not_proctor")
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(code="reason_required", message=_("Give the reason for ending the attempt."))
+        raise ERRORS.error("reason_required")
     with transaction.atomic():
         attempt = attempt_transition(attempt=attempt, to=S.TERMINATED, reason=reason, actor=actor, now=now)
         append(

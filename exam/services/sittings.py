@@ -15,18 +15,14 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from kernel.errors import (
-    ConflictError,
-    DomainError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from kernel.errors import ERRORS as KERNEL_ERRORS
+from kernel.errors import ConflictError
 from kernel.validators import normalise_id_number, validate_id_number
 from lms.models import Organisation, OrganisationKind, Person, User
 
 from .. import policies
+from ..errors import ERRORS
 from ..models import Attempt, Exam, Sitting, SittingCandidate
 from .exams import raise_if_bank_too_small
 from .papers import exam_requirements
@@ -40,13 +36,11 @@ ID_NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 def _require_sitting_manager(actor: User, authority_id: int) -> None:
     if not policies.can_manage_sittings_of(actor, authority_id):
-        raise PermissionDeniedError(
-            code="not_sitting_manager", message=_("Only the reviewers of the sitting's authority can manage it.")
-        )
+        raise ERRORS.error("not_sitting_manager")
 
 
 def _sitting_over() -> ConflictError:
-    return ConflictError(code="sitting_over", message=_("This sitting has ended; its candidates can no longer change."))
+    return ERRORS.error("sitting_over")
 
 
 def sitting_schedule(
@@ -66,34 +60,25 @@ def sitting_schedule(
     bank_too_small (409)."""
     now = now or timezone.now()
     if authority.kind != OrganisationKind.AUTHORITY:
-        raise DomainError(code="authority_invalid", message=_("A sitting is held by an authority."))
+        raise ERRORS.error("authority_invalid")
     _require_sitting_manager(actor, authority.pk)
     if institution is not None:
         if institution.kind != OrganisationKind.INSTITUTION:
-            raise DomainError(code="institution_invalid", message=_("Choose a training institution."))
+            raise ERRORS.error("institution_invalid")
         if not institution.region.path.startswith(authority.region.path):
-            raise DomainError(
-                code="institution_out_of_region",
-                message=_("%(institution)s is not in the region of %(authority)s.")
-                % {"institution": institution.name, "authority": authority.name},
-            )
+            raise ERRORS.error("institution_out_of_region", institution=institution.name, authority=authority.name)
     if ends_at <= starts_at:
-        raise DomainError(code="sitting_window_invalid", message=_("A sitting ends after it starts."))
+        raise ERRORS.error("sitting_window_invalid")
     if ends_at - starts_at < datetime.timedelta(minutes=exam.duration_minutes):
-        raise DomainError(
-            code="sitting_window_too_short",
-            message=_("The sitting is shorter than the exam's %(minutes)d minutes.") % {"minutes": exam.duration_minutes},
-        )
+        raise ERRORS.error("sitting_window_too_short", minutes=exam.duration_minutes)
     if ends_at <= now:
-        raise DomainError(code="sitting_in_past", message=_("This sitting would already be over."))
+        raise ERRORS.error("sitting_in_past")
     venue = venue.strip()
     if len(venue) > MAX_VENUE:
-        raise DomainError(code="venue_too_long", message=_("The venue has at most %(count)d characters.") % {"count": MAX_VENUE})
+        raise ERRORS.error("venue_too_long", count=MAX_VENUE)
     requirements = exam_requirements(exam)
     if not requirements:
-        raise DomainError(
-            code="blueprint_empty", message=_("This exam has no blueprint: say how many questions of each type it has.")
-        )
+        raise ERRORS.error("blueprint_empty")
     raise_if_bank_too_small(exam.credential_id, requirements)
     sitting = Sitting.objects.create(
         exam=exam, authority=authority, institution=institution, venue=venue, starts_at=starts_at, ends_at=ends_at
@@ -136,12 +121,9 @@ def sitting_candidates_add(
     _require_sitting_manager(actor, sitting.authority_id)
     values = split_id_numbers(id_numbers)
     if not values:
-        raise DomainError(code="id_numbers_missing", message=_("Enter at least one ID number."))
+        raise ERRORS.error("id_numbers_missing")
     if len(values) > MAX_ID_NUMBERS:
-        raise DomainError(
-            code="too_many_id_numbers",
-            message=_("Add at most %(count)d ID numbers at a time.") % {"count": MAX_ID_NUMBERS},
-        )
+        raise ERRORS.error("too_many_id_numbers", count=MAX_ID_NUMBERS)
     report = CandidatesReport()
     with transaction.atomic():
         # The sitting's row is the lock under which its candidate list changes.
@@ -152,15 +134,14 @@ def sitting_candidates_add(
         seen: set[str] = set()
         for value in values:
             if value in seen:
-                report.skipped.append(
-                    SkippedIdNumber(value, "duplicate_in_list", _("This ID number appears earlier in the list."))
-                )
+                report.skipped.append(SkippedIdNumber(value, **ERRORS.row("duplicate_in_list")))
                 continue
             seen.add(value)
             try:
                 validate_id_number(value)
             except ValidationError as error:
-                report.skipped.append(SkippedIdNumber(value, error.code or "id_number_invalid", error.messages[0]))
+                # The kernel's validator says why: id_number_format, id_number_check...
+                report.skipped.append(SkippedIdNumber(value, **KERNEL_ERRORS.row(error.code)))
                 continue
             valid.append(value)
         people = {person.id_number: person for person in Person.objects.filter(id_number__in=valid)}
@@ -170,13 +151,9 @@ def sitting_candidates_add(
         for value in valid:
             person = people.get(value)
             if person is None:
-                report.skipped.append(
-                    SkippedIdNumber(value, "person_unknown", _("Nobody is registered with this ID number."))
-                )
+                report.skipped.append(SkippedIdNumber(value, **ERRORS.row("person_unknown")))
             elif value in already:
-                report.skipped.append(
-                    SkippedIdNumber(value, "already_candidate", _("This person is already a candidate of this sitting."))
-                )
+                report.skipped.append(SkippedIdNumber(value, **ERRORS.row("already_candidate")))
             else:
                 report.added.append(person)
         SittingCandidate.objects.bulk_create(SittingCandidate(sitting=locked, person=person) for person in report.added)
@@ -201,11 +178,8 @@ def sitting_candidate_remove(
         # either waits for the removal (and is refused) or makes the removal wait (and refuse).
         enrolment = SittingCandidate.objects.select_for_update().filter(sitting=locked, person=person).first()
         if enrolment is None:
-            raise NotFoundError(code="candidate_not_found", message=_("This person is not a candidate of this sitting."))
+            raise ERRORS.error("candidate_not_found")
         if Attempt.objects.filter(sitting=locked, candidate=person).exists():
-            raise ConflictError(
-                code="candidate_has_attempt",
-                message=_("This candidate has already begun an attempt and stays on the sitting."),
-            )
+            raise ERRORS.error("candidate_has_attempt")
         enrolment.delete()
     log.info("sitting %s: candidate %s removed by user %s", sitting.pk, person.pk, actor.pk)

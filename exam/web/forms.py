@@ -15,13 +15,20 @@ from ..models.bank import OPTION_LETTERS
 from ..services.bank import true_false_options
 from ..services.exams import MAX_COUNT, MAX_DURATION_MINUTES
 
-# Which form field shows a content error of `exam.services.bank`, by the start of its code.
+# Which form field shows a content error of `exam.services.bank` (exam/errors.py), by its code: the
+# first of the fields the form has.
+_ANSWER_FIELDS = ("correct", "true_false")
 ERROR_FIELDS = {
-    "stem_": ("stem",),
-    "topic_": ("topic",),
-    "explanation_": ("explanation",),
-    "answer_": ("correct", "true_false"),
-    "option": ("option_a",),
+    "stem_missing": ("stem",),
+    "stem_too_long": ("stem",),
+    "topic_too_long": ("topic",),
+    "explanation_too_long": ("explanation",),
+    "single_answer_invalid": _ANSWER_FIELDS,
+    "multiple_answer_invalid": _ANSWER_FIELDS,
+    "true_false_answer_invalid": _ANSWER_FIELDS,
+    "options_missing": ("option_a",),
+    "options_duplicate": ("option_a",),
+    "option_too_long": ("option_a",),
 }
 
 
@@ -140,7 +147,7 @@ class QuestionForm(forms.Form):
     def add_domain_error(self, error) -> None:
         """Show a content error of the bank service beside its field, or above the form."""
         for problem in error.details.get("errors") or [{"code": error.code, "message": error.message}]:
-            names = next((names for prefix, names in ERROR_FIELDS.items() if problem["code"].startswith(prefix)), ())
+            names = ERROR_FIELDS.get(problem["code"], ())
             self.add_error(next((name for name in names if name in self.fields), None), problem["message"])
 
 

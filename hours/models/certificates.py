@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.transitions import Machine
 
+from ..errors import ERRORS
+
 
 class CertificateStatus(models.TextChoices):
     VALID = "valid", _("Valid")
@@ -28,8 +30,8 @@ CERTIFICATE_MACHINE = Machine(
         CertificateStatus.VOID: frozenset(),
         CertificateStatus.REVOKED: frozenset(),
     },
+    errors=ERRORS,
     illegal_code="certificate_move_illegal",
-    illegal_message=_("A certificate that is %(from)s cannot become %(to)s."),
 )
 
 
@@ -86,8 +88,8 @@ EXTENSION_MACHINE = Machine(
         ExtensionStatus.APPROVED: frozenset(),
         ExtensionStatus.REJECTED: frozenset(),
     },
+    errors=ERRORS,
     illegal_code="extension_decided",
-    illegal_message=_("This extension request has already been decided."),
 )
 
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.transitions import Machine
 
+from ..errors import ERRORS
+
 
 class BatchStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for approval")
@@ -21,8 +23,8 @@ BATCH_MACHINE = Machine(
         BatchStatus.APPROVED: frozenset(),
         BatchStatus.REJECTED: frozenset(),
     },
+    errors=ERRORS,
     illegal_code="batch_already_decided",
-    illegal_message=_("This batch has already been decided."),
 )
 
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.transitions import Machine
 
+from ..errors import ERRORS
+
 
 class EnrolmentSource(models.TextChoices):
     SELF = "self", _("Enrolled by the learner")
@@ -76,8 +78,8 @@ SESSION_MACHINE = Machine(
         SessionStatus.SUPERSEDED: frozenset(),
         SessionStatus.CLOSED: frozenset(),
     },
+    errors=ERRORS,
     illegal_code="session_closed",
-    illegal_message=_("This study session has ended; reload the page to go on."),
 )
 
 

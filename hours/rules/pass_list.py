@@ -5,10 +5,9 @@ row is skipped."""
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
-from kernel.errors import DomainError
 from kernel.tables import cell_text, read_rows
+
+from ..errors import ERRORS
 
 MAX_ROWS = 5000
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
@@ -32,10 +31,7 @@ def _rows(cells_per_row) -> list[PassRow]:
                 continue  # a header row
         rows.append(PassRow(id_number=values[0].upper(), name=values[1] if len(values) > 1 else ""))
         if len(rows) > MAX_ROWS:
-            raise DomainError(
-                code="pass_list_too_long",
-                message=_("A list may hold at most %(count)d people.") % {"count": MAX_ROWS},
-            )
+            raise ERRORS.error("pass_list_too_long", count=MAX_ROWS)
     return rows
 
 

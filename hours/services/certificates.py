@@ -17,12 +17,7 @@ from django.utils.translation import gettext as _
 
 from kernel import audit
 from kernel.audit import AuditEventType
-from kernel.errors import (
-    ConflictError,
-    DomainError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from kernel.errors import DomainError
 from kernel.events import after_commit
 from kernel.reasons import reason_clean, reason_of_platform
 from lms.models import (
@@ -34,6 +29,7 @@ from lms.models import (
 )
 
 from .. import policies
+from ..errors import ERRORS
 from ..models import (
     Certificate,
     CertificateEvent,
@@ -88,7 +84,8 @@ def certificate_transition(
 ) -> Certificate:
     """Move a certificate to `to` (or, valid to valid with a later `expires_on`, extend it). The
     one place a certificate's status or expiry changes. Illegal moves raise
-    `certificate_move_illegal` (409)."""
+    `certificate_move_illegal`, an extension that does not move the expiry later
+    `extension_not_later`, a new expiry without an extension `expiry_change_not_extension` (409)."""
     now = now or timezone.now()
     reason = reason_clean(reason)
     with transaction.atomic():
@@ -98,14 +95,10 @@ def certificate_transition(
         if to == source:
             # valid -> valid: an extension, which must move the expiry later.
             if expires_on is None or expires_on <= locked.expires_on:
-                raise ConflictError(
-                    code="certificate_move_illegal", message=_("An extension must move the expiry date later.")
-                )
+                raise ERRORS.error("extension_not_later")
             locked.expires_on = expires_on
         elif expires_on is not None:
-            raise ConflictError(
-                code="certificate_move_illegal", message=_("Only an extension changes the expiry date.")
-            )
+            raise ERRORS.error("expiry_change_not_extension")
         locked.status = to
         locked.save(update_fields=["status", "expires_on"])
         CertificateEvent.objects.create(
@@ -166,9 +159,7 @@ def certificates_issue(
     <region code><year><credential code><sequence>, e.g. 4401002026C000001."""
     now = now or timezone.now()
     if authority.kind != OrganisationKind.AUTHORITY or not policies.can_issue_for(actor, authority):
-        raise PermissionDeniedError(
-            code="not_authority_reviewer", message=_("Only this authority's reviewers can issue its certificates.")
-        )
+        raise ERRORS.error("not_authority_reviewer")
     report = IssueReport()
     years = validity_years(credential, authority, issued_on)
     expires_on = add_years(issued_on, years)
@@ -247,7 +238,7 @@ def certificates_issue_from_list(
     """Issue from a pass list of (ID number, name) rows: rows that match no registered person, or
     whose name differs from the registered one, are skipped with the reason."""
     if not rows:
-        raise DomainError(code="pass_list_empty", message=_("The list of people who passed is empty."))
+        raise ERRORS.error("pass_list_empty")
     wanted = {row.id_number.strip().upper() for row in rows}
     by_number = {person.id_number: person for person in Person.objects.filter(id_number__in=wanted)}
     people: list[Person] = []
@@ -278,7 +269,7 @@ def certificate_revoke(
 ) -> Certificate:
     """An authority overseeing the issuer withdraws a certificate (fraud, a wrong record)."""
     if not policies.can_manage_certificate(actor, certificate):
-        raise NotFoundError(code="certificate_not_found", message=_("This certificate does not exist."))
+        raise ERRORS.error("certificate_not_found")
     return certificate_transition(certificate=certificate, to=S.REVOKED, reason=reason, actor=actor, now=now)
 
 
@@ -292,20 +283,16 @@ def extension_apply(
     now = now or timezone.now()
     today = timezone.localdate(now)
     if certificate.holder_id != holder.pk:
-        raise NotFoundError(code="certificate_not_found", message=_("This certificate does not exist."))
+        raise ERRORS.error("certificate_not_found")
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().select_related("authority__region").get(pk=certificate.pk)
         if certificate.status != S.VALID or certificate.expires_on < today:
-            raise ConflictError(
-                code="certificate_not_valid", message=_("Only a valid certificate can be extended.")
-            )
+            raise ERRORS.error("certificate_not_valid")
         if certificate.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
-            raise ConflictError(
-                code="extension_pending", message=_("An extension request for this certificate is already waiting.")
-            )
+            raise ERRORS.error("extension_pending")
         standing = ledger.certificate_standing(certificate, as_of=today)
         if standing.status != "met":
-            raise DomainError(code="hours_not_met", message=standing.explanation or _("The required hours are not met."))
+            raise ERRORS.error("hours_not_met", message=standing.explanation or None)
         # Kept in the platform's language for the authority, whatever language the holder reads.
         with translation.override(settings.LANGUAGE_CODE):
             explanation = eligibility.explain(standing)
@@ -331,7 +318,7 @@ def extension_transition(
         )
         certificate = locked.certificate
         if not policies.can_manage_certificate(actor, certificate):
-            raise NotFoundError(code="extension_not_found", message=_("This extension request does not exist."))
+            raise ERRORS.error("extension_not_found")
         source = locked.status
         EXTENSION_MACHINE.check(source, to)
         if to == ExtensionStatus.APPROVED:

@@ -12,7 +12,6 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kernel.events import after_commit
 from lms.models import Person
@@ -27,6 +26,7 @@ from proctor.services import requests
 from proctor.services.capturelog import refuse
 from proctor.services.snapshots import PRESENT, snapshot_record
 
+from ..errors import ERRORS
 from ..models import (
     HoursEntry,
     HoursSource,
@@ -55,9 +55,9 @@ def study_snapshot_record(
     size = {"frames": len(frames or []), "bytes": sum(len(frame) for frame in frames or [])}
     refusal = {"kind": CaptureLogEntry.Kind.SNAPSHOT_REFUSED, "person": person, "subject": f"{STUDY}:{session_id}"[:80]}
     if session is None:
-        refuse(**refusal, code="session_not_found", message=_("This study session does not exist."), payload=size, status=404)
+        refuse(**refusal, error=ERRORS.error("session_not_found"), payload=size)
     if session.status != SessionStatus.ACTIVE:
-        refuse(**refusal, code="session_closed", message=_("This study session has ended."), payload=size, status=409)
+        refuse(**refusal, error=ERRORS.error("session_closed"), payload=size)
     return snapshot_record(person=person, context_kind=STUDY, context_id=str(session.pk), frames=frames, nonce=nonce, now=now)
 
 

@@ -19,12 +19,10 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, KnowledgeCategory
 from kernel import audit
 from kernel.audit import AuditEventType
-from kernel.errors import ConflictError, DomainError, PermissionDeniedError
 from kernel.reasons import reason_clean
 from kernel.tables import Table, read_table
 from kernel.validators import validate_id_number
@@ -39,6 +37,7 @@ from lms.models import (
 from lms.policies import region_paths
 
 from .. import policies
+from ..errors import ERRORS
 from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 from ..models.offline import BATCH_MACHINE
 
@@ -89,13 +88,9 @@ def _read_table(file_name: str, data: bytes) -> Table:
     table = read_table(file_name=file_name, data=data, aliases=COLUMNS, max_rows=MAX_ROWS)
     missing = [COLUMNS[column][0] for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:
-        raise DomainError(
-            code="columns_missing",
-            message=_("The header row lacks these columns: %(columns)s.") % {"columns": "、".join(missing)},
-            details={"columns": missing},
-        )
+        raise ERRORS.error("columns_missing", details={"columns": missing}, columns="、".join(missing))
     if not table.rows:
-        raise DomainError(code="file_has_no_rows", message=_("The file has a header row but no training rows."))
+        raise ERRORS.error("file_has_no_rows")
     return table
 
 
@@ -135,10 +130,6 @@ def _parse_date(value) -> datetime.date | None:
         return datetime.date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
-
-
-def _error(code: str, message: str) -> dict:
-    return {"code": code, "message": str(message)}
 
 
 @dataclass
@@ -217,29 +208,20 @@ def _check_rows(table: Table, institution: Organisation, region_path: str, today
             try:
                 validate_id_number(id_text)
             except ValidationError as invalid:
-                errors.append(_error("id_number_invalid", " ".join(str(m) for m in invalid.messages)))
+                errors.append(ERRORS.row("id_number_invalid", message=" ".join(str(m) for m in invalid.messages)))
         else:
             row.person = people.get(ids[line])
             if row.person is None:
-                errors.append(
-                    _error("person_unknown", _("Nobody is registered on the platform with this ID number."))
-                )
+                errors.append(ERRORS.row("person_unknown"))
         if row.person is not None:
             if raw["name"].replace(" ", "") != row.person.real_name.replace(" ", ""):
-                errors.append(
-                    _error("name_mismatch", _("The name does not match the person registered with this ID number."))
-                )
+                errors.append(ERRORS.row("name_mismatch"))
             if row.person.pk not in employed_here:
-                errors.append(
-                    _error(
-                        "not_employed_in_region",
-                        _("This person is not currently employed by an enterprise in the batch's region."),
-                    )
-                )
+                errors.append(ERRORS.row("not_employed_in_region"))
 
         course = catalogue.find(raw["course"])
         if course is None:
-            errors.append(_error("course_unknown", _("No published course of this institution has this title or number.")))
+            errors.append(ERRORS.row("course_unknown"))
         else:
             raw["course_id"] = course.pk
 
@@ -248,43 +230,33 @@ def _check_rows(table: Table, institution: Organisation, region_path: str, today
         if credential_text:
             row.credential = credentials.get(credential_text.upper()) or credentials_by_name.get(credential_text)
             if row.credential is None:
-                errors.append(_error("credential_unknown", _("There is no credential with this code.")))
+                errors.append(ERRORS.row("credential_unknown"))
             elif course is not None and row.credential not in served:
-                errors.append(_error("credential_not_served", _("This course does not serve this credential.")))
+                errors.append(ERRORS.row("credential_not_served"))
         elif course is not None:
             row.credential = served[0] if served else None
             if row.credential is None:
-                errors.append(
-                    _error("credential_unknown", _("Give the credential: this course does not name the credentials it serves."))
-                )
+                errors.append(ERRORS.row("credential_missing"))
 
         category_text = raw["category"]
         if category_text:
             row.category = CATEGORY_WORDS.get(category_text.replace(" ", "").lower(), "")
             if not row.category:
-                errors.append(
-                    _error("category_invalid", _("The category must be 专业岗位知识 (professional) or 通用 (general)."))
-                )
+                errors.append(ERRORS.row("category_invalid"))
         elif course is not None:
             row.category = course.category
 
         hours = _parse_hours(table.cell(values, "hours"))
         if hours is None or hours <= 0 or hours > MAX_ROW_HOURS or hours != hours.quantize(HUNDREDTH):
-            errors.append(
-                _error(
-                    "hours_invalid",
-                    _("Hours must be a number above 0 and at most %(max)s, with at most two decimals.")
-                    % {"max": MAX_ROW_HOURS},
-                )
-            )
+            errors.append(ERRORS.row("hours_invalid", max=MAX_ROW_HOURS))
         else:
             row.hours = hours.quantize(HUNDREDTH)
 
         earned_on = _parse_date(table.cell(values, "date"))
         if earned_on is None:
-            errors.append(_error("date_invalid", _("The date must be written as YYYY-MM-DD.")))
+            errors.append(ERRORS.row("date_invalid"))
         elif earned_on > today:
-            errors.append(_error("date_in_future", _("The training date is in the future.")))
+            errors.append(ERRORS.row("date_in_future"))
         else:
             row.earned_on = earned_on
 
@@ -292,11 +264,9 @@ def _check_rows(table: Table, institution: Organisation, region_path: str, today
         if not errors:
             key = _row_key(row.person.pk, course.pk, row.earned_on, row.hours)
             if key in seen:
-                errors.append(
-                    _error("duplicate_row", _("The same row appears earlier in this file, on line %(line)d.") % {"line": seen[key]})
-                )
+                errors.append(ERRORS.row("duplicate_row", line=seen[key]))
             elif key in counted:
-                errors.append(_error("duplicate_row", _("These hours were already approved in an earlier batch.")))
+                errors.append(ERRORS.row("hours_already_approved"))
             else:
                 seen[key] = line
         row.errors = errors
@@ -317,18 +287,14 @@ def offline_batch_upload(
     if institution.kind != OrganisationKind.INSTITUTION or not (
         policies.uploading_institutions(actor).filter(pk=institution.pk).exists()
     ):
-        raise PermissionDeniedError(
-            code="not_institution_staff", message=_("Only this institution's staff can upload its training batches.")
-        )
+        raise ERRORS.error("not_institution_staff")
     file_name = PurePath(file_name or "").name[:200]
     digest = hashlib.sha256(data).hexdigest()
     table = _read_table(file_name, data)
     if OfflineBatch.objects.filter(
         institution=institution, file_sha256=digest, status__in=[BatchStatus.SUBMITTED, BatchStatus.APPROVED]
     ).exists():
-        raise ConflictError(
-            code="batch_already_uploaded", message=_("This file was already uploaded and is waiting for or has approval.")
-        )
+        raise ERRORS.error("batch_already_uploaded")
     region = institution.region
     rows = _check_rows(table, institution, region.path, timezone.localdate(now))
     with transaction.atomic():
@@ -368,9 +334,7 @@ def batch_transition(
     with transaction.atomic():
         batch = OfflineBatch.objects.select_for_update().select_related("region").get(pk=batch.pk)
         if not policies.covers_batch_region(actor, batch.region.path):
-            raise PermissionDeniedError(
-                code="not_batch_authority", message=_("Only an authority of this batch's region can decide on it.")
-            )
+            raise ERRORS.error("not_batch_authority")
         source = batch.status
         BATCH_MACHINE.check(source, to)
         reason = reason_clean(reason, required=to == BatchStatus.REJECTED)
@@ -400,7 +364,7 @@ def _ledger_entries(batch: OfflineBatch, actor: User) -> list[HoursEntry]:
     for row in rows:
         key = _row_key(row.person_id, row.raw["course_id"], row.earned_on, row.hours)
         if key in counted:
-            row.errors = [_error("duplicate_row", _("These hours were already approved in an earlier batch."))]
+            row.errors = [ERRORS.row("hours_already_approved")]
             row.save(update_fields=["errors"])
             continue
         counted.add(key)
@@ -424,9 +388,7 @@ def _ledger_entries(batch: OfflineBatch, actor: User) -> list[HoursEntry]:
             )
         )
     if not entries:
-        raise DomainError(
-            code="batch_has_no_valid_rows", message=_("This batch has no valid row: reject it with a reason instead.")
-        )
+        raise ERRORS.error("batch_has_no_valid_rows")
     return HoursEntry.objects.bulk_create(entries)
 
 
@@ -445,23 +407,17 @@ def hours_adjust(
     credential, with a reason. The ledger entry records who, when and why."""
     now = now or timezone.now()
     if not policies.adjustable_people(actor).filter(pk=person.pk).exists():
-        raise PermissionDeniedError(
-            code="not_overseeing_authority", message=_("Only an authority overseeing this person can adjust their hours.")
-        )
+        raise ERRORS.error("not_overseeing_authority")
     reason = reason_clean(reason, minimum=MIN_REASON_LENGTH)
     if credential is None:
-        raise DomainError(code="credential_unknown", message=_("Choose the credential whose hours change."))
+        raise ERRORS.error("credential_required")
     if category not in KnowledgeCategory.values:
-        raise DomainError(code="category_invalid", message=_("Choose a knowledge category."))
+        raise ERRORS.error("category_invalid")
     hours = _parse_hours(hours)
     if hours is None or hours == 0 or abs(hours) > MAX_ADJUSTMENT_HOURS or hours != hours.quantize(HUNDREDTH):
-        raise DomainError(
-            code="hours_invalid",
-            message=_("An adjustment is a number of hours other than 0, at most %(max)s either way, with at most two decimals.")
-            % {"max": MAX_ADJUSTMENT_HOURS},
-        )
+        raise ERRORS.error("adjustment_hours_invalid", max=MAX_ADJUSTMENT_HOURS)
     if earned_on > timezone.localdate(now):
-        raise DomainError(code="date_in_future", message=_("The date is in the future."))
+        raise ERRORS.error("date_in_future")
     with transaction.atomic():
         Person.objects.select_for_update().get(pk=person.pk)
         if hours < 0:
@@ -472,11 +428,7 @@ def hours_adjust(
                 Decimal("0"),
             )
             if held + hours < 0:
-                raise DomainError(
-                    code="hours_below_zero",
-                    message=_("This person holds only %(held)s hours of this kind; an adjustment cannot take away more.")
-                    % {"held": held},
-                )
+                raise ERRORS.error("hours_below_zero", held=held)
         entry = HoursEntry.objects.create(
             person=person,
             credential=credential,

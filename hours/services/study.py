@@ -9,22 +9,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage
 from kernel import audit
 from kernel.audit import AuditEventType
-from kernel.errors import (
-    ConflictError,
-    DomainError,
-    NotFoundError,
-    PermissionDeniedError,
-)
 from lms.models import Organisation, Person, User
 from proctor.selectors.profiles import face_profile
 from proctor.services.requests import evidence_requests_cancel, request_as_json
 
 from .. import policies
+from ..errors import ERRORS
 from ..models import (
     Enrolment,
     EnrolmentSource,
@@ -50,7 +44,7 @@ def enrol(
 ) -> tuple[Enrolment, bool]:
     """Enrol a person in a live course. Enrolling again returns the existing enrolment."""
     if not course.live:
-        raise NotFoundError(code="course_not_found", message=_("This course is not available."))
+        raise ERRORS.error("course_not_found")
     enrolment, created = Enrolment.objects.get_or_create(
         person=person, course=course, defaults={"source": source, "assigned_by": assigned_by}
     )
@@ -60,20 +54,14 @@ def enrol(
 def course_assign(*, actor: User, enterprise: Organisation, course: CoursePage, people: list[Person]) -> list[Enrolment]:
     """An enterprise assigns a course to several of its current employees at once, all or none."""
     if not policies.can_assign_courses(actor, enterprise):
-        raise PermissionDeniedError(
-            code="not_enterprise_admin", message=_("Only this enterprise's administrators can assign courses.")
-        )
+        raise ERRORS.error("not_enterprise_admin")
     if not people:
-        raise DomainError(code="no_people", message=_("Choose at least one employee."))
+        raise ERRORS.error("no_people")
     employed = set(
         enterprise.employments.filter(end_date__isnull=True, person__in=people).values_list("person_id", flat=True)
     )
-    strangers = [person for person in people if person.pk not in employed]
-    if strangers:
-        raise DomainError(
-            code="not_an_employee",
-            message=_("%(name)s is not a current employee of this enterprise.") % {"name": strangers[0].real_name},
-        )
+    if any(person.pk not in employed for person in people):
+        raise ERRORS.error("not_an_employee")
     with transaction.atomic():
         return [
             enrol(person=person, course=course, source=EnrolmentSource.ENTERPRISE, assigned_by=enterprise)[0]
@@ -101,11 +89,11 @@ def study_session_open(*, person: Person, lesson: LessonPage, now: datetime.date
     studies in one place at a time."""
     now = now or timezone.now()
     if not lesson.live:
-        raise NotFoundError(code="lesson_not_found", message=_("This lesson is not available."))
+        raise ERRORS.error("lesson_not_found")
     course = lesson.get_parent().specific
     enrolment = Enrolment.objects.filter(person=person, course_id=course.pk).first()
     if enrolment is None:
-        raise PermissionDeniedError(code="not_enrolled", message=_("Enrol in the course before studying its lessons."))
+        raise ERRORS.error("not_enrolled")
     with transaction.atomic():
         Person.objects.select_for_update().get(pk=person.pk)
         for active in StudySession.objects.select_for_update().filter(person=person, status=SessionStatus.ACTIVE):
@@ -154,7 +142,7 @@ def _locked_session(person: Person, session_id) -> StudySession:
             .get(pk=session_id, person=person)
         )
     except (StudySession.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NotFoundError(code="session_not_found", message=_("This study session does not exist."))
+        raise ERRORS.error("session_not_found")
 
 
 def heartbeat_record(
@@ -173,35 +161,26 @@ def heartbeat_record(
     with transaction.atomic():
         session = _locked_session(person, session_id)
         if session.status == SessionStatus.SUPERSEDED:
-            raise ConflictError(
-                code="session_superseded",
-                message=_("You are studying in another window or device; this one has been paused."),
-            )
+            raise ERRORS.error("session_superseded")
         if session.status != SessionStatus.ACTIVE:
-            raise ConflictError(code="session_closed", message=_("This study session has ended."))
+            raise ERRORS.error("session_closed")
         progress = session.progress
         lesson = progress.lesson.specific
         duration = lesson.duration_seconds
         if not (isinstance(position, (int, float)) and math.isfinite(position)) or not (
             0 <= position <= duration + TOLERANCE_SECONDS
         ):
-            raise DomainError(code="position_invalid", message=_("The playback position is not possible."))
+            raise ERRORS.error("position_invalid")
         position = min(float(position), duration)
         if sequence <= session.last_sequence:
-            raise ConflictError(code="heartbeat_out_of_order", message=_("This heartbeat is older than the last one."))
+            raise ERRORS.error("heartbeat_out_of_order")
         elapsed = (now - session.last_beat_at).total_seconds()
         if elapsed < _beat() * 0.4:
-            raise DomainError(
-                code="heartbeat_too_soon", message=_("Heartbeats are arriving too fast."), status=429
-            )
+            raise ERRORS.error("heartbeat_too_soon")
         course = progress.enrolment.course
         reachable = max(progress.furthest, session.last_position) + elapsed * MAX_PLAYBACK_RATE + TOLERANCE_SECONDS
         if course.forbid_seeking and position > reachable:
-            raise ConflictError(
-                code="seek_forbidden",
-                message=_("You cannot skip ahead of what you have watched."),
-                details={"allowed_position": max(progress.furthest, session.last_position)},
-            )
+            raise ERRORS.error("seek_forbidden", details={"allowed_position": max(progress.furthest, session.last_position)})
 
         advance = position - session.last_position
         credited = 0.0

@@ -1,5 +1,7 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from ..errors import ERRORS
+
 
 class PingConsumer(AsyncJsonWebsocketConsumer):
     """A health check for the WebSocket path: answers `ping` with `pong` for a logged-in user.
@@ -23,7 +25,7 @@ class PingConsumer(AsyncJsonWebsocketConsumer):
             # Through the group, so the reply proves the channel layer round trip.
             await self.channel_layer.group_send(self.group, {"type": "pong.message"})
         else:
-            await self.send_json({"type": "error", "code": "unknown_type"})
+            await self.send_json({"type": "error", "code": "unknown_type", "message": ERRORS.message("unknown_type")})
 
     async def pong_message(self, event):
         await self.send_json({"type": "pong"})

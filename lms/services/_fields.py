@@ -2,12 +2,13 @@
 
 from django.core.exceptions import ValidationError
 
-from kernel.errors import FieldError
+from kernel.errors import ERRORS as KERNEL_ERRORS
 
 
 def validated(field: str, validator, value: str) -> str:
-    """The value as the validator normalises it, or a FieldError on `field`."""
+    """The value as the validator normalises it, or a FieldError on `field`. The validators are the
+    kernel's, so their codes and messages are the kernel's."""
     try:
         return validator(value)
     except ValidationError as error:
-        raise FieldError(field=field, code=error.code or "invalid", message=error.messages[0])
+        raise KERNEL_ERRORS.error(error.code, field=field)

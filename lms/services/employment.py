@@ -4,11 +4,10 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from kernel.errors import DomainError, FieldError, PermissionDeniedError
 from kernel.validators import validate_id_number
 
+from ..errors import ERRORS
 from ..models import Employment, Organisation, OrganisationKind, Person, User
 from ..policies import can_manage_employees
 from ._fields import validated
@@ -16,10 +15,7 @@ from ._fields import validated
 
 def _require_enterprise_admin(actor: User, enterprise: Organisation) -> None:
     if not can_manage_employees(actor, enterprise):
-        raise PermissionDeniedError(
-            code="not_enterprise_admin",
-            message=_("Only this enterprise's administrators can manage its employees."),
-        )
+        raise ERRORS.error("not_enterprise_admin")
 
 
 def employment_start(
@@ -36,12 +32,10 @@ def employment_start(
     the old employment ended, then a new one started after that end.
     """
     if enterprise.kind != OrganisationKind.ENTERPRISE:
-        raise DomainError(code="not_an_enterprise", message=_("People can only be employed by an enterprise."))
+        raise ERRORS.error("not_an_enterprise")
     _require_enterprise_admin(actor, enterprise)
     if start_date > timezone.localdate():
-        raise FieldError(
-            field="start_date", code="start_date_future", message=_("The start date cannot be in the future.")
-        )
+        raise ERRORS.error("start_date_future", field="start_date")
     with transaction.atomic():
         # Lock the person so that two concurrent changes cannot both pass the overlap check.
         Person.objects.select_for_update().get(pk=person.pk)
@@ -49,23 +43,11 @@ def employment_start(
         current = next((period for period in periods if period.is_current), None)
         if current is not None:
             if current.enterprise_id == enterprise.pk:
-                raise DomainError(
-                    code="already_employed", message=_("This person is already an employee of this enterprise.")
-                )
-            raise DomainError(
-                code="employment_overlap",
-                message=_(
-                    "This person is currently employed by %(enterprise)s. The current employment must end "
-                    "before a new one can start."
-                )
-                % {"enterprise": current.enterprise.name},
-            )
-        if any(period.end_date >= start_date for period in periods):
-            raise FieldError(
-                field="start_date",
-                code="employment_overlap",
-                message=_("The new employment overlaps an earlier one; it must start after the earlier one ended."),
-            )
+                raise ERRORS.error("already_employed")
+            raise ERRORS.error("employment_overlap", enterprise=current.enterprise.name)
+        overlapped = next((period for period in periods if period.end_date >= start_date), None)
+        if overlapped is not None:
+            raise ERRORS.error("employment_overlap", field="start_date", enterprise=overlapped.enterprise.name)
         return Employment.objects.create(
             person=person, enterprise=enterprise, start_date=start_date, position=(position or "").strip()
         )
@@ -86,11 +68,7 @@ def employee_add(
     person = Person.objects.filter(id_number=id_number, real_name=(real_name or "").strip()).first()
     if person is None:
         # The same answer for an unknown number and a wrong name, so the form cannot probe who is registered.
-        raise FieldError(
-            field="id_number",
-            code="person_not_found",
-            message=_("No registered person has this name and ID number. The person must register first."),
-        )
+        raise ERRORS.error("person_not_found", field="id_number")
     return employment_start(
         actor=actor, person=person, enterprise=enterprise, start_date=start_date, position=position
     )
@@ -101,15 +79,11 @@ def employment_end(*, actor: User, employment: Employment, end_date: datetime.da
     with transaction.atomic():
         employment = Employment.objects.select_for_update().get(pk=employment.pk)
         if not employment.is_current:
-            raise DomainError(code="employment_already_ended", message=_("This employment has already ended."))
+            raise ERRORS.error("employment_already_ended")
         if end_date < employment.start_date:
-            raise FieldError(
-                field="end_date", code="end_before_start", message=_("The end date cannot be before the start date.")
-            )
+            raise ERRORS.error("end_before_start", field="end_date")
         if end_date > timezone.localdate():
-            raise FieldError(
-                field="end_date", code="end_date_future", message=_("The end date cannot be in the future.")
-            )
+            raise ERRORS.error("end_date_future", field="end_date")
         employment.end_date = end_date
         employment.save(update_fields=["end_date"])
     return employment

@@ -3,13 +3,12 @@
 import re
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from kernel.errors import DomainError, FieldError
 from kernel.events import publish
 from kernel.validators import validate_credit_code
 
 from .. import events
+from ..errors import ERRORS
 from ..models import (
     ROLE_ORGANISATION_KINDS,
     Membership,
@@ -25,9 +24,9 @@ from ._fields import validated
 
 def region_create(*, code: str, name: str, level: str, parent: Region | None = None) -> Region:
     if not re.fullmatch(r"\d{6}", code or ""):
-        raise FieldError(field="code", code="region_code_format", message=_("A division code has 6 digits."))
+        raise ERRORS.error("region_code_format", field="code")
     if level not in RegionLevel.values:
-        raise FieldError(field="level", code="region_level_invalid", message=_("Choose a region level."))
+        raise ERRORS.error("region_level_invalid", field="level")
     region, _created = Region.objects.get_or_create(
         code=code, defaults={"name": name, "level": level, "parent": parent}
     )
@@ -36,26 +35,18 @@ def region_create(*, code: str, name: str, level: str, parent: Region | None = N
 
 def organisation_create(*, kind: str, name: str, region: Region, credit_code: str | None = None) -> Organisation:
     if kind not in OrganisationKind.values:
-        raise FieldError(field="kind", code="organisation_kind_invalid", message=_("Choose a kind of organisation."))
+        raise ERRORS.error("organisation_kind_invalid", field="kind")
     name = (name or "").strip()
     if not name:
-        raise FieldError(field="name", code="name_required", message=_("Enter the organisation's name."))
+        raise ERRORS.error("name_required", field="name")
     if credit_code:
         credit_code = validated("credit_code", validate_credit_code, credit_code)
     elif kind == OrganisationKind.ENTERPRISE:
-        raise FieldError(
-            field="credit_code",
-            code="credit_code_required",
-            message=_("An enterprise needs its unified social credit code."),
-        )
+        raise ERRORS.error("credit_code_required", field="credit_code")
     else:
         credit_code = None
     if credit_code and Organisation.objects.filter(credit_code=credit_code).exists():
-        raise FieldError(
-            field="credit_code",
-            code="credit_code_taken",
-            message=_("An organisation with this unified social credit code already exists."),
-        )
+        raise ERRORS.error("credit_code_taken", field="credit_code")
     with transaction.atomic():
         organisation = Organisation.objects.create(kind=kind, name=name, region=region, credit_code=credit_code)
         if kind == OrganisationKind.INSTITUTION:
@@ -65,10 +56,7 @@ def organisation_create(*, kind: str, name: str, region: Region, credit_code: st
 
 def membership_grant(*, user: User, organisation: Organisation, role: str) -> Membership:
     if organisation.kind not in ROLE_ORGANISATION_KINDS.get(role, set()):
-        raise DomainError(
-            code="role_not_for_organisation",
-            message=_("This role cannot be given in this kind of organisation."),
-        )
+        raise ERRORS.error("role_not_for_organisation")
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
         if created:

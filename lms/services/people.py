@@ -4,12 +4,11 @@ everything before it writes, and writes in one transaction, so bad input changes
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
-from kernel.errors import DomainError, FieldError
 from kernel.images import clean_uploaded_photo
 from kernel.validators import validate_id_number, validate_mobile
 
+from ..errors import ERRORS
 from ..models import Education, Person, ProfessionalTitle, User
 from ..rules.names import real_name_is_valid
 from ._fields import validated
@@ -17,11 +16,7 @@ from ._fields import validated
 
 def validated_real_name(value: str) -> str:
     if not real_name_is_valid(value):
-        raise FieldError(
-            field="real_name",
-            code="real_name_format",
-            message=_("Enter your real name as it is printed on your ID card."),
-        )
+        raise ERRORS.error("real_name_format", field="real_name")
     return value.strip()
 
 
@@ -40,22 +35,18 @@ def person_register(
     id_number = validated("id_number", validate_id_number, id_number)
     mobile = validated("mobile", validate_mobile, mobile)
     if education not in Education.values:
-        raise FieldError(field="education", code="education_invalid", message=_("Choose your education level."))
+        raise ERRORS.error("education_invalid", field="education")
     if professional_title not in ProfessionalTitle.values:
-        raise FieldError(
-            field="professional_title", code="title_invalid", message=_("Choose your professional title.")
-        )
+        raise ERRORS.error("title_invalid", field="professional_title")
     if Person.objects.filter(id_number=id_number).exists():
-        raise FieldError(
-            field="id_number", code="id_number_taken", message=_("This ID number is already registered.")
-        )
+        raise ERRORS.error("id_number_taken", field="id_number")
     if Person.objects.filter(mobile=mobile).exists():
-        raise FieldError(field="mobile", code="mobile_taken", message=_("This mobile number is already registered."))
+        raise ERRORS.error("mobile_taken", field="mobile")
     candidate = User(username=id_number, first_name=real_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
-        raise FieldError(field="password", code="password_weak", message=" ".join(error.messages))
+        raise ERRORS.error("password_weak", field="password", message=" ".join(error.messages))
     photo = clean_uploaded_photo(id_photo, name="id.jpg") if id_photo else None
 
     saved_photo_name = None
@@ -79,11 +70,7 @@ def person_register(
         # Another registration with the same ID number or mobile won the race.
         if saved_photo_name:
             person.id_photo.storage.delete(saved_photo_name)
-        raise FieldError(
-            field="id_number",
-            code="id_number_taken",
-            message=_("This ID number or mobile number is already registered."),
-        )
+        raise ERRORS.error("id_number_or_mobile_taken", field="id_number")
     return person
 
 
@@ -94,7 +81,7 @@ def person_id_photo_set(*, person: Person, data: bytes) -> Person:
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         if person.id_photo:
-            raise DomainError(code="id_photo_exists", message=_("An ID photo is already on file."))
+            raise ERRORS.error("id_photo_exists")
         person.id_photo.save(photo.name, photo, save=False)
         person.save(update_fields=["id_photo"])
     return person

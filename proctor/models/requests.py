@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.transitions import Machine
 
+from ..errors import ERRORS
+
 
 class RequestStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
@@ -31,8 +33,8 @@ REQUEST_MACHINE = Machine(
         RequestStatus.MISSED: frozenset(),
         RequestStatus.CANCELLED: frozenset(),
     },
+    errors=ERRORS,
     illegal_code="evidence_request_closed",
-    illegal_message=_("This request for a snapshot is closed; wait for the next one."),
 )
 
 

@@ -10,11 +10,11 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError
 
 from .. import signing
+from ..errors import ERRORS
 from ..models import CaptureLogCheckpoint, CaptureLogEntry, CaptureLogHead
 from ..rules.capturelog import (
     GENESIS,
@@ -62,24 +62,19 @@ def append(
     return entry
 
 
-def refuse(*, kind: str, person, subject: str, code: str, message: str, payload: dict, status: int = 400):
+def refuse(*, kind: str, person, subject: str, error: DomainError, payload: dict):
     """Log a refusal in its own transaction (the caller's work is not committed) and raise it.
-    Callers in other apps use it for refusals only they can judge (a closed session)."""
+    Callers in other apps use it for refusals only they can judge (a closed session), with an
+    error from their own catalogue."""
     with transaction.atomic():
-        append(kind=kind, person=person, subject=subject, payload={"code": code, **payload})
-    raise DomainError(code=code, message=message, status=status)
+        append(kind=kind, person=person, subject=subject, payload={"code": error.code, **payload})
+    raise error
 
 
 def _broken(code: str, **params) -> DomainError:
     params = {"checked": "?", "start": "?", **params}
     log.error("capture log: no checkpoint signed: %s", PROBLEMS[code].format_map(params))
-    return DomainError(
-        code="capturelog_broken",
-        message=_("The capture log does not verify, so no checkpoint was signed: %(problem)s")
-        % {"problem": capturelog_problem(code, params)},
-        status=409,
-        details={"problem": code},
-    )
+    return ERRORS.error("capturelog_broken", details={"problem": code}, problem=capturelog_problem(code, params))
 
 
 def checkpoint_create(*, now: datetime.datetime | None = None) -> CaptureLogCheckpoint | None:

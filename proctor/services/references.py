@@ -7,17 +7,22 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from PIL import Image
 
-from kernel.errors import ConflictError, DomainError
 from kernel.events import after_commit
-from kernel.images import encode_jpeg, image_error_message
+from kernel.images import encode_jpeg, image_error
 from lms.models import Person
 from lms.services.people import person_id_photo_set
 
 from .. import engine
-from ..models import CaptureLogEntry, Decision, FaceReference, ReferenceSource, SnapshotFrame
+from ..errors import ERRORS
+from ..models import (
+    CaptureLogEntry,
+    Decision,
+    FaceReference,
+    ReferenceSource,
+    SnapshotFrame,
+)
 from ..policies import consent_require
 from ..rules.messages import decision_message
 from ..selectors.profiles import references_active
@@ -44,20 +49,19 @@ def reference_add(
         image = engine.decode(data, limits())
         analysis = engine.analyse(image)
     except engine.ImageRejected as error:
-        refuse(
-            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code=error.code,
-            message=image_error_message(error.code), payload=payload,
-        )
+        refuse(kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", error=image_error(error), payload=payload)
     if analysis.faces != 1:
-        code = "reference_no_face" if analysis.faces == 0 else "reference_several_faces"
         refuse(
-            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code=code,
-            message=_("The photo must show exactly one face."), payload={**payload, "faces": analysis.faces},
+            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference",
+            error=ERRORS.error("reference_no_face" if analysis.faces == 0 else "reference_several_faces"),
+            payload={**payload, "faces": analysis.faces},
         )
     if analysis.quality_issue:
         refuse(
-            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code="reference_quality",
-            message=decision_message(Decision.INCONCLUSIVE, analysis.quality_issue),
+            kind=Kind.REFERENCE_REFUSED, person=person, subject="reference",
+            error=ERRORS.error(
+                "reference_quality", message=decision_message(Decision.INCONCLUSIVE, analysis.quality_issue)
+            ),
             payload={**payload, "reason": analysis.quality_issue},
         )
     known = reference_encodings(person)
@@ -65,12 +69,11 @@ def reference_add(
         value = engine.distance(known, analysis.encoding)
         if value > settings.FACE_MATCH_THRESHOLD:
             refuse(
-                kind=Kind.REFERENCE_REFUSED, person=person, subject="reference", code="reference_mismatch",
-                message=_("This photo does not match your other reference photos."),
-                payload={**payload, "distance": round(value, 4)},
+                kind=Kind.REFERENCE_REFUSED, person=person, subject="reference",
+                error=ERRORS.error("reference_mismatch"), payload={**payload, "distance": round(value, 4)},
             )
     if source == ReferenceSource.ID_PHOTO and references_active(person).filter(source=ReferenceSource.ID_PHOTO).exists():
-        raise ConflictError(code="reference_id_photo_exists", message=_("Your ID photo is already a reference."))
+        raise ERRORS.error("reference_id_photo_exists")
     with transaction.atomic():
         reference = FaceReference(
             person=person, source=source, sha256=digest, encoding=engine.encoding_to_bytes(analysis.encoding), created_at=now
@@ -94,7 +97,7 @@ def reference_add_id_photo(
         with person.id_photo.open("rb") as handle:
             return reference_add(person=person, source=ReferenceSource.ID_PHOTO, data=handle.read(), now=now)
     if data is None:
-        raise DomainError(code="id_photo_missing", message=_("There is no ID photo on file; upload one first."))
+        raise ERRORS.error("id_photo_missing")
     reference = reference_add(person=person, source=ReferenceSource.ID_PHOTO, data=data, now=now)
     person_id_photo_set(person=person, data=data)
     return reference

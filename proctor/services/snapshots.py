@@ -16,15 +16,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from PIL import Image
 
-from kernel.errors import NotFoundError
 from kernel.events import after_commit, publish
-from kernel.images import encode_jpeg, image_error_message
+from kernel.images import encode_jpeg, image_error
 from lms.models import Person
 
 from .. import engine
+from ..errors import ERRORS
 from ..events import SNAPSHOT_DECIDED
 from ..models import (
     CaptureLogEntry,
@@ -54,8 +53,8 @@ def _digest(frames: list[bytes]) -> str:
     return hashlib.sha256("".join(hashlib.sha256(frame).hexdigest() for frame in frames).encode()).hexdigest()
 
 
-def _refuse(person, subject, code, message, payload, status=400):
-    refuse(kind=Kind.SNAPSHOT_REFUSED, person=person, subject=subject, code=code, message=message, payload=payload, status=status)
+def _refuse(person, subject, error, payload):
+    refuse(kind=Kind.SNAPSHOT_REFUSED, person=person, subject=subject, error=error, payload=payload)
 
 
 def _answered_request(person: Person, context_kind: str, context_id: str, nonce: str, subject, payload, now):
@@ -66,19 +65,13 @@ def _answered_request(person: Person, context_kind: str, context_id: str, nonce:
         .first()
     )
     if request is None:
-        _refuse(
-            person, subject, "snapshot_not_requested",
-            _("This picture was not asked for: the page takes one when the server asks."), payload, 409,
-        )
+        _refuse(person, subject, ERRORS.error("snapshot_not_requested"), payload)
     if request.status == RequestStatus.FULFILLED:
-        _refuse(person, subject, "snapshot_request_used", _("This request was already answered."), payload, 409)
+        _refuse(person, subject, ERRORS.error("snapshot_request_used"), payload)
     if request.status != RequestStatus.SCHEDULED or request.expires_at < now:
-        _refuse(
-            person, subject, "snapshot_too_late",
-            _("The time to take this picture has passed; the next request comes soon."), payload, 409,
-        )
+        _refuse(person, subject, ERRORS.error("snapshot_too_late"), payload)
     if request.due_at > now:
-        _refuse(person, subject, "snapshot_too_early", _("This picture was sent before it was asked for."), payload, 409)
+        _refuse(person, subject, ERRORS.error("snapshot_too_early"), payload)
     return request
 
 
@@ -101,12 +94,9 @@ def snapshot_record(
     subject = f"{context_kind}:{context_id}"[:80]
     payload = {"frames": len(frames), "bytes": sum(len(frame) for frame in frames)}
     if not face_profile(person).ready:
-        _refuse(
-            person, subject, "face_profile_missing",
-            _("Give consent and enrol your reference photos before snapshots can count."), payload, 403,
-        )
+        _refuse(person, subject, ERRORS.error("face_profile_missing"), payload)
     if not 1 <= len(frames) <= MAX_FRAMES:
-        _refuse(person, subject, "snapshot_frames_invalid", _("A snapshot is a short burst of frames."), payload)
+        _refuse(person, subject, ERRORS.error("snapshot_frames_invalid"), payload)
     digests = [hashlib.sha256(frame).hexdigest() for frame in frames]
     payload["sha256"] = _digest(frames)
     stored: list[bytes] = []
@@ -115,26 +105,20 @@ def snapshot_record(
         try:
             image = engine.decode(frame, limits())
         except engine.ImageRejected as error:
-            _refuse(person, subject, error.code, image_error_message(error.code), payload)
+            _refuse(person, subject, image_error(error), payload)
         # What is stored is re-encoded from the pixels: no metadata (GPS, camera), no appended payload.
         stored.append(encode_jpeg(Image.fromarray(image)))
         size = size or [image.shape[1], image.shape[0]]
     # The same bytes twice, in this burst or an earlier one, are a replay whatever they show.
     if len(set(digests)) < len(digests) or SnapshotFrame.objects.filter(sha256__in=digests).exists() or Snapshot.objects.filter(sha256__in=digests).exists():
-        _refuse(
-            person, subject, "snapshot_replayed",
-            _("This exact picture was already uploaded; a snapshot must be new."), payload, 409,
-        )
+        _refuse(person, subject, ERRORS.error("snapshot_replayed"), payload)
     try:
         with transaction.atomic():
             request = None
             if requested:
                 request = _answered_request(person, context_kind, context_id, nonce, subject, payload, now)
                 if request.frames > len(frames):
-                    _refuse(
-                        person, subject, "snapshot_frames_invalid",
-                        _("A snapshot is a short burst of frames."), payload,
-                    )
+                    _refuse(person, subject, ERRORS.error("snapshot_frames_invalid"), payload)
             snapshot = Snapshot(
                 person=person, context_kind=context_kind, context_id=str(context_id), sha256=payload["sha256"],
                 byte_size=payload["bytes"], received_at=now, request=request,
@@ -162,10 +146,7 @@ def snapshot_record(
             after_commit(lambda: _check_later(snapshot.pk))
     except IntegrityError:
         # The same bytes, or an answer to the same request, arrived twice at once.
-        _refuse(
-            person, subject, "snapshot_replayed",
-            _("This exact picture was already uploaded; a snapshot must be new."), payload, 409,
-        )
+        _refuse(person, subject, ERRORS.error("snapshot_replayed"), payload)
     return snapshot
 
 
@@ -235,7 +216,7 @@ def snapshot_check(*, snapshot_id, now: datetime.datetime | None = None) -> Snap
     try:
         snapshot = Snapshot.objects.select_related("request").get(pk=snapshot_id)
     except (Snapshot.DoesNotExist, ValueError):
-        raise NotFoundError(code="snapshot_not_found", message=_("This snapshot does not exist."))
+        raise ERRORS.error("snapshot_not_found")
     if snapshot.status == SnapshotStatus.DECIDED:
         return snapshot
     references = reference_encodings(snapshot.person)

@@ -19,7 +19,13 @@ from hours.selectors.study import lesson_verification
 from lms.services.organisations import organisation_create
 from proctor.models import Snapshot
 from proctor.selectors.profiles import face_profile
-from tests.faces import CLIP_REFERENCES, clip_webcam, give_face_profile, give_live_profile, photo_path
+from tests.faces import (
+    CLIP_REFERENCES,
+    clip_webcam,
+    give_face_profile,
+    give_live_profile,
+    photo_path,
+)
 from tests.factories import PASSWORD, PersonFactory, RegionFactory
 
 from .test_study_player_browser import _db, _play, _poll

@@ -22,6 +22,7 @@ from kernel.tables import max_file_bytes
 from lms.selectors.people import person_of
 
 from ... import policies
+from ...errors import ERRORS
 from ...models import CertificateStatus
 from ...rules import pass_list
 from ...selectors import certificates as certificate_selectors
@@ -159,11 +160,11 @@ def certificates_issue(request):
         upload = request.FILES.get("file")
         try:
             if authority is None:
-                raise DomainError(code="authority_required", message=_("Choose the issuing authority."))
+                raise ERRORS.error("authority_required")
             if credential is None:
-                raise DomainError(code="credential_required", message=_("Choose a credential."))
+                raise ERRORS.error("credential_required")
             if issued_on is None:
-                raise DomainError(code="issue_date_invalid", message=_("Enter the issue date as YYYY-MM-DD."))
+                raise ERRORS.error("issue_date_invalid")
             rows = (
                 pass_list.parse_file(upload.name, upload.read(max_file_bytes() + 1))
                 if upload

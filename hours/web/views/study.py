@@ -16,6 +16,7 @@ from lms.selectors.people import person_of
 from proctor.selectors.profiles import face_profile
 
 from ... import services
+from ...errors import ERRORS
 from ...selectors import ledger
 from ...selectors import study as selectors
 
@@ -115,7 +116,7 @@ def assign(request, enterprise_id: int):
         if course is None:
             error = _("Choose a course.")
         elif len(people) != len(chosen):
-            error = _("Some of these people are not your employees.")
+            error = ERRORS.message("not_an_employee")
         else:
             try:
                 enrolments = services.course_assign(actor=request.user, enterprise=enterprise, course=course, people=people)

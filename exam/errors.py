@@ -1,0 +1,121 @@
+"""Every refusal of exam (banks, exams, sittings, attempts, proctoring, the exam room's protocol),
+and every problem a bank file's row or a list of candidates' ID numbers can have, with its message
+and HTTP status. The codes the exam room sends are exam.realtime.messages.ROOM_CODES and are
+documented in docs/exam-protocol.md."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kernel.errors import Catalogue, Refusal
+
+ERRORS = Catalogue(
+    "exam",
+    {
+        # the exam room's protocol (exam.realtime): no HTTP status, the status is the nearest one
+        "not_authenticated": Refusal(_("Log in to enter the exam room."), 401),
+        "sitting_not_found": Refusal(_("There is no such sitting."), 404),
+        "binary_not_accepted": Refusal(_("The exam room accepts text messages only.")),
+        "message_too_large": Refusal(_("This message is too large.")),
+        "not_json": Refusal(_("This message is not valid JSON.")),
+        "type_unknown": Refusal(_("This type of message is not known.")),
+        "field_invalid": Refusal(_("A field of this message is missing or invalid.")),
+        "clock_not_accepted": Refusal(_("The exam is timed by the server's clock: do not send times.")),
+        "rate_limited": Refusal(_("Too many messages: slow down."), 429),
+        "read_only": Refusal(_("This page only receives updates.")),
+        # attempts (exam.services.attempts, exam.models.attempts)
+        "attempt_not_found": Refusal(_("There is no such attempt."), 404),
+        "not_a_candidate": Refusal(_("You are not a candidate of this sitting."), 403),
+        "attempt_exists": Refusal(_("You already have an attempt at this sitting."), 409),
+        "attempt_move_illegal": Refusal(_("An attempt that is %(from)s cannot become %(to)s."), 409),
+        "attempt_closed": Refusal(_("This attempt is not in progress."), 409),
+        "attempt_expired": Refusal(_("The time for this exam is up."), 409),
+        "sitting_not_open": Refusal(_("The sitting is not open now."), 409),
+        "sitting_over": Refusal(_("This sitting is over."), 409),
+        "question_not_on_paper": Refusal(_("This question is not on your paper.")),
+        "option_invalid": Refusal(_("This question has no such option.")),
+        "answer_invalid": Refusal(
+            _(
+                "Choose exactly one option for a single-choice or true-or-false question, and one or more "
+                "different options for a multiple-choice question."
+            )
+        ),
+        # proctoring (exam.services.proctoring)
+        "identity_already_verified": Refusal(_("Your identity is already verified."), 409),
+        "identity_referred": Refusal(
+            _("The face checks failed too often: the proctor will check your identity."), 403
+        ),
+        "face_profile_missing": Refusal(
+            _(
+                "Give consent and enrol your reference photos (Face verification) before the exam, or ask the "
+                "proctor."
+            ),
+            403,
+        ),
+        "event_unknown": Refusal(_("This proctoring event is not known.")),
+        "not_proctor": Refusal(_("Only this sitting's proctors can do this."), 403),
+        "note_required": Refusal(_("Say how you checked the candidate's identity.")),
+        "warning_empty": Refusal(_("Write the warning.")),
+        "reason_required": Refusal(_("Give the reason for ending the attempt.")),
+        # question banks (exam.services.bank): a question, and each row of an imported file
+        "not_bank_manager": Refusal(_("Only an authority's reviewers can manage question banks."), 403),
+        "columns_missing": Refusal(_("The header row lacks these columns: %(columns)s.")),
+        "file_has_no_rows": Refusal(_("The file has a header row but no question rows.")),
+        "type_invalid": Refusal(_("The question type must be 单选, 多选 or 判断.")),
+        "stem_missing": Refusal(_("The stem (题干) is missing.")),
+        "stem_too_long": Refusal(_("The stem has at most %(count)d characters.")),
+        "topic_too_long": Refusal(_("The topic has at most %(count)d characters.")),
+        "explanation_too_long": Refusal(_("The explanation has at most %(count)d characters.")),
+        "options_missing": Refusal(_("A choice question needs at least two options, none of them blank.")),
+        "options_gap": Refusal(_("Options must be filled in from A onwards, without gaps.")),
+        "options_duplicate": Refusal(_("Two options have the same text.")),
+        "option_too_long": Refusal(_("An option has at most %(count)d characters.")),
+        "true_false_answer_invalid": Refusal(_("The answer of a true-or-false question is 对 or 错.")),
+        "single_answer_invalid": Refusal(_("A single-choice question has exactly one right option.")),
+        "multiple_answer_invalid": Refusal(_("A multiple-choice question has at least two right options.")),
+        "answer_letters_invalid": Refusal(_("The answer is the letters of the right options, such as A or ACD.")),
+        "answer_not_an_option": Refusal(_("The answer names options that are not filled in: %(letters)s.")),
+        "duplicate_question": Refusal(_("The same question appears earlier in this file, on line %(line)d.")),
+        "question_in_bank": Refusal(_("This question is already in the bank.")),
+        # exams (exam.services.exams, exam.services.papers)
+        "not_exam_manager": Refusal(_("Only an authority's reviewers can manage exams."), 403),
+        "title_missing": Refusal(_("The exam needs a title.")),
+        "title_too_long": Refusal(_("A title has at most %(count)d characters.")),
+        "duration_invalid": Refusal(_("The duration is between 1 and %(max)d minutes.")),
+        "points_invalid": Refusal(_("Points cannot be negative.")),
+        "pass_mark_invalid": Refusal(_("The pass mark cannot be negative.")),
+        "blueprint_empty": Refusal(_("This exam has no blueprint: say how many questions of each type it has.")),
+        "count_invalid": Refusal(_("Each blueprint row has between 1 and %(max)d questions.")),
+        "pass_mark_too_high": Refusal(_("The pass mark %(pass_mark)s is more than the paper's %(max_score)s points.")),
+        # Saving an exam raises one sentence per blueprint row the bank cannot fill, in its place.
+        "bank_too_small": Refusal(
+            _("The question bank has only %(available)d questions of type %(kind)s%(topic)s; the exam needs %(count)d."),
+            409,
+        ),
+        "exam_in_use": Refusal(
+            _(
+                "Candidates have already sat this exam, so its rules and blueprint can no longer change; create a "
+                "new exam instead."
+            ),
+            409,
+        ),
+        "paper_mismatch": Refusal(_("Drawn again from its seed, this paper does not come out the same."), 409),
+        # sittings and their candidates (exam.services.sittings); an ID number the list skips keeps
+        # the kernel's validator code, or one of these
+        "not_sitting_manager": Refusal(_("Only the reviewers of the sitting's authority can manage it."), 403),
+        "authority_invalid": Refusal(_("A sitting is held by an authority.")),
+        "institution_invalid": Refusal(_("Choose a training institution.")),
+        "institution_out_of_region": Refusal(_("%(institution)s is not in the region of %(authority)s.")),
+        "sitting_window_invalid": Refusal(_("A sitting ends after it starts.")),
+        "sitting_window_too_short": Refusal(_("The sitting is shorter than the exam's %(minutes)d minutes.")),
+        "sitting_in_past": Refusal(_("This sitting would already be over.")),
+        "venue_too_long": Refusal(_("The venue has at most %(count)d characters.")),
+        "id_numbers_missing": Refusal(_("Enter at least one ID number.")),
+        "too_many_id_numbers": Refusal(_("Add at most %(count)d ID numbers at a time.")),
+        "duplicate_in_list": Refusal(_("This ID number appears earlier in the list.")),
+        "person_unknown": Refusal(_("Nobody is registered with this ID number.")),
+        "already_candidate": Refusal(_("This person is already a candidate of this sitting.")),
+        "candidate_not_found": Refusal(_("This person is not a candidate of this sitting."), 404),
+        "candidate_has_attempt": Refusal(
+            _("This candidate has already begun an attempt and stays on the sitting."), 409
+        ),
+    },
+)

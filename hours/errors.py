@@ -1,0 +1,89 @@
+"""Every refusal of hours (study, credit, offline batches, adjustments, certificates), and every
+problem an offline batch's row can have, with its message and HTTP status."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kernel.errors import Catalogue, Refusal
+
+ERRORS = Catalogue(
+    "hours",
+    {
+        # enrolment and assignment (hours.services.study, hours.api)
+        "course_not_found": Refusal(_("This course is not available."), 404),
+        "not_enterprise_admin": Refusal(_("Only this enterprise's administrators can assign courses."), 403),
+        "no_people": Refusal(_("Choose at least one employee.")),
+        # Never says which: ids of people the enterprise may not see are not found either.
+        "not_an_employee": Refusal(_("Some of these people are not your employees."), 404),
+        # study sessions and heartbeats (hours.services.study, hours.models.study)
+        "lesson_not_found": Refusal(_("This lesson is not available."), 404),
+        "not_enrolled": Refusal(_("Enrol in the course before studying its lessons."), 403),
+        "session_not_found": Refusal(_("This study session does not exist."), 404),
+        "session_superseded": Refusal(
+            _("You are studying in another window or device; this one has been paused."), 409
+        ),
+        "session_closed": Refusal(_("This study session has ended; reload the page to go on."), 409),
+        "position_invalid": Refusal(_("The playback position is not possible.")),
+        "heartbeat_out_of_order": Refusal(_("This heartbeat is older than the last one."), 409),
+        "heartbeat_too_soon": Refusal(_("Heartbeats are arriving too fast."), 429),
+        "seek_forbidden": Refusal(_("You cannot skip ahead of what you have watched."), 409),
+        # study snapshots (hours.services.credit)
+        # offline batches: the file (hours.services.offline)
+        "not_institution_staff": Refusal(_("Only this institution's staff can upload its training batches."), 403),
+        "columns_missing": Refusal(_("The header row lacks these columns: %(columns)s.")),
+        "file_has_no_rows": Refusal(_("The file has a header row but no training rows.")),
+        "batch_already_uploaded": Refusal(
+            _("This file was already uploaded and is waiting for or has approval."), 409
+        ),
+        "not_batch_authority": Refusal(_("Only an authority of this batch's region can decide on it."), 403),
+        "batch_already_decided": Refusal(_("This batch has already been decided."), 409),
+        "batch_has_no_valid_rows": Refusal(_("This batch has no valid row: reject it with a reason instead.")),
+        # offline batches: the problems of one row, reported with the batch
+        "id_number_invalid": Refusal(_("This ID number is not valid.")),
+        "person_unknown": Refusal(_("Nobody is registered on the platform with this ID number.")),
+        "name_mismatch": Refusal(_("The name does not match the person registered with this ID number.")),
+        "not_employed_in_region": Refusal(
+            _("This person is not currently employed by an enterprise in the batch's region.")
+        ),
+        "course_unknown": Refusal(_("No published course of this institution has this title or number.")),
+        "credential_unknown": Refusal(_("There is no credential with this code.")),
+        "credential_missing": Refusal(
+            _("Give the credential: this course does not name the credentials it serves.")
+        ),
+        "credential_not_served": Refusal(_("This course does not serve this credential.")),
+        "category_invalid": Refusal(_("The category must be 专业岗位知识 (professional) or 通用 (general).")),
+        "hours_invalid": Refusal(
+            _("Hours must be a number above 0 and at most %(max)s, with at most two decimals.")
+        ),
+        "date_invalid": Refusal(_("The date must be written as YYYY-MM-DD.")),
+        "date_in_future": Refusal(_("The date is in the future.")),
+        "duplicate_row": Refusal(_("The same row appears earlier in this file, on line %(line)d.")),
+        "hours_already_approved": Refusal(_("These hours were already approved in an earlier batch.")),
+        # adjustments by an authority (hours.services.offline.hours_adjust)
+        "not_overseeing_authority": Refusal(
+            _("Only an authority overseeing this person can adjust their hours."), 403
+        ),
+        "credential_required": Refusal(_("Choose a credential.")),
+        "adjustment_hours_invalid": Refusal(
+            _("An adjustment is a number of hours other than 0, at most %(max)s either way, with at most two decimals.")
+        ),
+        "hours_below_zero": Refusal(
+            _("This person holds only %(held)s hours of this kind; an adjustment cannot take away more.")
+        ),
+        # certificates (hours.services.certificates, hours.models.certificates, hours.web)
+        "not_authority_reviewer": Refusal(_("Only this authority's reviewers can issue its certificates."), 403),
+        "authority_required": Refusal(_("Choose the issuing authority.")),
+        "issue_date_invalid": Refusal(_("Enter the issue date as YYYY-MM-DD.")),
+        "pass_list_empty": Refusal(_("The list of people who passed is empty.")),
+        "pass_list_too_long": Refusal(_("A list may hold at most %(count)d people.")),
+        "certificate_not_found": Refusal(_("This certificate does not exist."), 404),
+        "certificate_move_illegal": Refusal(_("A certificate that is %(from)s cannot become %(to)s."), 409),
+        "extension_not_later": Refusal(_("An extension must move the expiry date later."), 409),
+        "expiry_change_not_extension": Refusal(_("Only an extension changes the expiry date."), 409),
+        "certificate_not_valid": Refusal(_("Only a valid certificate can be extended."), 409),
+        "extension_pending": Refusal(_("An extension request for this certificate is already waiting."), 409),
+        # The message raised is the standing's own explanation of what is missing, where there is one.
+        "hours_not_met": Refusal(_("The required hours are not met.")),
+        "extension_not_found": Refusal(_("This extension request does not exist."), 404),
+        "extension_decided": Refusal(_("This extension request has already been decided."), 409),
+    },
+)

@@ -1,0 +1,49 @@
+"""Every refusal of lms (people, organisations, employment), with its message and HTTP status."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kernel.errors import Catalogue, Refusal
+
+ERRORS = Catalogue(
+    "lms",
+    {
+        # people (lms.services.people)
+        "real_name_format": Refusal(_("Enter your real name as it is printed on your ID card.")),
+        "education_invalid": Refusal(_("Choose your education level.")),
+        "title_invalid": Refusal(_("Choose your professional title.")),
+        "id_number_taken": Refusal(_("This ID number is already registered.")),
+        "mobile_taken": Refusal(_("This mobile number is already registered.")),
+        # Another registration won the race for the same ID number or mobile: which one is not known.
+        "id_number_or_mobile_taken": Refusal(_("This ID number or mobile number is already registered.")),
+        # The message raised is Django's password validators' own list of what is wrong.
+        "password_weak": Refusal(_("This password is too weak.")),
+        "id_photo_exists": Refusal(_("An ID photo is already on file.")),
+        # organisations and regions (lms.services.organisations)
+        "region_code_format": Refusal(_("A division code has 6 digits.")),
+        "region_level_invalid": Refusal(_("Choose a region level.")),
+        "organisation_kind_invalid": Refusal(_("Choose a kind of organisation.")),
+        "name_required": Refusal(_("Enter the organisation's name.")),
+        "credit_code_required": Refusal(_("An enterprise needs its unified social credit code.")),
+        "credit_code_taken": Refusal(_("An organisation with this unified social credit code already exists.")),
+        "role_not_for_organisation": Refusal(_("This role cannot be given in this kind of organisation.")),
+        # employment (lms.services.employment)
+        "not_enterprise_admin": Refusal(_("Only this enterprise's administrators can manage its employees."), 403),
+        "not_an_enterprise": Refusal(_("People can only be employed by an enterprise.")),
+        "person_not_found": Refusal(
+            _("No registered person has this name and ID number. The person must register first.")
+        ),
+        "already_employed": Refusal(_("This person is already an employee of this enterprise.")),
+        "employment_overlap": Refusal(
+            _(
+                "This employment would overlap the one at %(enterprise)s; a new employment must start after "
+                "the earlier one has ended."
+            )
+        ),
+        "start_date_future": Refusal(_("The start date cannot be in the future.")),
+        "employment_already_ended": Refusal(_("This employment has already ended.")),
+        "end_before_start": Refusal(_("The end date cannot be before the start date.")),
+        "end_date_future": Refusal(_("The end date cannot be in the future.")),
+        # the WebSocket health check (lms.realtime.consumers)
+        "unknown_type": Refusal(_("This type of message is not known.")),
+    },
+)
