@@ -8,13 +8,14 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kernel.api import ERROR_RESPONSES, ErrorOut
-from kernel.images import upload_bytes
+from kernel.images import image_error, upload_bytes
 from lms.selectors.people import person_of
 
+from . import engine
 from .models import ReferenceSource
 from .rules.capturelog import microseconds, moment
-from .rules.messages import decision_message
-from .selectors import capturelog, evidence, profiles
+from .rules.messages import decision_message, guidance_message
+from .selectors import capturelog, evidence, guidance, profiles
 from .services import references
 
 router = Router(tags=["identity"])
@@ -32,6 +33,12 @@ class ReferenceOut(Schema):
     id: int
     source: str
     profile: FaceProfileOut
+
+
+class GuidanceOut(Schema):
+    ok: bool
+    code: str
+    message: str
 
 
 class SnapshotOut(Schema):
@@ -107,6 +114,17 @@ def reference_add(request):
         person=person, source=ReferenceSource.WEBCAM, data=upload_bytes(request.FILES.get("image"))
     )
     return Status(201, {"id": reference.pk, "source": reference.source, "profile": _profile_out(person)})
+
+
+@router.post("/proctor/references/guidance", response={200: GuidanceOut, **ERROR_RESPONSES}, url_name="reference_guidance")
+def reference_guidance(request):
+    """Live guidance before a capture: one camera frame (multipart field `image`) judged for one
+    face, centred, in enough light. Nothing is stored or logged; the capture itself is checked again."""
+    try:
+        result = guidance.reference_guidance(person=_person(request), data=upload_bytes(request.FILES.get("image")))
+    except engine.ImageRejected as error:
+        raise image_error(error) from error
+    return {"ok": result.ok, "code": result.code, "message": guidance_message(result.code)}
 
 
 @router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERROR_RESPONSES}, url_name="snapshot_get")

@@ -17,6 +17,9 @@ ERRORS = Catalogue(
             _("The photo is not clear enough to be a reference: adjust the light and your position, then try again.")
         ),
         "reference_mismatch": Refusal(_("This photo does not match your other reference photos.")),
+        "reference_set_inconsistent": Refusal(
+            _("Your reference photos do not agree with one another: redo your reference photos in good light."), 409
+        ),
         "reference_id_photo_exists": Refusal(_("Your ID photo is already a reference."), 409),
         "id_photo_missing": Refusal(_("There is no ID photo on file; upload one first.")),
         # snapshots (proctor.services.snapshots)

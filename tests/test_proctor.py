@@ -19,6 +19,7 @@ from proctor.models import (
     SnapshotFrame,
     SnapshotStatus,
 )
+from proctor.rules.guidance import capture_guidance
 from proctor.selectors.capturelog import verify
 from proctor.selectors.profiles import face_profile, references_active
 from proctor.services.consent import consent_give, consent_withdraw
@@ -139,6 +140,22 @@ class TestReferences:
         assert error.value.code == code
         assert FaceReference.objects.filter(person=person).count() == 1
         assert refused_codes(person) == [code]
+
+    def test_a_capture_that_shows_an_accepted_reference_to_be_another_person_stops_the_set(self, world, testdata):
+        # lee_hoi_chang_2 passes one-frame matching against antony_leung_2 (a known single-frame
+        # false accept of dlib's model); the learner's next real capture is close to the ID photo
+        # and far from that impostor, so the set is not one face and must be redone.
+        person = world.gz_worker
+        consent_give(person=person)
+        reference_add_id_photo(person=person, data=photo("antony_leung_2.jpg"))
+        reference_add(person=person, source="webcam", data=photo("lee_hoi_chang_2.jpg"))
+        with pytest.raises(DomainError) as error:
+            reference_add(person=person, source="webcam", data=photo("antony_leung_3.jpg"))
+        assert error.value.code == "reference_set_inconsistent" and error.value.status == 409
+        assert FaceReference.objects.filter(person=person).count() == 2
+        refused = CaptureLogEntry.objects.get(person=person, kind=Kind.REFERENCE_REFUSED)
+        assert refused.payload["code"] == "reference_set_inconsistent" and len(refused.payload["distances"]) == 3
+        assert not face_profile(person).ready
 
     def test_a_dark_capture_is_refused_for_its_quality(self, world, testdata):
         person = world.gz_worker
@@ -305,3 +322,22 @@ def as_png(data: bytes) -> bytes:
 def with_payload(data: bytes) -> bytes:
     """A polyglot: a valid JPEG with something else appended after its end."""
     return data + b"PK\x03\x04PAYLOAD" + b"\0" * 64
+
+
+class TestCaptureGuidance:
+    """The pure judgement behind the live guidance of the reference capture."""
+
+    @pytest.mark.parametrize(
+        "faces, box, issue, expected",
+        [
+            (0, None, None, (False, "no_face")),
+            (2, None, None, (False, "several_faces")),
+            (1, (100, 380, 380, 100), "face_too_small", (False, "face_too_small")),
+            (1, (10, 150, 150, 10), None, (False, "off_centre")),  # the face in a corner
+            (1, (140, 400, 340, 240), "too_dark", (False, "too_dark")),
+            (1, (140, 400, 340, 240), None, (True, "ready")),
+        ],
+    )
+    def test_one_face_centred_in_enough_light(self, faces, box, issue, expected):
+        result = capture_guidance(faces=faces, box=box, width=640, height=480, quality_issue=issue)
+        assert (result.ok, result.code) == expected

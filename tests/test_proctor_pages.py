@@ -51,6 +51,31 @@ def test_webcam_captures_through_the_api(client, world, testdata):
     }
 
 
+@pytest.mark.parametrize(
+    "name, code, ok",
+    [("obama_2.jpg", "ready", True), ("multi_obama_biden.jpg", "several_faces", False), ("noface_coffee.png", "no_face", False)],
+)
+def test_live_guidance_judges_the_camera_frame_and_stores_nothing(chinese, world, testdata, name, code, ok):
+    person = world.gz_worker
+    consent_give(person=person)
+    chinese.force_login(person.user)
+    logged = CaptureLogEntry.objects.count()
+    response = chinese.post("/api/proctor/references/guidance", {"image": SimpleUploadedFile("f.jpg", photo(name))})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["ok"], body["code"]) == (ok, code) and body["message"]
+    assert CaptureLogEntry.objects.count() == logged and not references_active(person).exists()
+
+
+def test_live_guidance_needs_consent_and_a_sane_image(chinese, world, testdata):
+    chinese.force_login(world.gz_worker.user)
+    response = chinese.post("/api/proctor/references/guidance", {"image": SimpleUploadedFile("f.jpg", photo("obama_2.jpg"))})
+    assert response.status_code == 403 and response.json()["code"] == "consent_required"
+    consent_give(person=world.gz_worker)
+    response = chinese.post("/api/proctor/references/guidance", {"image": SimpleUploadedFile("f.jpg", b"not an image")})
+    assert response.status_code == 400 and response.json()["message"]
+
+
 def test_identity_images_are_seen_by_their_owner_and_overseeing_authority_only(client, world, testdata):
     give_face_profile(world.gz_worker)
     snapshot = answer(world.gz_worker, "study", "x", burst_of("obama_4.jpg"))

@@ -28,6 +28,20 @@ def decision_message(decision: str, reason: str = "") -> str:
     }.get(decision, "")
 
 
+def guidance_message(code: str) -> str:
+    """What the learner should do before taking a reference capture (proctor.rules.guidance)."""
+    return {
+        "ready": _("Good: one face, centred, in enough light. Take the capture now."),
+        "no_face": _("No face is seen: look straight at the camera."),
+        "several_faces": _("More than one face is seen: only you may be in the picture."),
+        "off_centre": _("Move so that your face is in the middle of the picture."),
+        "face_too_small": _("Come closer to the camera."),
+        "too_dark": _("The picture is too dark: turn on a light or face a window."),
+        "too_bright": _("The picture is too bright: move away from the light behind or in front of you."),
+        "blurred": _("The picture is blurred: hold still and clean the camera."),
+    }.get(code, _("Adjust the light and your position."))
+
+
 def capturelog_problem(code: str, params: dict) -> str:
     """A capture-log verification problem (proctor.rules.capturelog.PROBLEMS), in the reader's
     language; the codes and their parameters are the ones the pure rules report."""

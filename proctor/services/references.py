@@ -72,6 +72,16 @@ def reference_add(
                 kind=Kind.REFERENCE_REFUSED, person=person, subject="reference",
                 error=ERRORS.error("reference_mismatch"), payload={**payload, "distance": round(value, 4)},
             )
+        # The set stays one face: every reference (the new one included) within the threshold of
+        # the others. A new capture can pass the check above and still pull an older reference
+        # (a poor ID photo, say) out of the set; then the learner redoes the set, not this capture.
+        check = engine.reference_set_check([*known, analysis.encoding], settings.FACE_MATCH_THRESHOLD)
+        if not check.consistent:
+            refuse(
+                kind=Kind.REFERENCE_REFUSED, person=person, subject="reference",
+                error=ERRORS.error("reference_mismatch" if check.outlier == len(known) else "reference_set_inconsistent"),
+                payload={**payload, "distances": [round(v, 4) for v in check.distances]},
+            )
     if source == ReferenceSource.ID_PHOTO and references_active(person).filter(source=ReferenceSource.ID_PHOTO).exists():
         raise ERRORS.error("reference_id_photo_exists")
     with transaction.atomic():

@@ -28,11 +28,12 @@ def face(request):
         "consent_version": settings.BIOMETRIC_CONSENT_VERSION,
         "has_id_photo": bool(person.id_photo),
         "config": {
-            "urls": {"references": reverse("api:reference_add")},
+            "urls": {"references": reverse("api:reference_add"), "guidance": reverse("api:reference_guidance")},
             "words": {
                 "no_camera": _(
                     "No camera is available, or permission was refused: allow the camera in your browser to continue."
                 ),
+                "guiding": _("Looking at the picture…"),
                 "sending": _("Checking the capture…"),
                 "added": _("Capture accepted."),
                 "error": _("The connection to the server failed; try again."),

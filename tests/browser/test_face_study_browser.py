@@ -101,6 +101,9 @@ def test_the_learner_enrols_their_face_and_a_still_picture_earns_nothing(camera_
     for taken in (1, 2):
         page.click("#camera-start")
         page.wait_for_function("document.getElementById('camera').videoWidth > 0")
+        # The live guidance has judged the camera's picture before the capture can be taken.
+        page.wait_for_selector("#capture-guidance[data-code=ready]")
+        assert "居中" in page.text_content("#capture-guidance")
         page.click("#capture")
         page.wait_for_selector(f"#references figure:nth-child({taken + 1})")
     assert page.locator("#face-ready").is_visible()
