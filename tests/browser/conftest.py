@@ -20,9 +20,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body
-# are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="module", autouse=True)
+def _async_unsafe_for_playwright():
+    """Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+    body are still synchronous and safe. Only here, and only while this module's tests run (set up
+    before the module's browser, restored after it closes), is Django's async-safety check off:
+    every other test keeps it (tests/kaohe/test_async_safety.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 # Per module, not per session: Playwright's sync API keeps an event loop running in this thread
