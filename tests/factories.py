@@ -1,6 +1,12 @@
-"""factory_boy factories that make valid people and organisations (real check characters)."""
+"""Factories for every app's commonly built models, in one place: factory_boy factories for people
+and organisations (real check characters), and builders for the Wagtail pages (courses and lessons
+are pages, added under their parent with a published revision, which factory_boy cannot express)
+and for the rows of a learner's study."""
 
 import datetime
+import hashlib
+import uuid
+from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
@@ -95,3 +101,62 @@ class EmploymentFactory(DjangoModelFactory):
     enterprise = factory.SubFactory(OrganisationFactory)
     start_date = datetime.date(2023, 1, 1)
     end_date = None
+
+
+# --- cms: courses and lessons ---------------------------------------------------------------------
+
+
+def course_publish(institution, title: str = "安全生产法规", *, summary: str | None = None, category: str = "general",
+                   credentials=("A",), publish: bool = True, credit_hours=Decimal("2"), **fields):
+    """A course in the institution's catalogue (its workspace is made if missing), with the
+    credentials of the given codes; live unless told otherwise (the Wagtail editor creates drafts
+    with live=False)."""
+    from cms.models import CoursePage
+    from cms.services.workspaces import workspace_provision
+    from lms.models import Credential
+
+    course = CoursePage(
+        title=title, summary=title if summary is None else summary, category=category, credit_hours=credit_hours,
+        live=publish, **fields,
+    )
+    workspace_provision(institution=institution).catalogue.add_child(instance=course)
+    course.credentials.set(Credential.objects.filter(code__in=credentials))
+    revision = course.save_revision()
+    if publish:
+        revision.publish()
+    course.refresh_from_db()
+    return course
+
+
+def lesson_add(course, title: str = "第一课", **fields):
+    """A published lesson at the end of the course (a video address, ten minutes, one hour unless
+    told otherwise)."""
+    from cms.models import LessonPage
+
+    values = {"video_url": "https://example.com/v.mp4", "minutes": Decimal("10"), "credit_hours": Decimal("1")}
+    values.update(fields)
+    lesson = LessonPage(title=title, **values)
+    course.add_child(instance=lesson)
+    lesson.save_revision().publish()
+    return lesson
+
+
+# --- proctor: snapshots ---------------------------------------------------------------------------
+
+
+class SnapshotFactory(DjangoModelFactory):
+    """A snapshot row already decided, without its image (for reads; the decision path and the
+    real engine are tests/faces.py's)."""
+
+    class Meta:
+        model = "proctor.Snapshot"
+
+    person = factory.SubFactory(PersonFactory)
+    context_kind = "study"
+    context_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    sha256 = factory.Sequence(lambda n: hashlib.sha256(f"snapshot-{n}".encode()).hexdigest())
+    byte_size = 1000
+    received_at = factory.LazyFunction(lambda: datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.timezone.utc))
+    status = "decided"
+    decision = "verified"
+    decided_at = factory.SelfAttribute("received_at")

@@ -27,7 +27,7 @@ from .faces import (
     photo,
     variant,
 )
-from .test_study import Player, at, course, learner, lessons  # noqa: F401  (fixtures)
+from .study import Player, at, course, learner, lessons, miss  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,22 +89,6 @@ def _study(person, lesson, snapshots, until, step):
             player.beat(second, second)
     services.study_session_close(person=person, session_id=player.session.pk, now=at(until + 1))
     return LessonProgress.objects.get(sessions=player.session)
-
-
-def miss(session, when):
-    """The session's open request (one due at `when` if none is open) is left unanswered."""
-    from proctor.models import EvidenceRequest, RequestStatus
-    from proctor.services.requests import evidence_request_schedule, request_transition
-
-    request = EvidenceRequest.objects.filter(context_id=str(session.pk), status=RequestStatus.SCHEDULED).first()
-    if request is None:
-        request = evidence_request_schedule(
-            person=session.person, context_kind="study", context_id=str(session.pk), earliest=when, latest=when,
-            challenge="", now=when,
-        )
-    EvidenceRequest.objects.filter(pk=request.pk).update(due_at=when)
-    request.refresh_from_db()
-    request_transition(request=request, to=RequestStatus.MISSED, now=when)
 
 
 class TestCrediting:

@@ -14,7 +14,7 @@ from proctor.models import Snapshot, SnapshotStatus
 from proctor.selectors.capturelog import verify
 
 from .faces import answer, give_live_profile, live_burst
-from .test_study import Player, at, course, lessons  # noqa: F401  (fixtures)
+from .study import Player, at, course, lessons  # noqa: F401  (fixtures)
 
 
 def read(query, attempts=100):

@@ -10,7 +10,7 @@ from proctor.services.consent import consent_give
 from proctor.services.references import reference_add_id_photo
 
 from .faces import answer, burst_of, give_face_profile, photo
-from .test_study import course, lessons  # noqa: F401  (fixture)
+from .study import course, lessons  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,10 @@
 """Enrolment and the study-time rules: the server's clock decides, never the client's claims."""
 
-import datetime
 import json
-from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
 
-from cms.models import CoursePage, LessonPage
 from hours import services
 from hours.models import (
     Enrolment,
@@ -17,10 +14,9 @@ from hours.models import (
     StudySession,
 )
 from kernel.errors import DomainError
-from lms.models import Credential
-from lms.services.organisations import organisation_create
 
 from .factories import EmploymentFactory, PersonFactory
+from .study import Player, at, course, learner, lessons  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,55 +26,6 @@ BEAT = 10  # settings.STUDY_HEARTBEAT_SECONDS in these tests
 @pytest.fixture(autouse=True)
 def _beat(settings):
     settings.STUDY_HEARTBEAT_SECONDS = BEAT
-
-
-@pytest.fixture
-def course(world):
-    institution = organisation_create(kind="institution", name="测试培训学校", region=world.guangzhou)
-    catalogue = institution.workspace.catalogue
-    course = CoursePage(title="安全生产法规", summary="法规", category="general", credit_hours=Decimal("2"))
-    catalogue.add_child(instance=course)
-    course.credentials.set(Credential.objects.filter(code__in=["A", "B"]))
-    course.save_revision().publish()
-    for title in ["第一课", "第二课"]:
-        lesson = LessonPage(title=title, video_url="https://video.example.com/a.webm", minutes=Decimal("2"), credit_hours=Decimal("1"))
-        course.add_child(instance=lesson)
-        lesson.save_revision().publish()
-    return course
-
-
-def lessons(course):
-    return list(LessonPage.objects.child_of(course).live().order_by("path"))
-
-
-@pytest.fixture
-def learner(world, course):
-    services.enrol(person=world.gz_worker, course=course)
-    return world.gz_worker
-
-
-T0 = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.timezone.utc)
-
-
-def at(seconds: float) -> datetime.datetime:
-    return T0 + datetime.timedelta(seconds=seconds)
-
-
-class Player:
-    """Drives the services as the browser player would, with an explicit clock."""
-
-    def __init__(self, person, lesson, start=0.0):
-        self.person = person
-        self.start = services.study_session_open(person=person, lesson=lesson, now=at(start))
-        self.session = self.start.session
-        self.sequence = 0
-
-    def beat(self, when, position, playing=True, sequence=None):
-        self.sequence = sequence if sequence is not None else self.sequence + 1
-        return services.heartbeat_record(
-            person=self.person, session_id=self.session.pk, sequence=self.sequence, position=position,
-            playing=playing, now=at(when),
-        )
 
 
 def credited(person) -> float:
