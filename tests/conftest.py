@@ -1,4 +1,5 @@
 import os
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -70,23 +71,59 @@ def testdata():
     return path
 
 
+class FaceTasks:
+    """Counts the face checks sent to the queue and those the worker has finished (Celery's own
+    signals): `wait_done()` returns as soon as every check sent so far has run, its transaction
+    and what it delivers after commit included, with no polling."""
+
+    TASK = "proctor.tasks.snapshot_check"
+
+    def __init__(self):
+        self.sent = 0
+        self.finished = 0
+        self.changed = threading.Condition()
+
+    def _sent(self, sender=None, **kwargs):
+        if sender == self.TASK:
+            with self.changed:
+                self.sent += 1
+
+    def _finished(self, sender=None, **kwargs):
+        if getattr(sender, "name", None) == self.TASK:
+            with self.changed:
+                self.finished += 1
+                self.changed.notify_all()
+
+    def wait_done(self, timeout: float = 90.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.finished >= self.sent, timeout)
+
+
 @pytest.fixture
 def face_worker(settings):
     """A real Celery worker, in a thread of this process, consuming this test process's face queue
-    (through Redis in CI's service run, Celery's in-process transport on the embedded defaults)."""
+    (through Redis in CI's service run, Celery's in-process transport on the embedded defaults).
+    Its `tasks` (FaceTasks) say when the checks sent so far are done."""
+    from celery import signals
     from celery.contrib.testing.worker import start_worker
 
     from kaohe.celery import app
 
+    tasks = FaceTasks()
+    signals.before_task_publish.connect(tasks._sent, weak=False)
+    signals.task_postrun.connect(tasks._finished, weak=False)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         with start_worker(
             app, queues=[settings.FACE_QUEUE], pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
         ) as worker:
+            worker.tasks = tasks
             yield worker
     finally:
         app.conf.task_always_eager = eager
+        signals.before_task_publish.disconnect(tasks._sent)
+        signals.task_postrun.disconnect(tasks._finished)
 
 
 @dataclass

@@ -103,10 +103,28 @@ class EmploymentFactory(DjangoModelFactory):
     end_date = None
 
 
-# --- cms: courses and lessons ---------------------------------------------------------------------
+# --- cms: institutions, courses and lessons -------------------------------------------------------
 
 
-def course_publish(institution, title: str = "安全生产法规", *, summary: str | None = None, category: str = "general",
+def institution_create(name: str):
+    """A training institution through the service, so with its workspace (catalogue, staff group,
+    collection)."""
+    from lms.services.organisations import organisation_create
+
+    return organisation_create(kind=OrganisationKind.INSTITUTION, name=name, region=RegionFactory())
+
+
+def staff_of(institution):
+    """A new user with the institution staff role in the institution."""
+    from lms.models import Role
+    from lms.services.organisations import membership_grant
+
+    user = UserFactory()
+    membership_grant(user=user, organisation=institution, role=Role.INSTITUTION_STAFF)
+    return user
+
+
+def course_publish(institution, title: str = "安全生产法规", *, summary: str = "课程简介", category: str = "general",
                    credentials=("A",), publish: bool = True, credit_hours=Decimal("2"), **fields):
     """A course in the institution's catalogue (its workspace is made if missing), with the
     credentials of the given codes; live unless told otherwise (the Wagtail editor creates drafts
@@ -116,7 +134,7 @@ def course_publish(institution, title: str = "安全生产法规", *, summary: s
     from lms.models import Credential
 
     course = CoursePage(
-        title=title, summary=title if summary is None else summary, category=category, credit_hours=credit_hours,
+        title=title, summary=summary, category=category, credit_hours=credit_hours,
         live=publish, **fields,
     )
     workspace_provision(institution=institution).catalogue.add_child(instance=course)
@@ -160,3 +178,48 @@ class SnapshotFactory(DjangoModelFactory):
     status = "decided"
     decision = "verified"
     decided_at = factory.SelfAttribute("received_at")
+
+
+# --- hours: the ledger and certificates -----------------------------------------------------------
+
+
+def credential(code: str):
+    """A credential seeded by lms's data migration, by its code."""
+    from lms.models import Credential
+
+    return Credential.objects.get(code=code)
+
+
+class HoursEntryFactory(DjangoModelFactory):
+    """A line of the hours ledger, offline unless told otherwise."""
+
+    class Meta:
+        model = "hours.HoursEntry"
+
+    person = factory.SubFactory(PersonFactory)
+    credential = factory.LazyFunction(lambda: credential("C"))
+    category = "general"
+    hours = Decimal("8")
+    earned_on = datetime.date(2024, 6, 1)
+    source = "offline"
+
+
+class CertificateFactory(DjangoModelFactory):
+    """A certificate row as it stands (no issuing batch, no history: hours.services issue those)."""
+
+    class Meta:
+        model = "hours.Certificate"
+
+    number = factory.Sequence(lambda n: f"T-{n}")
+    holder = factory.SubFactory(PersonFactory)
+    credential = factory.LazyFunction(lambda: credential("C"))
+    authority = factory.SubFactory(OrganisationFactory, kind=OrganisationKind.AUTHORITY)
+    issued_on = datetime.date(2024, 3, 1)
+    expires_on = datetime.date(2027, 3, 1)
+
+
+# --- exam: banks, exams and sittings --------------------------------------------------------------
+# The builders live beside the exam app, which the demo data and the benchmarks use too; the tests
+# take them from here with the rest.
+
+from exam.testing import make_bank, make_exam, make_question, make_sitting  # noqa: E402, F401

@@ -69,6 +69,8 @@ class Link:
         self.url = f"http://127.0.0.1:{self.port}"
         self.up = True
         self.cuts = 0
+        self.refused = 0  # connections refused while cut (the room's attempts to reconnect)
+        self.refusal = threading.Condition()
         self.lock = threading.Lock()
         self.pairs: set[tuple[socket.socket, socket.socket]] = set()
         self.halves: dict[tuple[socket.socket, socket.socket], int] = {}
@@ -91,6 +93,9 @@ class Link:
                 return  # closed
             try:
                 if not self.up:
+                    with self.refusal:
+                        self.refused += 1
+                        self.refusal.notify_all()
                     raise ConnectionRefusedError
                 upstream = socket.create_connection(self.target, timeout=5)
                 upstream.settimeout(None)
@@ -139,6 +144,11 @@ class Link:
 
     def restore(self) -> None:
         self.up = True
+
+    def wait_refused(self, count: int, timeout: float = 30.0) -> bool:
+        """Wait until `count` connections in all have been refused while cut."""
+        with self.refusal:
+            return self.refusal.wait_for(lambda: self.refused >= count, timeout)
 
     def close(self) -> None:
         self.listener.close()
@@ -318,7 +328,8 @@ def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_
         offline = ids[3]
         give(room, offline, chosen[offline])
         room.wait_for_selector(f'li.question[data-question="{offline}"][data-saved="pending"]', state="attached")
-        time.sleep(1)
+        # and stays so while the room tries to reconnect and is refused
+        assert link.wait_refused(link.refused + 1)
         assert room.get_attribute(f'li.question[data-question="{offline}"]', "data-saved") == "pending"
         assert room.inner_text("#answered-count") == "3"
 

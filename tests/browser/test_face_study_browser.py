@@ -4,19 +4,13 @@ still picture earns nothing, and the page says why. A camera that plays a clip o
 live-looking camera) earns the lesson's hours. Another person in front of the camera earns nothing
 and the player pauses for the identity check."""
 
-import time
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
-from wagtail.documents import get_document_model
 
-from cms.demo_video import lesson_video
-from cms.models import CoursePage, LessonPage
 from hours import services as hours_services
 from hours.models import HoursEntry, LessonProgress, StudySession
 from hours.selectors.study import lesson_verification
-from lms.services.organisations import organisation_create
 from proctor.models import Snapshot
 from proctor.selectors.profiles import face_profile
 from tests.faces import (
@@ -26,9 +20,9 @@ from tests.faces import (
     give_live_profile,
     photo_path,
 )
-from tests.factories import PASSWORD, PersonFactory, RegionFactory
+from tests.factories import PASSWORD, PersonFactory
 
-from .test_study_player_browser import _db, _play, _poll
+from .player import db_read, play, play_refused, poll, video_course
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,21 +38,10 @@ def checks(settings, request):
 
 
 def _course():
-    institution = organisation_create(kind="institution", name="核验测试培训学校", region=RegionFactory())
-    workspace = institution.workspace
-    course = CoursePage(
-        title="起重机械安全", summary="起重作业。", category="general", credit_hours=Decimal("0.5"),
-        snapshot_min_seconds=5, snapshot_max_seconds=6,
+    course, (lesson,) = video_course(
+        "核验测试培训学校", "起重机械安全", "起重作业。", [("吊装作业", "Lesson")], seconds=LESSON_SECONDS,
+        credit_hours=Decimal("0.5"), snapshot_min_seconds=5, snapshot_max_seconds=6,
     )
-    workspace.catalogue.add_child(instance=course)
-    course.save_revision().publish()
-    video = get_document_model().objects.create(
-        title="吊装", collection=workspace.collection,
-        file=ContentFile(lesson_video(seconds=LESSON_SECONDS, label="Lesson"), name="lesson.webm"),
-    )
-    lesson = LessonPage(title="吊装作业", video=video, minutes=Decimal(LESSON_SECONDS) / 60, credit_hours=Decimal("0.5"))
-    course.add_child(instance=lesson)
-    lesson.save_revision().publish()
     return course, lesson
 
 
@@ -107,20 +90,20 @@ def test_the_learner_enrols_their_face_and_a_still_picture_earns_nothing(camera_
         page.click("#capture")
         page.wait_for_selector(f"#references figure:nth-child({taken + 1})")
     assert page.locator("#face-ready").is_visible()
-    assert _db(lambda: face_profile(learner).ready)
+    assert db_read(lambda: face_profile(learner).ready)
 
     # Study in front of the same camera: a photo of the learner, which never moves.
     page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
     assert page.locator("#face-banner").count() == 0
     page.wait_for_function("document.getElementById('video').readyState >= 1")
-    _play(page)
+    play(page)
     # The page says why playback stops: no sign of a live person.
     page.wait_for_function("document.getElementById('check-status').textContent.includes('未检测到真人')")
     assert page.evaluate("document.getElementById('video').paused")
     assert page.get_attribute("#player", "data-state") == "locked"
-    assert _poll(lambda: Snapshot.objects.filter(person=learner, decision="not_live").exists(), timeout=30)
-    assert not _db(lambda: Snapshot.objects.filter(person=learner, decision="verified").exists())
-    assert not _db(lambda: HoursEntry.objects.filter(person=learner).exists())
+    assert poll(lambda: Snapshot.objects.filter(person=learner, decision="not_live").exists(), timeout=30)
+    assert not db_read(lambda: Snapshot.objects.filter(person=learner, decision="verified").exists())
+    assert not db_read(lambda: HoursEntry.objects.filter(person=learner).exists())
 
 
 def test_a_live_camera_of_the_learner_earns_the_lessons_hours(camera_page, live_server, settings, tmp_path, checks):
@@ -145,13 +128,13 @@ def test_a_live_camera_of_the_learner_earns_the_lessons_hours(camera_page, live_
     page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
     assert page.locator("#face-banner").count() == 0
     page.wait_for_function("document.getElementById('video').readyState >= 1")
-    _play(page)
+    play(page)
     page.wait_for_function("document.getElementById('check-status').textContent.includes('身份核验通过')")
     page.wait_for_function("document.getElementById('video').ended", timeout=60_000)
-    entry = _poll(lambda: HoursEntry.objects.filter(person=learner).first(), timeout=60)
-    assert entry, _db(lambda: _why_no_hours(learner))
-    assert Decimal("0.4") <= entry.hours <= Decimal("0.5"), (entry.evidence, _db(lambda: _why_no_hours(learner)))
-    decisions = _db(lambda: list(Snapshot.objects.filter(person=learner).values_list("decision", flat=True)))
+    entry = poll(lambda: HoursEntry.objects.filter(person=learner).first(), timeout=60)
+    assert entry, db_read(lambda: _why_no_hours(learner))
+    assert Decimal("0.4") <= entry.hours <= Decimal("0.5"), (entry.evidence, db_read(lambda: _why_no_hours(learner)))
+    decisions = db_read(lambda: list(Snapshot.objects.filter(person=learner).values_list("decision", flat=True)))
     assert len(decisions) >= 3 and set(decisions) == {"verified"}, decisions
 
     page.click("nav >> text=我的学时")
@@ -171,15 +154,14 @@ def test_someone_else_at_the_camera_pauses_the_lesson_and_earns_nothing(camera_p
 
     page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
     page.wait_for_function("document.getElementById('video').readyState >= 1")
-    _play(page)
+    play(page)
     page.wait_for_function("document.getElementById('check-status').textContent.includes('不符')")
     assert page.get_attribute("#player", "data-state") == "locked"
     assert page.evaluate("document.getElementById('video').paused")
     # Playing again is refused while the check fails; the player retries the check by itself.
-    _play(page)
-    time.sleep(0.5)
+    play_refused(page)
     assert page.evaluate("document.getElementById('video').paused")
-    assert _poll(lambda: Snapshot.objects.filter(person=learner, decision="mismatch").count() >= 2, timeout=30)
-    assert not _db(lambda: Snapshot.objects.filter(person=learner, decision="verified").exists())
-    assert not _db(lambda: HoursEntry.objects.filter(person=learner).exists())
+    assert poll(lambda: Snapshot.objects.filter(person=learner, decision="mismatch").count() >= 2, timeout=30)
+    assert not db_read(lambda: Snapshot.objects.filter(person=learner, decision="verified").exists())
+    assert not db_read(lambda: HoursEntry.objects.filter(person=learner).exists())
     assert page.evaluate("document.getElementById('video').currentTime") < LESSON_SECONDS - 5

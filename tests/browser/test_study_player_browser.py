@@ -8,16 +8,12 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
-from django.db import OperationalError
-from wagtail.documents import get_document_model
 
-from cms.demo_video import lesson_video
-from cms.models import CoursePage, LessonPage
 from hours.models import LessonProgress, SessionStatus, StudySegment, StudySession
 from hours.services import enrol
-from lms.services.organisations import organisation_create
-from tests.factories import PASSWORD, PersonFactory, RegionFactory
+from tests.factories import PASSWORD, PersonFactory
+
+from .player import db_read, play, poll, video_course
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,52 +21,11 @@ LESSON_SECONDS = 12
 WAIT_MS = 30_000
 
 
-def _db(read, attempts=50):
-    """Read the record while the live server writes it. The test database is in-memory SQLite, whose
-    one connection the server's threads share with this one: a read that meets a write in progress
-    fails with "database table is locked" at once instead of waiting, so wait here."""
-    for attempt in range(attempts):
-        try:
-            return read()
-        except OperationalError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.1)
-
-
-def _poll(check, timeout=30.0):
-    """Wait until `check` returns a true value; return it, or the last false one after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not (value := _db(check)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return value
-
-
 def _course_with_two_lessons():
-    institution = organisation_create(kind="institution", name="播放测试培训学校", region=RegionFactory())
-    workspace = institution.workspace
-    course = CoursePage(
-        title="施工现场临时用电安全", summary="临时用电的配电与保护。", category="general", credit_hours=Decimal("1.0")
+    return video_course(
+        "播放测试培训学校", "施工现场临时用电安全", "临时用电的配电与保护。",
+        [("配电系统", "Lesson 1"), ("漏电保护", "Lesson 2")], seconds=LESSON_SECONDS, credit_hours=Decimal("1.0"),
     )
-    workspace.catalogue.add_child(instance=course)
-    course.save_revision().publish()
-    lessons = []
-    for title, label in [("配电系统", "Lesson 1"), ("漏电保护", "Lesson 2")]:
-        video = get_document_model().objects.create(
-            title=title,
-            collection=workspace.collection,
-            file=ContentFile(lesson_video(seconds=LESSON_SECONDS, label=label), name="lesson.webm"),
-        )
-        lesson = LessonPage(title=title, video=video, minutes=Decimal(LESSON_SECONDS) / 60, credit_hours=Decimal("0.5"))
-        course.add_child(instance=lesson)
-        lesson.save_revision().publish()
-        lessons.append(lesson)
-    return course, lessons
-
-
-def _play(page):
-    # Muted playback needs no user gesture, even in headless Chromium.
-    page.evaluate("() => { const video = document.getElementById('video'); video.muted = true; return video.play(); }")
 
 
 def _video_time(page) -> float:
@@ -112,7 +67,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     page.goto(study_url)
     page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=WAIT_MS)
     started = time.monotonic()
-    _play(page)
+    play(page)
     page.wait_for_function("Number(document.getElementById('player').dataset.position || 0) > 5", timeout=WAIT_MS)
     left_at = _video_time(page)
     assert 5 < left_at < LESSON_SECONDS - 2  # still mid-lesson, so the resume below means something
@@ -121,7 +76,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     # at once that this test's shared in-memory database sometimes cannot serve together; the next
     # sitting supersedes a session left open, so wait for the close but do not insist on it.
     page.goto(f"{live_server.url}/hours/my/courses/")
-    _poll(lambda: active_sessions() == 0, timeout=10)
+    poll(lambda: active_sessions() == 0, timeout=10)
     played = time.monotonic() - started
 
     # Second sitting: the server offers the last accepted position and the player starts there.
@@ -129,7 +84,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
         page.goto(study_url)
     resume = opened.value.json()["resume_position"]
     assert abs(resume - left_at) <= 1.5, (resume, left_at)  # the server saw (nearly) where the learner left
-    progress = _db(lambda: LessonProgress.objects.get(enrolment__person=learner, lesson=first))
+    progress = db_read(lambda: LessonProgress.objects.get(enrolment__person=learner, lesson=first))
     assert progress.completed_at is None
     assert progress.position == pytest.approx(resume, abs=0.01)
     page.wait_for_function(
@@ -140,7 +95,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
 
     # Play to the end: the lesson completes, and the server records the end of the video.
     started = time.monotonic()
-    _play(page)
+    play(page)
     page.wait_for_function("document.getElementById('video').ended", timeout=WAIT_MS)
     page.wait_for_function("document.getElementById('lesson-state').textContent.trim() !== ''", timeout=WAIT_MS)
     page.wait_for_function(
@@ -152,9 +107,9 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     page.goto(f"{live_server.url}/hours/my/courses/")
     counts, cell = _lesson_counts(page, course)
     assert counts == ["1", "2"] and "(50%)" in cell, cell
-    _poll(lambda: active_sessions() == 0, timeout=10)
+    poll(lambda: active_sessions() == 0, timeout=10)
 
-    progress = _db(lambda: LessonProgress.objects.get(pk=progress.pk))
+    progress = db_read(lambda: LessonProgress.objects.get(pk=progress.pk))
     assert progress.completed_at is not None
     assert progress.position == pytest.approx(LESSON_SECONDS)
     # The stretch between the last beat and the end of the video counts too, although the video had
@@ -163,7 +118,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     assert progress.watched_seconds >= 0.9 * LESSON_SECONDS
 
     # Study time: positive, nearly the whole lesson, never more than the wall-clock time of playing.
-    credited = _db(lambda: sum(segment.seconds for segment in StudySegment.objects.filter(session__person=learner)))
+    credited = db_read(lambda: sum(segment.seconds for segment in StudySegment.objects.filter(session__person=learner)))
     assert 0.75 * LESSON_SECONDS <= credited <= played, (credited, played)
     assert progress.study_seconds == pytest.approx(credited)
 
@@ -198,4 +153,4 @@ def test_the_player_shows_the_servers_refusal_and_its_own_words_when_the_server_
     page.wait_for_function("document.getElementById('player-status').textContent.trim() !== ''")
     words = page.evaluate("Kaohe.config().words")
     assert page.locator("#player-status").inner_text() == words["error"] == "与服务器的连接失败，学习时长暂未记录。"
-    assert _db(lambda: not StudySession.objects.filter(person=learner).exists())
+    assert db_read(lambda: not StudySession.objects.filter(person=learner).exists())

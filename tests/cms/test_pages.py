@@ -4,7 +4,7 @@ import pytest
 
 from hours.models import Enrolment
 
-from .study import course, lessons  # noqa: F401  (fixtures shared with the study tests)
+from tests.study import course, lessons  # noqa: F401  (fixtures shared with the study tests)
 
 pytestmark = pytest.mark.django_db
 

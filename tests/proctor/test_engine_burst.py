@@ -16,7 +16,7 @@ from PIL import Image, ImageEnhance
 from proctor import engine
 from proctor.engine import encoder
 
-from .faces import photo_path
+from tests.faces import photo_path
 
 Decision = engine.Decision
 

@@ -37,12 +37,11 @@ from exam.services.attempts import (
 )
 from exam.services.bank import question_edit
 from exam.tasks import attempts_close_due
-from exam.testing import make_bank, make_exam, make_sitting
 from hours.models import Certificate
 from lms.models import Credential, Role
 from proctor.models import CaptureLogEntry, EvidenceRequest, Snapshot
 
-from .faces import (
+from tests.faces import (
     clip_frame,
     give_face_profile,
     give_live_profile,
@@ -50,7 +49,7 @@ from .faces import (
     photo,
     variant,
 )
-from .factories import MembershipFactory
+from tests.factories import MembershipFactory, make_bank, make_exam, make_sitting
 
 pytestmark = pytest.mark.django_db
 

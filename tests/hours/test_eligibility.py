@@ -168,17 +168,16 @@ class TestProperties:
 
 @pytest.mark.django_db
 def test_hours_of_several_certificates_are_kept_apart(world):
-    from hours.models import Certificate, HoursEntry
     from hours.selectors.ledger import certificate_standing
-    from lms.models import Credential
+    from tests.factories import CertificateFactory, HoursEntryFactory, credential
 
-    c, b = Credential.objects.get(code="C"), Credential.objects.get(code="B")
+    c, b = credential("C"), credential("B")
     person = world.gz_worker
     common = {"holder": person, "authority": world.gz_authority, "issued_on": day(2023, 3, 1), "expires_on": day(2026, 3, 1)}
-    as_c = Certificate.objects.create(number="C-1", credential=c, **common)
-    as_b = Certificate.objects.create(number="B-1", credential=b, **common)
+    as_c = CertificateFactory(number="C-1", credential=c, **common)
+    as_b = CertificateFactory(number="B-1", credential=b, **common)
     for year in (2023, 2024):
-        HoursEntry.objects.create(person=person, credential=c, category="general", hours=8, earned_on=day(year, 6, 1), source="offline")
+        HoursEntryFactory(person=person, credential=c, category="general", hours=8, earned_on=day(year, 6, 1), source="offline")
     assert certificate_standing(as_c, as_of=day(2025, 1, 10)).status == "on_track"
     b_standing = certificate_standing(as_b, as_of=day(2025, 1, 10))
     assert b_standing.status == "short" and b_standing.period_total == 0

@@ -26,7 +26,6 @@ from hours.models import (
     CertificateStatus,
     ExtensionRequest,
     ExtensionStatus,
-    HoursEntry,
 )
 from hours.models.certificates import CERTIFICATE_MACHINE
 from hours.rules.pass_list import PassRow
@@ -39,9 +38,8 @@ from hours.services import certificates as services
 from hours.web.certificate_pdf import certificate_pdf
 from kernel.errors import DomainError
 from kernel.masking import mask_name
-from lms.models import Credential
 
-from .factories import EmploymentFactory, PersonFactory
+from tests.factories import EmploymentFactory, HoursEntryFactory, PersonFactory, credential
 
 S = CertificateStatus
 
@@ -54,10 +52,6 @@ def zh(text: str) -> str:
 
 def at(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
-
-
-def credential(code: str) -> Credential:
-    return Credential.objects.get(code=code)
 
 
 def issue(world, person, code="C", issued_on=datetime.date(2022, 6, 1), authority=None, actor=None) -> Certificate:
@@ -74,13 +68,9 @@ def issue(world, person, code="C", issued_on=datetime.date(2022, 6, 1), authorit
 
 
 def earn(person, code, year, hours, category="general", month=7):
-    HoursEntry.objects.create(
-        person=person,
-        credential=credential(code),
-        category=category,
-        hours=Decimal(hours),
+    HoursEntryFactory(
+        person=person, credential=credential(code), category=category, hours=Decimal(hours),
         earned_on=datetime.date(year, month, 1),
-        source="offline",
     )
 
 

@@ -23,9 +23,10 @@ from exam.services.attempts import (
     attempt_verify_identity,
     attempts_close_overdue,
 )
-from exam.testing import make_bank, make_exam, make_sitting
 from kernel.errors import DomainError
 from lms.models import Credential
+
+from tests.factories import make_bank, make_exam, make_sitting
 
 S = AttemptStatus
 T0 = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)

@@ -19,9 +19,10 @@ from exam.services.attempts import (
 )
 from exam.services.bank import question_edit, questions_import
 from exam.services.papers import paper_rebuild
-from exam.testing import make_bank, make_exam, make_question, make_sitting
 from kernel.errors import DomainError
 from lms.models import Credential
+
+from tests.factories import make_bank, make_exam, make_question, make_sitting
 
 T0 = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)
 HEADER = ["题型", "知识点", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析"]

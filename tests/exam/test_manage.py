@@ -25,12 +25,19 @@ from exam.models import (
 from exam.selectors import manage as selectors
 from exam.services import exams as exam_services
 from exam.services import sittings as sitting_services
-from exam.testing import make_bank, make_exam, make_question, make_sitting
 from kernel.errors import DomainError
 from lms.models import Credential, Role
 from lms.policies import roles_of
 
-from .factories import MembershipFactory, PersonFactory, make_id_number
+from tests.factories import (
+    MembershipFactory,
+    PersonFactory,
+    make_bank,
+    make_exam,
+    make_id_number,
+    make_question,
+    make_sitting,
+)
 
 pytestmark = pytest.mark.django_db
 

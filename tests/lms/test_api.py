@@ -1,6 +1,6 @@
 import pytest
 
-from .factories import make_id_number
+from tests.factories import make_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from hours.models import Certificate, HoursEntry
+from hours.models import Certificate
 from hours.selectors import dashboard
 from hours.selectors.ledger import certificate_standing
 from lms.models import Credential
 
-from .factories import EmploymentFactory, PersonFactory
+from tests.factories import CertificateFactory, EmploymentFactory, HoursEntryFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 day = datetime.date
@@ -32,13 +32,13 @@ def random_world(world, seed: int, people: int = 40):
             years = 3 + rng.choice([0, 0, 3])  # some extended once
             expires = day(issued.year + years, 12, 31) if rng.random() < 0.2 else day(issued.year + years, issued.month, issued.day)
             certificates.append(
-                Certificate.objects.create(
+                CertificateFactory(
                     number=f"T{seed}-{n}-{credential.code}", holder=person, credential=credential, authority=authority,
                     issued_on=issued, expires_on=expires,
                 )
             )
             for _ in range(rng.randint(0, 12)):
-                HoursEntry.objects.create(
+                HoursEntryFactory(
                     person=person, credential=credential if rng.random() < 0.9 else rng.choice(credentials),
                     category=rng.choice(["general", "professional"]), hours=Decimal(rng.choice([2, 4, 7.5, 8, 10, 16, 22, 32])),
                     earned_on=day(rng.randint(2021, 2027), rng.randint(1, 12), rng.randint(1, 28)), source="offline",
@@ -97,11 +97,11 @@ def test_the_dashboard_pages_list_and_export(client, world):
 
 def test_the_learner_sees_each_certificates_hours_apart(client, world):
     c = Credential.objects.get(code="C")
-    Certificate.objects.create(
+    CertificateFactory(
         number="C-9", holder=world.gz_worker, credential=c, authority=world.gz_authority,
         issued_on=day(2024, 3, 1), expires_on=day(2027, 3, 1),
     )
-    HoursEntry.objects.create(person=world.gz_worker, credential=c, category="general", hours=5, earned_on=day(2024, 6, 1), source="offline")
+    HoursEntryFactory(person=world.gz_worker, credential=c, category="general", hours=5, earned_on=day(2024, 6, 1), source="offline")
     client.force_login(world.gz_worker.user)
     page = client.get("/hours/my/hours/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'id="certificate-hours"' in page and "C-9" in page

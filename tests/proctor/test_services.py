@@ -31,7 +31,7 @@ from proctor.services.references import (
 from proctor.services.retention import snapshots_purge
 from proctor.services.snapshots import snapshot_check
 
-from .faces import (
+from tests.faces import (
     answer,
     burst_of,
     give_face_profile,

@@ -12,7 +12,6 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from cms.models import CoursePage
-from cms.services.workspaces import workspace_provision
 from hours import services
 from hours.models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 from hours.selectors import offline as selectors
@@ -20,7 +19,7 @@ from hours.services import offline as offline_module
 from kernel.errors import DomainError
 from lms.models import Credential
 
-from .factories import EmploymentFactory, PersonFactory, make_id_number
+from tests.factories import EmploymentFactory, PersonFactory, course_publish, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +29,7 @@ DAY = datetime.date(2025, 3, 1)
 
 
 def publish_course(institution, title, category, codes) -> CoursePage:
-    catalogue = workspace_provision(institution=institution).catalogue
-    course = CoursePage(title=title, summary=title, category=category, credit_hours=Decimal("2"))
-    catalogue.add_child(instance=course)
-    course.credentials.set(Credential.objects.filter(code__in=codes))
-    course.save_revision().publish()
-    return course
+    return course_publish(institution, title, summary=title, category=category, credentials=codes)
 
 
 @pytest.fixture

@@ -24,10 +24,10 @@ from cms.models import (
 )
 from cms.selectors.catalogue import courses_browse
 from cms.services.workspaces import workspace_provision
-from lms.models import Credential, OrganisationKind, Role
+from lms.models import OrganisationKind, Role
 from lms.services.organisations import membership_grant, organisation_create
 
-from .factories import PersonFactory, RegionFactory, UserFactory
+from tests.factories import PersonFactory, RegionFactory, UserFactory, course_publish, lesson_add
 
 pytestmark = pytest.mark.django_db
 
@@ -37,28 +37,6 @@ pytestmark = pytest.mark.django_db
 
 def institution_create(name: str):
     return organisation_create(kind=OrganisationKind.INSTITUTION, name=name, region=RegionFactory())
-
-
-def course_publish(institution, title: str, *, summary: str = "课程简介", category: str = "general",
-                   credentials=("A",), publish: bool = True) -> CoursePage:
-    # A page is live unless told otherwise; the Wagtail editor creates drafts with live=False.
-    course = CoursePage(title=title, summary=summary, category=category, credit_hours=Decimal("2"), live=publish)
-    institution.workspace.catalogue.add_child(instance=course)
-    course.credentials.set(Credential.objects.filter(code__in=credentials))
-    revision = course.save_revision()
-    if publish:
-        revision.publish()
-    course.refresh_from_db()
-    return course
-
-
-def lesson_add(course: CoursePage, title: str = "第一课", **fields) -> LessonPage:
-    values = {"video_url": "https://example.com/v.mp4", "minutes": Decimal("10"), "credit_hours": Decimal("1")}
-    values.update(fields)
-    lesson = LessonPage(title=title, **values)
-    course.add_child(instance=lesson)
-    lesson.save_revision().publish()
-    return lesson
 
 
 def staff_of(institution):

@@ -12,7 +12,7 @@ from lms.services.employment import employee_add, employment_end
 from lms.services.organisations import membership_grant, organisation_create
 from lms.services.people import person_register
 
-from .factories import PASSWORD, PersonFactory, make_credit_code, make_id_number
+from tests.factories import PASSWORD, PersonFactory, make_credit_code, make_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from hours.models import (
 )
 from kernel.errors import DomainError
 
-from .factories import EmploymentFactory, PersonFactory
-from .study import Player, at, course, learner, lessons  # noqa: F401  (fixtures)
+from tests.factories import EmploymentFactory, PersonFactory
+from tests.study import Player, at, course, learner, lessons  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

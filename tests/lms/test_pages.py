@@ -6,7 +6,7 @@ from PIL import Image
 
 from lms.models import Person
 
-from .factories import PASSWORD, make_id_number
+from tests.factories import PASSWORD, make_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APPS = ["cms", "exam", "frontend", "hours", "kernel", "lms", "proctor"]
 TEMPLATES = sorted(path for app in APPS for path in (ROOT / app).glob("**/templates/**/*.html"))
 

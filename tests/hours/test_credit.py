@@ -17,7 +17,7 @@ from kernel.errors import DomainError
 from proctor.models import CaptureLogEntry, Snapshot
 from proctor.services.snapshots import snapshot_check
 
-from .faces import (
+from tests.faces import (
     answer,
     burst_of,
     decide_as,
@@ -27,7 +27,7 @@ from .faces import (
     photo,
     variant,
 )
-from .study import Player, at, course, learner, lessons, miss  # noqa: F401  (fixtures)
+from tests.study import Player, at, course, learner, lessons, miss  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
