@@ -3,7 +3,7 @@
 Every refusal's code and message sit in one table per app, `<app>/errors.py`
 (`ERRORS = Catalogue("<app>", {...})`), and a raise site names only the code:
 `raise ERRORS.error("attempt_closed")`. The kernel's own codes are at the end of this module.
-tests/test_errors.py checks that every code raised is catalogued and documented in docs/errors.md
+tests/kaohe/test_errors.py checks that every code raised is catalogued and documented in docs/errors.md
 (`python manage.py errors_doc` writes it).
 """
 

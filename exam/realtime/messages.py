@@ -1,6 +1,6 @@
 """The codes the exam room and the sitting watchers send in their `error` frames: the protocol's
 own and those of the services the room calls. docs/exam-protocol.md lists every one, and
-tests/test_errors.py checks both against exam/errors.py."""
+tests/kaohe/test_errors.py checks both against exam/errors.py."""
 
 from ..errors import ERRORS
 

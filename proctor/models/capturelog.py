@@ -3,7 +3,7 @@
 The database refuses to change or remove log and checkpoint rows (proctor.models.guards, installed
 by migration 0004); the ORM refuses too, so that application code fails before it reaches SQL.
 A migration that alters these tables on SQLite remakes the table, which drops its triggers: such a
-migration must reinstall them (tests/test_proctor.py fails otherwise).
+migration must reinstall them (tests/proctor/test_services.py fails otherwise).
 """
 
 from django.db import models

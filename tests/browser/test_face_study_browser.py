@@ -112,7 +112,7 @@ def test_a_live_camera_of_the_learner_earns_the_lessons_hours(camera_page, live_
     # Chromium's fake camera loops its file, and a looped recording is what the replay check
     # refuses: a later snapshot shows the very frames of an earlier one. The check is off here so
     # that a short clip stands for a learner in front of the camera for the whole lesson; it is
-    # tested on real frames in tests/test_credit.py (TestPresence).
+    # tested on real frames in tests/hours/test_credit.py (TestPresence).
     settings.FACE_REPLAY_BELOW = 0
     course, lesson = _course()
     learner = PersonFactory()

@@ -2,8 +2,8 @@
 
 The photos are read from KAOHE_TESTDATA (the `testdata` fixture skips without them, fails under CI).
 Encodings of reference photos are cached for the module: each engine call costs 10-150 ms.
-Bursts, the reference-set check and the encoder are in tests/test_face_burst.py; liveness in
-tests/test_face_liveness.py.
+Bursts, the reference-set check and the encoder are in tests/proctor/test_engine_burst.py; liveness in
+tests/proctor/test_engine_liveness.py.
 """
 
 import functools

@@ -125,7 +125,7 @@ class TestRefusedBursts:
         assert verdict == engine.Verdict(Decision.MISMATCH, 1, distance=verdict.distance, reason="burst_inconsistent", frames=verdict.frames)
 
     # East Asian impostors that the single-frame decision accepts at FACE_MATCH_THRESHOLD today:
-    # tests/test_face_engine.py keeps the first as a known false accept (a strict xfail).
+    # tests/proctor/test_engine.py keeps the first as a known false accept (a strict xfail).
     @pytest.mark.parametrize(
         "person, impostor",
         [

@@ -2,7 +2,7 @@
 
 The tables are generated, never edited by hand: change a code or its message in the app's
 errors.py (and its translation in locale/), then run this command. `--check` only compares, and
-fails when the file is out of date; tests/test_errors.py does the same.
+fails when the file is out of date; tests/kaohe/test_errors.py does the same.
 """
 
 from pathlib import Path
@@ -38,7 +38,7 @@ below says what the code means.
 
 This file is generated from the catalogues by `python manage.py errors_doc`, which `make messages`
 also runs after compiling the translations (the Chinese column is read from them). Do not edit it
-by hand. `tests/test_errors.py` fails when a code is raised without being catalogued, when a
+by hand. `tests/kaohe/test_errors.py` fails when a code is raised without being catalogued, when a
 catalogued code is no longer used, and when this file is out of date.
 """
 
