@@ -4,7 +4,6 @@ import contextlib
 import os
 import shutil
 import threading
-import time
 
 import pytest
 
@@ -77,23 +76,24 @@ class _InFlight:
     def __init__(self, app, serial: bool):
         self.app = app
         self.count = 0
-        self.lock = threading.Lock()
+        self.changed = threading.Condition()
         self.serial = threading.Lock() if serial else contextlib.nullcontext()
 
     def __call__(self, environ, start_response):
-        with self.lock:
+        with self.changed:
             self.count += 1
         try:
             with self.serial:
                 return self.app(environ, start_response)
         finally:
-            with self.lock:
+            with self.changed:
                 self.count -= 1
+                self.changed.notify_all()
 
     def wait_idle(self, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while self.count and time.monotonic() < deadline:
-            time.sleep(0.05)
+        """Return as soon as no request is in progress (or after `timeout`)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout)
 
 
 @pytest.fixture(autouse=True)
