@@ -149,6 +149,12 @@ PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "privat
 UPLOAD_IMAGE_MAX_BYTES = int(os.environ.get("UPLOAD_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
 # Uploaded tables (offline batches, question banks, pass lists) are refused above this size.
 UPLOAD_TABLE_MAX_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_BYTES", 2 * 1024 * 1024))
+# A workbook is a zip: refused before parsing when its members declare more than this in all, or
+# one member inflates more than UPLOAD_TABLE_MAX_RATIO times; a sheet is refused past
+# UPLOAD_TABLE_MAX_CELLS cells (declared or streamed). Honest 2 MB workbooks inflate 5-10 times.
+UPLOAD_TABLE_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_UNPACKED_BYTES", 40 * 1024 * 1024))
+UPLOAD_TABLE_MAX_RATIO = int(os.environ.get("UPLOAD_TABLE_MAX_RATIO", 100))
+UPLOAD_TABLE_MAX_CELLS = int(os.environ.get("UPLOAD_TABLE_MAX_CELLS", 400_000))
 UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 25_000_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -151,6 +151,10 @@ ERRORS = Catalogue(
         # kernel.tables: an uploaded table (XLSX or CSV)
         "file_empty": Refusal(_("The file is empty.")),
         "file_too_large": Refusal(_("The file is larger than %(size)d MB; split it into several files."), 413),
+        "file_unpacked_too_large": Refusal(
+            _("The workbook expands to more than %(size)d MB when opened; split it into several files."), 413
+        ),
+        "too_many_cells": Refusal(_("The sheet has more than %(count)d cells; keep only the template's columns and rows.")),
         "file_type_unsupported": Refusal(_("Only Excel workbooks (.xlsx) and CSV files can be uploaded.")),
         "file_unreadable": Refusal(
             _("This file cannot be read. Upload an Excel workbook (.xlsx) or a CSV file saved from the template.")
