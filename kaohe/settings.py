@@ -121,6 +121,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms.User"
 AUTHENTICATION_BACKENDS = ["lms.auth_backends.IdentifierBackend"]
+# Wagtail's and Django's admin logins are throttled like the site's (lms.services.login).
+WAGTAILADMIN_USER_LOGIN_FORM = "lms.web.forms.WagtailLoginForm"
+# Failed logins (lms.services.login): a delay after LOGIN_DELAY_AFTER failures of one account within
+# the window, a lock at LOGIN_LOCK_AFTER, and an address refused after LOGIN_ADDRESS_MAX_FAILURES.
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_DELAY_AFTER = int(os.environ.get("LOGIN_DELAY_AFTER", "5"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
+LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", "10"))
+LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", "30"))
+# Registrations from one address within a window (lms.services.people): more are refused.
+REGISTRATION_ADDRESS_MAX = int(os.environ.get("REGISTRATION_ADDRESS_MAX", "10"))
+REGISTRATION_WINDOW_SECONDS = int(os.environ.get("REGISTRATION_WINDOW_SECONDS", "3600"))
+# Behind nginx, the client's address is the last hop of X-Forwarded-For (kernel.throttle).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
+# Text messages to a mobile (kernel.sms): a class with send(mobile, text); the default only logs.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "kernel.sms.LoggingBackend")
 LOGIN_URL = "lms:login"
 LOGIN_REDIRECT_URL = "lms:home"
 LOGOUT_REDIRECT_URL = "lms:login"

@@ -7,6 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms.web.forms import AdminLoginForm
+
 from .api import api
 
 # Each app's API router joins the one API here, the only place that wires apps together.
@@ -17,6 +19,7 @@ api.add_router("/", "exam.api.router")
 
 admin.site.site_header = "考核 Kaohe"
 admin.site.site_title = "考核 Kaohe"
+admin.site.login_form = AdminLoginForm  # throttled like every login (lms.services.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

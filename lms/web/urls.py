@@ -13,6 +13,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="lms/login.html", authentication_form=LoginForm),
         name="login",
     ),
+    path("login/unlock/", views.login_unlock_self, name="login_unlock_self"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
@@ -30,6 +31,7 @@ urlpatterns = [
     path("people/", views.people_list, name="people_list"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/id-photo/", views.person_id_photo, name="person_id_photo"),
+    path("people/<int:pk>/unlock-login/", views.login_unlock, name="login_unlock"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/employees/add/", views.employee_add, name="employee_add"),
