@@ -15,6 +15,10 @@ ERRORS = Catalogue(
         "mobile_taken": Refusal(_("This mobile number is already registered.")),
         # Another registration won the race for the same ID number or mobile: which one is not known.
         "id_number_or_mobile_taken": Refusal(_("This ID number or mobile number is already registered.")),
+        # Never shown to an anonymous visitor (registration_submit answers the same either way).
+        "registration_throttled": Refusal(
+            _("Too many registrations from this network: try again in an hour."), 429
+        ),
         # The message raised is Django's password validators' own list of what is wrong.
         "password_weak": Refusal(_("This password is too weak.")),
         # logins (lms.services.login)

@@ -28,6 +28,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("register/", views.register, name="register"),
+    path("register/done/", views.register_done, name="register_done"),
     path("people/", views.people_list, name="people_list"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/id-photo/", views.person_id_photo, name="person_id_photo"),

@@ -2,7 +2,6 @@
 acting user), calls one service and renders."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -30,7 +29,7 @@ from ..selectors.people import person_get
 from ..services.employment import employee_add as employee_add_service
 from ..services.employment import employment_end as employment_end_service
 from ..services import login as login_service
-from ..services.people import person_register
+from ..services.people import registration_submit
 from .forms import EmployeeAddForm, EmploymentEndForm, RegistrationForm, UnlockCodeForm, UnlockRequestForm
 
 PAGE_SIZE = 25
@@ -49,7 +48,8 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("id_photo")
         try:
-            person = person_register(
+            registration_submit(
+                address=client_address(request),
                 real_name=form.cleaned_data["real_name"],
                 id_number=form.cleaned_data["id_number"],
                 mobile=form.cleaned_data["mobile"],
@@ -61,10 +61,13 @@ def register(request):
         except DomainError as error:
             form_error(form, error)
         else:
-            login(request, person.user, backend="lms.auth_backends.IdentifierBackend")
-            messages.success(request, _("Welcome, %(name)s. Your account is ready.") % {"name": person.real_name})
-            return redirect("lms:home")
+            # The same answer whether the person was new or already registered (issue 13).
+            return redirect("lms:register_done")
     return render(request, "lms/register.html", {"form": form})
+
+
+def register_done(request):
+    return render(request, "lms/register_done.html")
 
 
 @login_required
