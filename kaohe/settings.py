@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Bodies over the limit and NUL characters are refused here, before any view reads them.
+    "kernel.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,8 +174,18 @@ UPLOAD_TABLE_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_UNPACKED_
 UPLOAD_TABLE_MAX_RATIO = int(os.environ.get("UPLOAD_TABLE_MAX_RATIO", 100))
 UPLOAD_TABLE_MAX_CELLS = int(os.environ.get("UPLOAD_TABLE_MAX_CELLS", 400_000))
 UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 25_000_000))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A request's fields (not its files) are refused past this (Django's own check, 400); an uploaded
+# file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, not held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Wagtail documents (lesson videos, attachments) are refused above this size.
+WAGTAILDOCS_MAX_UPLOAD_SIZE = int(os.environ.get("WAGTAILDOCS_MAX_UPLOAD_SIZE", 1024 * 1024 * 1024))
+# kernel.middleware.RequestGuardMiddleware refuses a body over this by its Content-Length before
+# reading it: a snapshot burst of a few frames of at most UPLOAD_IMAGE_MAX_BYTES fits; the editors'
+# admin (document uploads) may send up to the document limit. Set the proxy's limit to match
+# (nginx client_max_body_size), so that a larger body never reaches Daphne.
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", 4 * UPLOAD_IMAGE_MAX_BYTES))
+REQUEST_BODY_MAX_BYTES_BY_PREFIX = {"/cms/": WAGTAILDOCS_MAX_UPLOAD_SIZE + 1024 * 1024}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the browser scripts read it to call the API

@@ -188,6 +188,11 @@ ERRORS = Catalogue(
         "method_not_allowed": Refusal(_("This method is not allowed here."), 405),
         "throttled": Refusal(_("Too many requests: wait a moment and try again."), 429),
         "bad_request": Refusal(_("The request cannot be read."), 400),
+        # kernel.middleware.RequestGuardMiddleware: every request, before any view
+        "request_nul_byte": Refusal(
+            _("The request contains a NUL character (\\0), which no text may hold; remove it and try again."), 400
+        ),
+        "request_too_large": Refusal(_("The request is larger than %(size)d MB."), 413),
         "invalid_request": Refusal(_("The request is not valid: %(fields)s"), 422),
     },
 )
