@@ -179,6 +179,9 @@ UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 25_000_0
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
 # Wagtail documents (lesson videos, attachments) are refused above this size.
+# Documents are always served by the permission-checked view (cms/wagtail_hooks.py: lesson media
+# only to enrolled learners and staff, with HTTP Range), never by a direct link to the storage.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = int(os.environ.get("WAGTAILDOCS_MAX_UPLOAD_SIZE", 1024 * 1024 * 1024))
 # kernel.middleware.RequestGuardMiddleware refuses a body over this by its Content-Length before
 # reading it: a snapshot burst of a few frames of at most UPLOAD_IMAGE_MAX_BYTES fits; the editors'
