@@ -292,6 +292,13 @@ FACE_STILL_BELOW = float(os.environ.get("FACE_STILL_BELOW", "1.5"))
 FACE_TURN_AT = float(os.environ.get("FACE_TURN_AT", "0.20"))
 FACE_TURN_CHANGE = float(os.environ.get("FACE_TURN_CHANGE", "0.15"))
 FACE_REPLAY_BELOW = float(os.environ.get("FACE_REPLAY_BELOW", "0.20"))
+# The exam room's limits across connections (exam.realtime.consumers): each connection has its own
+# token bucket (burst 20, 5 frames a second); all of an attempt's or a user's connections together
+# may send EXAM_ROOM_SHARED_FRAMES frames per EXAM_ROOM_SHARED_WINDOW seconds (two devices' worth),
+# and an attempt's room events (each an incident) are refused past EXAM_ROOM_EVENTS_PER_MINUTE.
+EXAM_ROOM_SHARED_WINDOW = int(os.environ.get("EXAM_ROOM_SHARED_WINDOW", "10"))
+EXAM_ROOM_SHARED_FRAMES = int(os.environ.get("EXAM_ROOM_SHARED_FRAMES", "140"))
+EXAM_ROOM_EVENTS_PER_MINUTE = int(os.environ.get("EXAM_ROOM_EVENTS_PER_MINUTE", "30"))
 # Face checks run on their own queue so that a burst of snapshots never delays other tasks.
 FACE_QUEUE = os.environ.get("FACE_QUEUE", "faces" + os.environ.get("PYTEST_XDIST_WORKER", ""))
 CELERY_TASK_ROUTES = {"proctor.tasks.snapshot_check": {"queue": FACE_QUEUE}}
