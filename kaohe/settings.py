@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "channels",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy below, on every page outside the two admins.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Bodies over the limit and NUL characters are refused here, before any view reads them.
@@ -192,9 +195,40 @@ REQUEST_BODY_MAX_BYTES_BY_PREFIX = {"/cms/": WAGTAILDOCS_MAX_UPLOAD_SIZE + 1024 
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the browser scripts read it to call the API
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Whenever DEBUG is off the cookies are sent over HTTPS only, and browsers are told to use HTTPS
+# for a year (HSTS; sent on HTTPS responses only). SECURE_COOKIES=0 serves a machine without TLS
+# (browsers treat http://localhost as secure anyway).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("TRUST_X_FORWARDED_FOR"):
+    # Behind nginx, which terminates TLS and says so.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): the pages load scripts, styles, images and fonts from the
+# platform only, run no inline script or style (tests/test_templates.py), open sockets and API calls
+# to the same host, and play lesson videos from the platform or an institution's HTTPS address.
+# Wagtail's and Django's admin need inline scripts of their own and are excluded; documents carry
+# their own "default-src 'none'" (cms.web.views.document_serve).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/cms/", "/admin/", "/api/docs"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:", "https:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Parallel test workers share one Redis; a prefix per worker keeps their groups and keys apart.
