@@ -31,7 +31,8 @@ class ThrottledLoginMixin:
         try:
             cleaned = super().clean()
         except ValidationError as error:
-            if getattr(error, "code", None) == "invalid_login":
+            # A wrong password, not a right one refused for another reason (the admin's "staff only").
+            if getattr(error, "code", None) == "invalid_login" and self.user_cache is None:
                 login_service.login_failed(identifier=identifier, address=address)
             raise
         login_service.login_succeeded(user=self.get_user(), address=address)
