@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from lms import policies as people
 from lms.models import Organisation, OrganisationKind, Person, Role, User
 
-from .models import BatchStatus, Certificate, ExtensionRequest, OfflineBatch
+from .models import BatchStatus, Certificate, Enrolment, ExtensionRequest, OfflineBatch
 
 # Hours -------------------------------------------------------------------------------------------
 
@@ -149,3 +149,11 @@ def extension_requests_managed(actor: User) -> QuerySet[ExtensionRequest]:
 def people_issuable_by(authority: Organisation) -> Q:
     """The people an authority may certify: those employed or working in its regions."""
     return Q(pk__in=people.people_in_region(authority.region.path).values("pk"))
+
+
+def is_enrolled_in_any(actor: User, course_ids: list[int]) -> bool:
+    """Whether the actor is enrolled in one of these courses (who may fetch their lessons' media)."""
+    person = getattr(actor, "person", None)
+    if person is None or not course_ids:
+        return False
+    return Enrolment.objects.filter(person=person, course_id__in=course_ids).exists()

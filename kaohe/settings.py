@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "channels",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,8 +69,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy below, on every page outside the two admins.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Bodies over the limit and NUL characters are refused here, before any view reads them.
+    "kernel.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -121,6 +126,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms.User"
 AUTHENTICATION_BACKENDS = ["lms.auth_backends.IdentifierBackend"]
+# Wagtail's and Django's admin logins are throttled like the site's (lms.services.login).
+WAGTAILADMIN_USER_LOGIN_FORM = "lms.web.forms.WagtailLoginForm"
+# Failed logins (lms.services.login): a delay after LOGIN_DELAY_AFTER failures of one account within
+# the window, a lock at LOGIN_LOCK_AFTER, and an address refused after LOGIN_ADDRESS_MAX_FAILURES.
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_DELAY_AFTER = int(os.environ.get("LOGIN_DELAY_AFTER", "5"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "30"))
+LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", "10"))
+LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", "30"))
+# Registrations from one address within a window (lms.services.people): more are refused.
+REGISTRATION_ADDRESS_MAX = int(os.environ.get("REGISTRATION_ADDRESS_MAX", "10"))
+REGISTRATION_WINDOW_SECONDS = int(os.environ.get("REGISTRATION_WINDOW_SECONDS", "3600"))
+# Behind nginx, the client's address is the last hop of X-Forwarded-For (kernel.throttle).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
+# Text messages to a mobile (kernel.sms): a class with send(mobile, text); the default only logs.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "kernel.sms.LoggingBackend")
 LOGIN_URL = "lms:login"
 LOGIN_REDIRECT_URL = "lms:home"
 LOGOUT_REDIRECT_URL = "lms:login"
@@ -149,15 +170,65 @@ PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "privat
 UPLOAD_IMAGE_MAX_BYTES = int(os.environ.get("UPLOAD_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
 # Uploaded tables (offline batches, question banks, pass lists) are refused above this size.
 UPLOAD_TABLE_MAX_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_BYTES", 2 * 1024 * 1024))
+# A workbook is a zip: refused before parsing when its members declare more than this in all, or
+# one member inflates more than UPLOAD_TABLE_MAX_RATIO times; a sheet is refused past
+# UPLOAD_TABLE_MAX_CELLS cells (declared or streamed). Honest 2 MB workbooks inflate 5-10 times.
+UPLOAD_TABLE_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_UNPACKED_BYTES", 40 * 1024 * 1024))
+UPLOAD_TABLE_MAX_RATIO = int(os.environ.get("UPLOAD_TABLE_MAX_RATIO", 100))
+UPLOAD_TABLE_MAX_CELLS = int(os.environ.get("UPLOAD_TABLE_MAX_CELLS", 400_000))
 UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 25_000_000))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A request's fields (not its files) are refused past this (Django's own check, 400); an uploaded
+# file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, not held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Wagtail documents (lesson videos, attachments) are refused above this size.
+# Documents are always served by the permission-checked view (cms/wagtail_hooks.py: lesson media
+# only to enrolled learners and staff, with HTTP Range), never by a direct link to the storage.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = int(os.environ.get("WAGTAILDOCS_MAX_UPLOAD_SIZE", 1024 * 1024 * 1024))
+# kernel.middleware.RequestGuardMiddleware refuses a body over this by its Content-Length before
+# reading it: a snapshot burst of a few frames of at most UPLOAD_IMAGE_MAX_BYTES fits; the editors'
+# admin (document uploads) may send up to the document limit. Set the proxy's limit to match
+# (nginx client_max_body_size), so that a larger body never reaches Daphne.
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", 4 * UPLOAD_IMAGE_MAX_BYTES))
+REQUEST_BODY_MAX_BYTES_BY_PREFIX = {"/cms/": WAGTAILDOCS_MAX_UPLOAD_SIZE + 1024 * 1024}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the browser scripts read it to call the API
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Whenever DEBUG is off the cookies are sent over HTTPS only, and browsers are told to use HTTPS
+# for a year (HSTS; sent on HTTPS responses only). SECURE_COOKIES=0 serves a machine without TLS
+# (browsers treat http://localhost as secure anyway).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("TRUST_X_FORWARDED_FOR"):
+    # Behind nginx, which terminates TLS and says so.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): the pages load scripts, styles, images and fonts from the
+# platform only, run no inline script or style (tests/test_templates.py), open sockets and API calls
+# to the same host, and play lesson videos from the platform or an institution's HTTPS address.
+# Wagtail's and Django's admin need inline scripts of their own and are excluded; documents carry
+# their own "default-src 'none'" (cms.web.views.document_serve).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/cms/", "/admin/", "/api/docs"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:", "https:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Parallel test workers share one Redis; a prefix per worker keeps their groups and keys apart.
@@ -255,6 +326,13 @@ FACE_STILL_BELOW = float(os.environ.get("FACE_STILL_BELOW", "1.5"))
 FACE_TURN_AT = float(os.environ.get("FACE_TURN_AT", "0.20"))
 FACE_TURN_CHANGE = float(os.environ.get("FACE_TURN_CHANGE", "0.15"))
 FACE_REPLAY_BELOW = float(os.environ.get("FACE_REPLAY_BELOW", "0.20"))
+# The exam room's limits across connections (exam.realtime.consumers): each connection has its own
+# token bucket (burst 20, 5 frames a second); all of an attempt's or a user's connections together
+# may send EXAM_ROOM_SHARED_FRAMES frames per EXAM_ROOM_SHARED_WINDOW seconds (two devices' worth),
+# and an attempt's room events (each an incident) are refused past EXAM_ROOM_EVENTS_PER_MINUTE.
+EXAM_ROOM_SHARED_WINDOW = int(os.environ.get("EXAM_ROOM_SHARED_WINDOW", "10"))
+EXAM_ROOM_SHARED_FRAMES = int(os.environ.get("EXAM_ROOM_SHARED_FRAMES", "140"))
+EXAM_ROOM_EVENTS_PER_MINUTE = int(os.environ.get("EXAM_ROOM_EVENTS_PER_MINUTE", "30"))
 # Face checks run on their own queue so that a burst of snapshots never delays other tasks.
 FACE_QUEUE = os.environ.get("FACE_QUEUE", "faces" + os.environ.get("PYTEST_XDIST_WORKER", ""))
 CELERY_TASK_ROUTES = {"proctor.tasks.snapshot_check": {"queue": FACE_QUEUE}}

@@ -7,6 +7,9 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.web.views import document_serve
+from lms.web.forms import AdminLoginForm
+
 from .api import api
 
 # Each app's API router joins the one API here, the only place that wires apps together.
@@ -17,10 +20,14 @@ api.add_router("/", "exam.api.router")
 
 admin.site.site_header = "考核 Kaohe"
 admin.site.site_title = "考核 Kaohe"
+admin.site.login_form = AdminLoginForm  # throttled like every login (lms.services.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
+    # Wagtail's document address, served by cms with HTTP Range and its access rule (before Wagtail's
+    # own view, which sends whole files).
+    path("documents/<int:document_id>/<str:document_filename>", document_serve),
     path("documents/", include(wagtaildocs_urls)),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -151,6 +151,10 @@ ERRORS = Catalogue(
         # kernel.tables: an uploaded table (XLSX or CSV)
         "file_empty": Refusal(_("The file is empty.")),
         "file_too_large": Refusal(_("The file is larger than %(size)d MB; split it into several files."), 413),
+        "file_unpacked_too_large": Refusal(
+            _("The workbook expands to more than %(size)d MB when opened; split it into several files."), 413
+        ),
+        "too_many_cells": Refusal(_("The sheet has more than %(count)d cells; keep only the template's columns and rows.")),
         "file_type_unsupported": Refusal(_("Only Excel workbooks (.xlsx) and CSV files can be uploaded.")),
         "file_unreadable": Refusal(
             _("This file cannot be read. Upload an Excel workbook (.xlsx) or a CSV file saved from the template.")
@@ -184,6 +188,11 @@ ERRORS = Catalogue(
         "method_not_allowed": Refusal(_("This method is not allowed here."), 405),
         "throttled": Refusal(_("Too many requests: wait a moment and try again."), 429),
         "bad_request": Refusal(_("The request cannot be read."), 400),
+        # kernel.middleware.RequestGuardMiddleware: every request, before any view
+        "request_nul_byte": Refusal(
+            _("The request contains a NUL character (\\0), which no text may hold; remove it and try again."), 400
+        ),
+        "request_too_large": Refusal(_("The request is larger than %(size)d MB."), 413),
         "invalid_request": Refusal(_("The request is not valid: %(fields)s"), 422),
     },
 )

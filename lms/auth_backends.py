@@ -12,17 +12,20 @@ class IdentifierBackend(ModelBackend):
         identifier = (username or kwargs.get(User.USERNAME_FIELD) or "").strip()
         if not identifier or password is None:
             return None
-        user = self._find(identifier)
+        user = self.find(identifier)
         if user is None:
             # Spend the same time as a real check so that timing does not reveal who is registered.
             User().set_password(password)
+            return None
+        if user.login_locked_at:  # locked after wrong passwords (lms.services.login): no way in
+            user.check_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
 
     @staticmethod
-    def _find(identifier: str) -> User | None:
+    def find(identifier: str) -> User | None:
         mobile = normalise_mobile(identifier)
         if mobile.isdigit() and len(mobile) == 11:
             user = User.objects.filter(person__mobile=mobile).first()

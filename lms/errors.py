@@ -15,8 +15,26 @@ ERRORS = Catalogue(
         "mobile_taken": Refusal(_("This mobile number is already registered.")),
         # Another registration won the race for the same ID number or mobile: which one is not known.
         "id_number_or_mobile_taken": Refusal(_("This ID number or mobile number is already registered.")),
+        # Never shown to an anonymous visitor (registration_submit answers the same either way).
+        "registration_throttled": Refusal(
+            _("Too many registrations from this network: try again in an hour."), 429
+        ),
         # The message raised is Django's password validators' own list of what is wrong.
         "password_weak": Refusal(_("This password is too weak.")),
+        # logins (lms.services.login)
+        "account_locked": Refusal(
+            _(
+                "This account is locked after too many wrong passwords. Unlock it with a code sent to your "
+                "registered mobile, or ask the housing and construction authority that reviews your registration."
+            ),
+            403,
+        ),
+        "login_wait": Refusal(_("Too many wrong passwords: wait %(seconds)d seconds and try again."), 429),
+        "login_address_throttled": Refusal(
+            _("Too many failed logins from this network: try again in %(minutes)d minutes."), 429
+        ),
+        "unlock_not_allowed": Refusal(_("Only the authority that oversees this person can unlock the login."), 403),
+        "unlock_code_wrong": Refusal(_("The code is wrong or has expired; ask for a new one.")),
         "id_photo_exists": Refusal(_("An ID photo is already on file.")),
         # organisations and regions (lms.services.organisations)
         "region_code_format": Refusal(_("A division code has 6 digits.")),

@@ -188,6 +188,12 @@ def can_see_identity_evidence(actor: User, person_id: int) -> bool:
     return own or oversees_person(actor, person_id)
 
 
+def can_unlock_login(actor: User, person_id: int) -> bool:
+    """A login locked after wrong passwords is lifted by an authority reviewer who oversees the
+    person (their region) or a superuser; never by an employer or an institution."""
+    return oversees_person(actor, person_id)
+
+
 # Organisations and employment --------------------------------------------------------------------
 
 

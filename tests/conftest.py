@@ -54,6 +54,15 @@ def _events_in_rolled_back_tests(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_throttles(settings):
+    # Throttle counters live in the cache (kernel.throttle), shared by the workers' Redis in CI:
+    # each test counts under a namespace of its own, so it starts with none.
+    import uuid
+
+    settings.THROTTLE_NAMESPACE = uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(autouse=True)
 def _private_media(tmp_path, settings):
     # Each test writes its private and public files to its own folder.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

@@ -9,11 +9,13 @@ import asyncio
 import json
 import logging
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone, translation
 
+from kernel import throttle
 from kernel.errors import DomainError, NotFoundError
 from lms.models import Person
 from proctor.services.requests import request_as_json
@@ -38,6 +40,25 @@ CLOSE_FLOODING = 4429
 FINAL_CLOSE_CODES = (CLOSE_UNAUTHENTICATED, CLOSE_NOT_FOUND)
 REFUSED_BEFORE_CLOSING = 200  # rate-limited frames in a row before the connection is closed
 TICK_SECONDS = 30
+
+
+def _shared_allows(*, attempt_id: int, user_id: int, kind: str) -> bool:
+    """The limits one connection's bucket cannot see, counted in the cache across every connection
+    and process: frames per attempt and per user within EXAM_ROOM_SHARED_WINDOW seconds, and room
+    events (each one an incident) per attempt within a minute."""
+    window = settings.EXAM_ROOM_SHARED_WINDOW
+    frames = settings.EXAM_ROOM_SHARED_FRAMES
+    if throttle.hit(throttle.key("room-attempt", attempt_id), window=window) > frames:
+        return False
+    if throttle.hit(throttle.key("room-user", user_id), window=window) > frames:
+        return False
+    if kind == "event":
+        return throttle.hit(throttle.key("room-events", attempt_id), window=60) <= settings.EXAM_ROOM_EVENTS_PER_MINUTE
+    return True
+
+
+# A cache call off the event loop, and off Channels' one database thread (thread_sensitive=False).
+shared_allows = sync_to_async(_shared_allows, thread_sensitive=False)
 
 
 def _language(scope) -> str:
@@ -132,6 +153,10 @@ class ExamRoomConsumer(_Base):
             message = protocol.parse(text_data, bytes_data)
         except ProtocolError as problem:
             await self.error(problem.code, seq=problem.seq)
+            return
+        if not await shared_allows(attempt_id=self.attempt_id, user_id=self.scope["user"].pk, kind=message.type):
+            # Twenty sockets of one candidate may not do twenty times what one may.
+            await self.error("rate_limited", seq=message.seq)
             return
         handler = getattr(self, f"on_{message.type}")
         try:

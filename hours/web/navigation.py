@@ -58,3 +58,11 @@ def lesson_link(*, user, lesson) -> list[Link]:
 @register("cms.lesson_actions")
 def lesson_actions(*, user, lesson) -> list[Link]:
     return [Link(_("Study this lesson"), reverse("hours:study", args=[lesson.pk]), style="button")]
+
+
+@register("cms.course_access")
+def course_access(*, user, course_ids) -> list[bool]:
+    """A lesson's media is for the learners enrolled in its course (cms.policies.can_fetch_document)."""
+    from ..policies import is_enrolled_in_any
+
+    return [True] if is_enrolled_in_any(user, course_ids) else []

@@ -21,6 +21,10 @@ class User(AbstractUser):
     """The login account. People log in with the mobile or ID number on their Person profile;
     the username remains for superusers and service accounts that have no profile."""
 
+    # Set when too many wrong passwords were tried (lms.services.login); only an authority that
+    # oversees the person, a superuser, or a code sent to the person's mobile lifts it.
+    login_locked_at = models.DateTimeField(_("login locked at"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

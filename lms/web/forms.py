@@ -1,14 +1,45 @@
 """Forms parse and present; the services decide. A FieldError from a service lands on its field."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import auth as wagtail_auth_forms
+
+from kernel.errors import DomainError
+from kernel.throttle import client_address
 
 from ..models import Education, ProfessionalTitle
+from ..services import login as login_service
 
 
-class LoginForm(AuthenticationForm):
+class ThrottledLoginMixin:
+    """Every login form (the site's, Wagtail's and Django's admin): a locked or throttled account
+    is refused before its password is checked, a wrong password is counted (lms.services.login)."""
+
+    def clean(self):
+        identifier = self.cleaned_data.get("username")
+        address = client_address(self.request)
+        if not identifier or not self.cleaned_data.get("password"):
+            return super().clean()
+        try:
+            login_service.login_check(identifier=identifier, address=address)
+        except DomainError as error:
+            raise ValidationError(error.message, code=error.code)
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            # A wrong password, not a right one refused for another reason (the admin's "staff only").
+            if getattr(error, "code", None) == "invalid_login" and self.user_cache is None:
+                login_service.login_failed(identifier=identifier, address=address)
+            raise
+        login_service.login_succeeded(user=self.get_user(), address=address)
+        return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Mobile number or ID number"),
         max_length=150,
@@ -18,6 +49,23 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The mobile number, ID number or password is wrong."),
         "inactive": _("This account has been disabled."),
     }
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class WagtailLoginForm(ThrottledLoginMixin, wagtail_auth_forms.LoginForm):
+    pass
+
+
+class UnlockRequestForm(forms.Form):
+    identifier = forms.CharField(label=_("Mobile number or ID number"), max_length=150)
+
+
+class UnlockCodeForm(forms.Form):
+    identifier = forms.CharField(widget=forms.HiddenInput, max_length=150)
+    code = forms.CharField(label=_("Code from the text message"), max_length=12)
 
 
 class RegistrationForm(forms.Form):
@@ -60,3 +108,4 @@ class EmploymentEndForm(forms.Form):
     end_date = forms.DateField(
         label=_("End date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
     )
+

@@ -2,7 +2,6 @@
 acting user), calls one service and renders."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from kernel import hooks
 from kernel.errors import DomainError, NotFoundError
 from kernel.images import upload_bytes
+from kernel.throttle import client_address
 
 from .. import policies
 from ..selectors import home as home_selectors
@@ -26,10 +26,17 @@ from ..selectors.organisations import (
 )
 from ..selectors.people import people_list as people_selector
 from ..selectors.people import person_get
+from ..services import login as login_service
 from ..services.employment import employee_add as employee_add_service
 from ..services.employment import employment_end as employment_end_service
-from ..services.people import person_register
-from .forms import EmployeeAddForm, EmploymentEndForm, RegistrationForm
+from ..services.people import registration_submit
+from .forms import (
+    EmployeeAddForm,
+    EmploymentEndForm,
+    RegistrationForm,
+    UnlockCodeForm,
+    UnlockRequestForm,
+)
 
 PAGE_SIZE = 25
 
@@ -47,7 +54,8 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("id_photo")
         try:
-            person = person_register(
+            registration_submit(
+                address=client_address(request),
                 real_name=form.cleaned_data["real_name"],
                 id_number=form.cleaned_data["id_number"],
                 mobile=form.cleaned_data["mobile"],
@@ -59,10 +67,13 @@ def register(request):
         except DomainError as error:
             form_error(form, error)
         else:
-            login(request, person.user, backend="lms.auth_backends.IdentifierBackend")
-            messages.success(request, _("Welcome, %(name)s. Your account is ready.") % {"name": person.real_name})
-            return redirect("lms:home")
+            # The same answer whether the person was new or already registered (issue 13).
+            return redirect("lms:register_done")
     return render(request, "lms/register.html", {"form": form})
+
+
+def register_done(request):
+    return render(request, "lms/register_done.html")
 
 
 @login_required
@@ -94,6 +105,7 @@ def person_detail(request, pk: int):
         "subject": person,
         "employments": employments_list(request.user, person=person.pk),
         "can_see_identity": policies.can_see_identity_evidence(request.user, person.pk),
+        "can_unlock_login": bool(person.user.login_locked_at) and policies.can_unlock_login(request.user, person.pk),
         # Actions other apps offer on a person (adjusting hours, for an authority).
         "actions": hooks.collect("lms.person_actions", user=request.user, person=person),
     }
@@ -172,3 +184,46 @@ def employment_end(request, pk: int):
     else:
         messages.error(request, _("Enter a valid end date."))
     return redirect("lms:organisation_detail", pk=employment.enterprise_id)
+
+
+@login_required
+@require_POST
+def login_unlock(request, pk: int):
+    """An authority that oversees the person lifts a login locked after wrong passwords."""
+    person = person_get(request.user, pk)
+    try:
+        login_service.login_unlock(actor=request.user, person_id=person.pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The login of %(name)s is unlocked.") % {"name": person.real_name})
+    return redirect("lms:person_detail", pk=person.pk)
+
+
+def login_unlock_self(request):
+    """A locked account's holder asks for a code on their registered mobile, then enters it.
+    Every visitor is told the same, whoever the number belongs to."""
+    address = client_address(request)
+    code_form = None
+    request_form = UnlockRequestForm(request.POST if request.POST.get("step") == "send" else None)
+    if request.method == "POST" and request.POST.get("step") == "send" and request_form.is_valid():
+        identifier = request_form.cleaned_data["identifier"]
+        try:
+            login_service.login_unlock_code_send(identifier=identifier, address=address)
+        except DomainError as error:
+            form_error(request_form, error)
+        else:
+            code_form = UnlockCodeForm(initial={"identifier": identifier})
+    elif request.method == "POST" and request.POST.get("step") == "code":
+        code_form = UnlockCodeForm(request.POST)
+        if code_form.is_valid():
+            try:
+                login_service.login_unlock_with_code(
+                    identifier=code_form.cleaned_data["identifier"], code=code_form.cleaned_data["code"], address=address
+                )
+            except DomainError as error:
+                form_error(code_form, error)
+            else:
+                messages.success(request, _("Your login is unlocked: log in with your password."))
+                return redirect("lms:login")
+    return render(request, "lms/login_unlock.html", {"request_form": request_form, "code_form": code_form})

@@ -47,12 +47,35 @@ def browser():
         browser.close()
 
 
+# Every page of every browser test reports what its Content-Security-Policy refused (the pages
+# must satisfy the policy in kaohe/settings.py): the page fixture fails the test on any.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP-VIOLATION ${event.violatedDirective} ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
-def page(browser, request):
+def csp_violations():
+    return []
+
+
+@pytest.fixture
+def page(browser, request, csp_violations):
     context = browser.new_context(locale="zh-CN")
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text)
+        if "CSP-VIOLATION" in message.text or "Content Security Policy" in message.text
+        else None,
+    )
     page.set_default_timeout(15_000)
     yield page
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.passed:
+        assert not csp_violations, f"the Content-Security-Policy refused: {csp_violations}"
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
         os.makedirs("test-artifacts", exist_ok=True)
         page.screenshot(path=f"test-artifacts/{request.node.name}.png", full_page=True)

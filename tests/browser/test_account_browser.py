@@ -28,6 +28,13 @@ def test_register_log_in_switch_language_and_log_out(page, live_server, testdata
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.click("#register-form button[type=submit]")
+    # The same answer whether or not the person was registered before: log in to see which.
+    page.wait_for_url(f"{live_server.url}/register/done/")
+    page.click("#register-done-login")
+    page.wait_for_url(f"{live_server.url}/login/")
+    page.fill("#id_username", id_number)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     assert "孙立新" in page.locator("h1").inner_text()
     assert "440***********" in page.locator("#learner-panel").inner_text()

@@ -9,7 +9,6 @@ from cms.models import (
     KnowledgeCategory,
 )
 from cms.selectors.catalogue import courses_browse
-
 from tests.factories import course_publish, institution_create
 
 pytestmark = pytest.mark.django_db

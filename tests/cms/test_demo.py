@@ -14,7 +14,6 @@ from cms.models import (
     LessonPage,
 )
 
-
 pytestmark = pytest.mark.django_db
 
 

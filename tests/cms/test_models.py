@@ -11,7 +11,6 @@ from cms.models import (
     CoursePage,
     LessonPage,
 )
-
 from tests.factories import course_publish, institution_create, lesson_add
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@
 import pytest
 
 from hours.models import Enrolment
-
 from tests.study import course, lessons  # noqa: F401  (fixtures shared with the study tests)
 
 pytestmark = pytest.mark.django_db

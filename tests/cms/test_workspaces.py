@@ -14,8 +14,13 @@ from cms.models import (
 from cms.services.workspaces import workspace_provision
 from lms.models import OrganisationKind
 from lms.services.organisations import organisation_create
-
-from tests.factories import PersonFactory, RegionFactory, course_publish, institution_create, staff_of
+from tests.factories import (
+    PersonFactory,
+    RegionFactory,
+    course_publish,
+    institution_create,
+    staff_of,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,6 @@ from exam.services.attempts import (
 )
 from kernel.errors import DomainError
 from lms.models import Credential
-
 from tests.factories import make_bank, make_exam, make_sitting
 
 S = AttemptStatus

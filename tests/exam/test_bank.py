@@ -21,7 +21,6 @@ from exam.services.bank import question_edit, questions_import
 from exam.services.papers import paper_rebuild
 from kernel.errors import DomainError
 from lms.models import Credential
-
 from tests.factories import make_bank, make_exam, make_question, make_sitting
 
 T0 = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)

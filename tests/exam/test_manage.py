@@ -28,7 +28,6 @@ from exam.services import sittings as sitting_services
 from kernel.errors import DomainError
 from lms.models import Credential, Role
 from lms.policies import roles_of
-
 from tests.factories import (
     MembershipFactory,
     PersonFactory,

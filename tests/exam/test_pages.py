@@ -40,7 +40,6 @@ from exam.tasks import attempts_close_due
 from hours.models import Certificate
 from lms.models import Credential, Role
 from proctor.models import CaptureLogEntry, EvidenceRequest, Snapshot
-
 from tests.faces import (
     clip_frame,
     give_face_profile,

@@ -29,7 +29,6 @@ from exam.services.attempts import attempt_create, attempt_verify_identity
 from kaohe.asgi import application
 from lms.models import Credential, Membership, Role
 from proctor.models import CaptureLogEntry
-
 from tests.factories import make_bank, make_exam, make_sitting
 
 S = AttemptStatus
@@ -415,3 +414,40 @@ async def test_an_idle_room_stays_connected_past_the_channel_layers_blocking_rea
     await db(lambda: proctoring.proctor_warn(actor=world.gz_reviewer, attempt=attempt, message="请坐好"))
     assert (await communicator.receive_json_from(timeout=TIMEOUT))["message"] == "请坐好"
     await communicator.disconnect()
+
+
+async def test_twenty_sockets_of_one_attempt_share_one_limit_of_incidents(world, attempt, settings):
+    # Each socket stays under its own bucket (15 frames < a burst of 20); together they would write
+    # twenty times the incidents one socket may.
+    first, _state = await started(world.gz_worker.user, attempt.pk)
+    sockets = [first] + [await room(world.gz_worker.user, attempt.pk) for _ in range(19)]
+    for socket in sockets:
+        for seq in range(15):
+            await socket.send_json_to({"type": "event", "seq": seq, "event": "focus_lost"})
+    codes = []
+    for socket in sockets:
+        for _ in range(15):
+            reply = await socket.receive_json_from(timeout=TIMEOUT)
+            codes.append(reply.get("code", reply["type"]))
+    incidents = await db(lambda: Incident.objects.filter(attempt_id=attempt.pk, kind="focus_lost").count())
+    assert incidents == settings.EXAM_ROOM_EVENTS_PER_MINUTE
+    assert codes.count("ack") == incidents and codes.count("rate_limited") == 300 - incidents
+    for socket in sockets:
+        await socket.disconnect()
+
+
+async def test_one_users_sockets_share_one_limit_of_frames(world, attempt, settings):
+    settings.EXAM_ROOM_SHARED_FRAMES = 50
+    first, _state = await started(world.gz_worker.user, attempt.pk)  # 2 frames
+    sockets = [first] + [await room(world.gz_worker.user, attempt.pk) for _ in range(9)]
+    for socket in sockets:
+        for _ in range(10):
+            await socket.send_json_to({"type": "heartbeat"})
+    types = []
+    for socket in sockets:
+        for _ in range(10):
+            reply = await socket.receive_json_from(timeout=TIMEOUT)
+            types.append(reply.get("code", reply["type"]))
+    assert types.count("tick") == 50 - 2 and types.count("rate_limited") == 100 - 48
+    for socket in sockets:
+        await socket.disconnect()

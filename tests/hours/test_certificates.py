@@ -38,8 +38,12 @@ from hours.services import certificates as services
 from hours.web.certificate_pdf import certificate_pdf
 from kernel.errors import DomainError
 from kernel.masking import mask_name
-
-from tests.factories import EmploymentFactory, HoursEntryFactory, PersonFactory, credential
+from tests.factories import (
+    EmploymentFactory,
+    HoursEntryFactory,
+    PersonFactory,
+    credential,
+)
 
 S = CertificateStatus
 

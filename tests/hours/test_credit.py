@@ -16,7 +16,6 @@ from hours.selectors import study as selectors
 from kernel.errors import DomainError
 from proctor.models import CaptureLogEntry, Snapshot
 from proctor.services.snapshots import snapshot_check
-
 from tests.faces import (
     answer,
     burst_of,

@@ -11,8 +11,12 @@ from hours.models import Certificate
 from hours.selectors import dashboard
 from hours.selectors.ledger import certificate_standing
 from lms.models import Credential
-
-from tests.factories import CertificateFactory, EmploymentFactory, HoursEntryFactory, PersonFactory
+from tests.factories import (
+    CertificateFactory,
+    EmploymentFactory,
+    HoursEntryFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 day = datetime.date

@@ -18,8 +18,12 @@ from hours.selectors import offline as selectors
 from hours.services import offline as offline_module
 from kernel.errors import DomainError
 from lms.models import Credential
-
-from tests.factories import EmploymentFactory, PersonFactory, course_publish, make_id_number
+from tests.factories import (
+    EmploymentFactory,
+    PersonFactory,
+    course_publish,
+    make_id_number,
+)
 
 pytestmark = pytest.mark.django_db
 

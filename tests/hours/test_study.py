@@ -14,7 +14,6 @@ from hours.models import (
     StudySession,
 )
 from kernel.errors import DomainError
-
 from tests.factories import EmploymentFactory, PersonFactory
 from tests.study import Player, at, course, learner, lessons  # noqa: F401  (fixtures)
 

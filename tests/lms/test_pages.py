@@ -1,11 +1,11 @@
 import io
+import re
 
 import pytest
 from django.urls import reverse
 from PIL import Image
 
 from lms.models import Person
-
 from tests.factories import PASSWORD, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +40,16 @@ def test_the_language_switch_gives_english_and_back(client):
     assert "登录" in client.get(reverse("lms:login")).content.decode()
 
 
-def test_registration_logs_the_learner_in(client):
+def test_registration_creates_the_account_and_the_learner_logs_in(client):
     photo = io.BytesIO()
     Image.new("RGB", (90, 120), (180, 160, 150)).save(photo, format="JPEG")
     photo.seek(0)
     photo.name = "id.jpg"
     response = client.post(reverse("lms:register"), {**registration(), "id_photo": photo})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("lms:register_done")
     person = Person.objects.get()
     assert person.id_photo
+    assert client.post(reverse("lms:login"), {"username": "13612345678", "password": PASSWORD}).status_code == 302
     html = client.get(reverse("lms:home")).content.decode()
     assert "赵建国" in html and person.masked_id_number in html
 
@@ -76,9 +77,53 @@ def test_a_corrupt_photo_is_refused_without_a_500(client):
     assert not Person.objects.exists()
 
 
-def test_an_already_registered_id_number_is_explained(chinese, world):
-    response = chinese.post(reverse("lms:register"), registration(id_number=world.gz_worker.id_number))
-    assert "已" in response.content.decode()
+def answer(client, data):
+    """What an anonymous visitor learns from a registration: the status, where it leads, the page."""
+    response = client.post(reverse("lms:register"), data, REMOTE_ADDR="10.1.1.1")
+    followed = client.get(response.url) if response.status_code == 302 else response
+    # Each render masks the CSRF token afresh: compare the pages without it.
+    page = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", followed.content)
+    return response.status_code, response.get("Location"), sorted(response.cookies.keys()), page
+
+
+@pytest.mark.parametrize("taken", ["id_number", "mobile", "both"])
+def test_registration_answers_the_same_whether_or_not_the_person_is_registered(
+    chinese, world, settings, taken, django_capture_on_commit_callbacks
+):
+    from kernel import sms
+
+    settings.SMS_BACKEND = "kernel.sms.MemoryBackend"
+    sms.outbox.clear()
+    existing = {
+        "id_number": {"id_number": world.gz_worker.id_number},
+        "mobile": {"mobile": world.gz_worker.mobile},
+        "both": {"id_number": world.gz_worker.id_number, "mobile": world.gz_worker.mobile},
+    }[taken]
+    before = Person.objects.count()
+    new = answer(chinese, registration(id_number=make_id_number(sequence=556), mobile="13612345670"))
+    with django_capture_on_commit_callbacks(execute=True):
+        old = answer(chinese, registration(**existing))
+    assert new == old
+    assert Person.objects.count() == before + 1  # only the new registrant
+    # The holder is told by text message; the visitor learns nothing.
+    assert [message["mobile"] for message in sms.outbox] == [world.gz_worker.mobile]
+    assert "注册" in sms.outbox[0]["text"]
+
+
+def test_registrations_are_rate_limited_per_address(chinese, settings):
+    settings.REGISTRATION_ADDRESS_MAX = 3
+    for index in range(3):
+        chinese.post(
+            reverse("lms:register"),
+            registration(id_number=make_id_number(sequence=600 + index), mobile=f"1361234500{index}"),
+            REMOTE_ADDR="10.2.2.2",
+        )
+    refused = chinese.post(
+        reverse("lms:register"), registration(id_number=make_id_number(sequence=700), mobile="13612345099"),
+        REMOTE_ADDR="10.2.2.2",
+    )
+    assert refused.status_code == 200 and "过于频繁" in refused.content.decode()
+    assert Person.objects.count() == 3
 
 
 @pytest.mark.parametrize(

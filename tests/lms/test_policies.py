@@ -39,7 +39,7 @@ def test_an_authority_sees_its_region_and_the_regions_below(world):
 
 
 def test_people_lists_cost_a_fixed_number_of_queries(world, django_assert_num_queries):
-    from .factories import EmploymentFactory
+    from tests.factories import EmploymentFactory
 
     EmploymentFactory.create_batch(5, enterprise=world.sz_enterprise)
     # roles, the learner check, the region paths, then one query for the whole list

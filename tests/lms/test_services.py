@@ -11,7 +11,6 @@ from lms.models import Employment, Organisation, Person, User
 from lms.services.employment import employee_add, employment_end
 from lms.services.organisations import membership_grant, organisation_create
 from lms.services.people import person_register
-
 from tests.factories import PASSWORD, PersonFactory, make_credit_code, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +214,7 @@ class TestEmployment:
     def test_the_database_itself_allows_one_current_employer(self, world):
         from django.db import IntegrityError, transaction
 
-        from .factories import EmploymentFactory
+        from tests.factories import EmploymentFactory
 
         with pytest.raises(IntegrityError), transaction.atomic():
             EmploymentFactory(person=world.gz_worker, enterprise=world.sz_enterprise)

@@ -15,7 +15,6 @@ from PIL import Image, ImageEnhance
 
 from proctor import engine
 from proctor.engine import encoder
-
 from tests.faces import photo_path
 
 Decision = engine.Decision

@@ -10,7 +10,6 @@ from hours import services
 from hours.models import HoursEntry, LessonProgress
 from proctor.models import Snapshot, SnapshotStatus
 from proctor.selectors.capturelog import verify
-
 from tests.faces import answer, give_live_profile, live_burst
 from tests.study import Player, at, course, lessons  # noqa: F401  (fixtures)
 

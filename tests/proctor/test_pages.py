@@ -8,7 +8,6 @@ from proctor.models import CaptureLogEntry
 from proctor.selectors.profiles import face_profile, references_active
 from proctor.services.consent import consent_give
 from proctor.services.references import reference_add_id_photo
-
 from tests.faces import answer, burst_of, give_face_profile, photo
 from tests.study import course, lessons  # noqa: F401  (fixture)
 

@@ -30,7 +30,6 @@ from proctor.services.references import (
 )
 from proctor.services.retention import snapshots_purge
 from proctor.services.snapshots import snapshot_check
-
 from tests.faces import (
     answer,
     burst_of,
