@@ -26,6 +26,16 @@ ERRORS = Catalogue(
         "heartbeat_out_of_order": Refusal(_("This heartbeat is older than the last one."), 409),
         "heartbeat_too_soon": Refusal(_("Heartbeats are arriving too fast."), 429),
         "seek_forbidden": Refusal(_("You cannot skip ahead of what you have watched."), 409),
+        # the credential a study is for (hours.services.study, hours.services.credit)
+        "credential_choice_required": Refusal(
+            _("This course serves several credentials: choose the one your study is for.")
+        ),
+        "hours_entry_not_found": Refusal(_("These credit hours do not exist."), 404),
+        "hours_already_reassigned": Refusal(_("These hours have already been reassigned once."), 409),
+        "hours_credential_held": Refusal(
+            _("These hours are credited to a certificate you hold; they stay there."), 409
+        ),
+        "credential_not_held": Refusal(_("You can move these hours only to a certificate you hold."), 409),
         # study snapshots (hours.services.credit)
         # offline batches: the file (hours.services.offline)
         "not_institution_staff": Refusal(_("Only this institution's staff can upload its training batches."), 403),

@@ -11,6 +11,7 @@ from lms.models import Person, Region
 
 from ..models import (
     Certificate,
+    CertificateStatus,
     CreditScheme,
     HoursEntry,
 )
@@ -19,6 +20,19 @@ from ..rules import eligibility
 
 def ledger_of(person: Person) -> QuerySet[HoursEntry]:
     return HoursEntry.objects.filter(person=person).select_related("credential")
+
+
+def held_credential_ids(person_id: int) -> set[int]:
+    """The credentials the person holds: those of their valid certificates."""
+    return set(
+        Certificate.objects.filter(holder_id=person_id, status=CertificateStatus.VALID).values_list(
+            "credential_id", flat=True
+        )
+    )
+
+
+def served_credential_ids(course) -> set[int]:
+    return {credential.pk for credential in course.credentials.all()}
 
 
 # Eligibility ------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ urlpatterns = [
     path("courses/<int:course_id>/enrol/", study.enrol, name="enrol"),
     path("my/courses/", study.my_courses, name="my_courses"),
     path("my/hours/", study.my_hours, name="my_hours"),
+    path("my/courses/<int:course_id>/credential/", study.course_credential, name="course_credential"),
+    path("my/hours/<int:entry_id>/reassign/", study.hours_reassign, name="hours_reassign"),
     path("study/lessons/<int:lesson_id>/", study.study, name="study"),
     path("enterprises/<int:enterprise_id>/assign/", study.assign, name="assign"),
     # Certificates.
