@@ -93,6 +93,16 @@ ERRORS = Catalogue(
         "extension_pending": Refusal(_("An extension request for this certificate is already waiting."), 409),
         # The message raised is the standing's own explanation of what is missing, where there is one.
         "hours_not_met": Refusal(_("The required hours are not met.")),
+        # pass lists (hours.services.passes)
+        "pass_list_exists": Refusal(
+            _("A pass list of this sitting is already waiting for or has the province's confirmation."), 409
+        ),
+        "pass_list_move_illegal": Refusal(_("A pass list that is %(from)s cannot become %(to)s."), 409),
+        "not_confirming_authority": Refusal(
+            _("Only the provincial authority above the compiling authority confirms or returns its pass list."), 403
+        ),
+        "pass_list_not_found": Refusal(_("This pass list does not exist."), 404),
+        "pass_list_not_confirmed": Refusal(_("Certificates are issued only from a pass list the province has confirmed."), 409),
         "extension_not_found": Refusal(_("This extension request does not exist."), 404),
         "extension_decided": Refusal(_("This extension request has already been decided."), 409),
     },

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from lms import policies as people
 from lms.models import Organisation, OrganisationKind, Person, Role, User
 
-from .models import BatchStatus, Certificate, ExtensionRequest, OfflineBatch
+from .models import BatchStatus, Certificate, ExtensionRequest, OfflineBatch, PassList
 
 # Hours -------------------------------------------------------------------------------------------
 
@@ -149,3 +149,23 @@ def extension_requests_managed(actor: User) -> QuerySet[ExtensionRequest]:
 def people_issuable_by(authority: Organisation) -> Q:
     """The people an authority may certify: those employed or working in its regions."""
     return Q(pk__in=people.people_in_region(authority.region.path).values("pk"))
+
+
+# Pass lists --------------------------------------------------------------------------------------
+
+
+def pass_lists_visible(actor: User) -> QuerySet[PassList]:
+    """The lists compiled by authorities in the actor's regions: the city's own, and every city's
+    for its province (all, for a superuser)."""
+    if people.is_superuser(actor):
+        return PassList.objects.all()
+    return PassList.objects.filter(_issued_in_regions(actor))
+
+
+def can_confirm_pass_list(actor: User, pass_list: PassList) -> bool:
+    """The province confirms (省厅确认): a reviewer of an authority whose region lies strictly above
+    the compiling authority's (a city never confirms its own list)."""
+    if people.is_superuser(actor):
+        return True
+    path = pass_list.authority.region.path
+    return any(path.startswith(own) and path != own for own in people.region_paths(actor))

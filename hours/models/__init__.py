@@ -9,6 +9,7 @@ from .certificates import (
     ExtensionStatus,
 )
 from .ledger import HoursEntry, HoursSource
+from .passes import Pass, PassList, PassListStatus
 from .offline import BatchStatus, OfflineBatch, OfflineRow
 from .rules import Consequence, CreditScheme, YearlyRuleStart
 from .study import (
@@ -36,6 +37,9 @@ __all__ = [
     "LessonProgress",
     "OfflineBatch",
     "OfflineRow",
+    "Pass",
+    "PassList",
+    "PassListStatus",
     "SessionStatus",
     "StudySegment",
     "StudySession",

@@ -43,6 +43,7 @@ def _rule_of(scheme: CreditScheme) -> eligibility.Rule:
         effective_from=scheme.effective_from,
         province_id=scheme.province_id,
         validity_years=scheme.validity_years,
+        score_kept_months=scheme.score_kept_months,
         hours_per_year=scheme.hours_per_year,
         professional_hours_per_year=scheme.professional_hours_per_year,
         hours_per_period=scheme.hours_per_period,
