@@ -25,6 +25,7 @@ def links(*, user) -> list[Link]:
         items += [
             Link(_("Certificates"), reverse("hours:certificate_list"), order=31),
             Link(_("Extension requests"), reverse("hours:extension_list"), order=32),
+            Link(_("Pass lists"), reverse("hours:pass_lists"), order=34),
         ]
     if reviewer or people.holds(user, Role.INSTITUTION_STAFF):
         items.append(Link(_("Offline training batches"), reverse("hours:offline_batches"), order=33))

@@ -4,7 +4,7 @@ the public verification of a certificate."""
 
 from django.urls import path
 
-from .views import certificates, dashboard, offline, study
+from .views import certificates, dashboard, offline, passes, study
 
 app_name = "hours"
 
@@ -27,6 +27,11 @@ urlpatterns = [
     path("certificates/<int:pk>/pdf/", certificates.certificate_download, name="certificate_pdf"),
     path("certificates/<int:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("verify/<str:token>/", certificates.certificate_verify, name="certificate_verify"),
+    # Pass lists: the city compiles (from exam results), the province confirms or returns.
+    path("pass-lists/", passes.pass_list_index, name="pass_lists"),
+    path("pass-lists/<int:pk>/", passes.pass_list_detail, name="pass_list"),
+    path("pass-lists/<int:pk>/decide/", passes.pass_list_decide, name="pass_list_decide"),
+    path("pass-lists/<int:pk>/issue/", passes.pass_list_issue, name="pass_list_issue"),
     # Offline training batches and authority adjustments.
     path("offline/batches/", offline.batch_list, name="offline_batches"),
     path("offline/batches/upload/", offline.batch_upload, name="offline_batch_upload"),
