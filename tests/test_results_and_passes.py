@@ -249,3 +249,27 @@ class TestManualIssue:
         assert report.select_one("#skipped .reason").text == zh(
             "No confirmed exam pass for this credential: a name and an ID number are not enough."
         )
+
+
+class TestLookup:
+    def test_a_right_name_finds_it_a_wrong_one_does_not(self, client, world):
+        certificate = Certificate.objects.create(
+            number="4401002026C000009", holder=world.gz_worker, credential=Credential.objects.get(code="C"),
+            authority=world.gz_authority, issued_on=datetime.date(2026, 1, 1), expires_on=datetime.date(2029, 1, 1),
+        )
+        url = reverse("hours:certificate_lookup")
+        page = html(client.get(url, {"number": certificate.number.lower(), "name": "张广州"}))
+        result = page.select_one("#lookup-result")
+        assert result is not None and world.gz_worker.id_number not in page.decode()
+        assert world.gz_worker.masked_id_number in result.text and world.gz_authority.name in result.text
+        page = html(client.get(url, {"number": certificate.number, "name": "张冒名"}))
+        assert page.select_one("#lookup-result") is None and page.select_one("#lookup-none") is not None
+
+    def test_lookups_are_rate_limited_per_address(self, client, world):
+        from django.core.cache import cache
+
+        cache.clear()
+        url = reverse("hours:certificate_lookup")
+        codes = [client.get(url, {"number": "X", "name": "Y"}, REMOTE_ADDR="10.0.0.9").status_code for _ in range(21)]
+        assert codes[:20] == [200] * 20 and codes[20] == 429
+        assert client.get(url, {"number": "X", "name": "Y"}, REMOTE_ADDR="10.0.0.10").status_code == 200

@@ -91,3 +91,16 @@ def status_on(certificate: Certificate, day: datetime.date) -> str:
     if certificate.status == CertificateStatus.VALID and certificate.expires_on < day:
         return CertificateStatus.EXPIRED
     return certificate.status
+
+
+def certificate_lookup(number: str, name: str) -> Certificate | None:
+    """The public lookup (证书查询): a certificate by its number and the holder's exact real name,
+    or None (a wrong name and an unknown number look the same)."""
+    number, name = (number or "").strip().upper(), (name or "").strip()
+    if not number or not name or len(number) > 32 or len(name) > 50:
+        return None
+    return (
+        Certificate.objects.select_related("holder", "credential", "authority__region")
+        .filter(number=number, holder__real_name=name)
+        .first()
+    )
