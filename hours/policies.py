@@ -169,3 +169,23 @@ def can_confirm_pass_list(actor: User, pass_list: PassList) -> bool:
         return True
     path = pass_list.authority.region.path
     return any(path.startswith(own) and path != own for own in people.region_paths(actor))
+
+
+# The enterprise's certificates (证书管理) --------------------------------------------------------
+
+
+def enterprise_certificates(actor: User, enterprise: Organisation) -> QuerySet[Certificate]:
+    """The certificates of an enterprise's current employees, for its administrators."""
+    if not people.can_manage_employees(actor, enterprise):
+        return Certificate.objects.none()
+    return Certificate.objects.filter(
+        holder__employments__enterprise=enterprise, holder__employments__end_date__isnull=True
+    ).distinct()
+
+
+def can_apply_extension_for(actor: User, certificate: Certificate) -> bool:
+    """An administrator of an enterprise that currently employs the holder."""
+    return any(
+        certificate.holder.employments.filter(enterprise=enterprise, end_date__isnull=True).exists()
+        for enterprise in people.administered_enterprises(actor)
+    )

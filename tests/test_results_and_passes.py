@@ -273,3 +273,41 @@ class TestLookup:
         codes = [client.get(url, {"number": "X", "name": "Y"}, REMOTE_ADDR="10.0.0.9").status_code for _ in range(21)]
         assert codes[:20] == [200] * 20 and codes[20] == 429
         assert client.get(url, {"number": "X", "name": "Y"}, REMOTE_ADDR="10.0.0.10").status_code == 200
+
+
+class TestEnterpriseCertificates:
+    def _certificate(self, world, person, number, expires_on):
+        return Certificate.objects.create(
+            number=number, holder=person, credential=Credential.objects.get(code="C"), authority=world.gz_authority,
+            issued_on=datetime.date(2023, 1, 1), expires_on=expires_on,
+        )
+
+    def test_the_enterprise_sees_its_employees_filters_and_applies_on_behalf(self, client, world):
+        from hours.models import ExtensionRequest, HoursEntry
+
+        today = timezone.localdate()
+        soon = self._certificate(world, world.gz_worker, "GZ-SOON", today + datetime.timedelta(days=30))
+        self._certificate(world, world.sz_worker, "SZ-OTHER", today + datetime.timedelta(days=30))
+        for year in range(2023, today.year + 1):
+            HoursEntry.objects.create(
+                person=world.gz_worker, credential=soon.credential, category="general", hours=Decimal("24"),
+                earned_on=datetime.date(year, 3, 1), source="adjustment", reason="测试",
+            )
+        client.force_login(world.gz_admin)
+        url = reverse("hours:enterprise_certificates", args=[world.gz_enterprise.pk])
+        page = html(client.get(url))
+        numbers = [row.select("td")[2].text for row in page.select("#enterprise-certificates tr[data-certificate]")]
+        assert numbers == ["GZ-SOON"]
+        assert [r.select("td")[2].text for r in html(client.get(url, {"show": "expiring"})).select("tr[data-certificate]")] == ["GZ-SOON"]
+        assert client.get(url, {"format": "xlsx"})["Content-Type"].startswith("application/vnd.openxmlformats")
+        client.post(reverse("hours:enterprise_extension_apply", args=[world.gz_enterprise.pk, soon.pk]))
+        request = ExtensionRequest.objects.get()
+        assert request.certificate == soon
+        assert trail_of(request).get().actor == world.gz_admin
+
+    def test_another_enterprises_admin_sees_nothing(self, client, world):
+        today = timezone.localdate()
+        soon = self._certificate(world, world.gz_worker, "GZ-SOON", today + datetime.timedelta(days=30))
+        client.force_login(world.sz_admin)
+        assert client.get(reverse("hours:enterprise_certificates", args=[world.gz_enterprise.pk])).status_code == 404
+        assert client.post(reverse("hours:enterprise_extension_apply", args=[world.sz_enterprise.pk, soon.pk])).status_code == 404

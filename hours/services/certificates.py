@@ -319,9 +319,10 @@ def certificate_revoke(
 
 
 def extension_apply(
-    *, holder: Person, certificate: Certificate, now: datetime.datetime | None = None
+    *, holder: Person, certificate: Certificate, now: datetime.datetime | None = None, actor: User | None = None
 ) -> ExtensionRequest:
-    """The holder applies to extend a valid certificate whose hours are met."""
+    """The holder (or `actor`, their enterprise, through extension_apply_for) applies to extend a
+    valid certificate whose hours are met."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     if certificate.holder_id != holder.pk:
@@ -340,10 +341,19 @@ def extension_apply(
             explanation = eligibility.explain(standing)
         extension = ExtensionRequest.objects.create(certificate=certificate, requested_at=now, explanation=explanation)
         audit.record(
-            event_type=AuditEventType.CREATED, target=extension, actor=holder.user, new_state=extension.status,
-            extra={"certificate": certificate.number}, now=now,
+            event_type=AuditEventType.CREATED, target=extension, actor=actor or holder.user, new_state=extension.status,
+            extra={"certificate": certificate.number, "on_behalf": actor is not None}, now=now,
         )
         return extension
+
+
+def extension_apply_for(
+    *, actor: User, certificate: Certificate, now: datetime.datetime | None = None
+) -> ExtensionRequest:
+    """An enterprise administrator applies on behalf of a current employee (延期申请)."""
+    if not policies.can_apply_extension_for(actor, certificate):
+        raise ERRORS.error("certificate_not_found")
+    return extension_apply(holder=certificate.holder, certificate=certificate, now=now, actor=actor)
 
 
 def extension_transition(

@@ -43,7 +43,13 @@ def person_actions(*, user, person) -> list[Link]:
 def organisation_actions(*, user, organisation) -> list[Link]:
     if not people.administered_enterprises(user).filter(pk=organisation.pk).exists():
         return []
-    return [Link(_("Assign a course"), reverse("hours:assign", args=[organisation.pk]), style="button")]
+    return [
+        Link(_("Assign a course"), reverse("hours:assign", args=[organisation.pk]), style="button"),
+        Link(
+            _("Certificate management"), reverse("hours:enterprise_certificates", args=[organisation.pk]),
+            element_id="enterprise-certificates-link",
+        ),
+    ]
 
 
 @register("cms.course_actions")

@@ -28,6 +28,12 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("verify/<str:token>/", certificates.certificate_verify, name="certificate_verify"),
     path("lookup/", certificates.certificate_lookup, name="certificate_lookup"),
+    path("enterprises/<int:enterprise_id>/certificates/", certificates.enterprise_certificates, name="enterprise_certificates"),
+    path(
+        "enterprises/<int:enterprise_id>/certificates/<int:pk>/extension/",
+        certificates.enterprise_extension_apply,
+        name="enterprise_extension_apply",
+    ),
     # Pass lists: the city compiles (from exam results), the province confirms or returns.
     path("pass-lists/", passes.pass_list_index, name="pass_lists"),
     path("pass-lists/<int:pk>/", passes.pass_list_detail, name="pass_list"),

@@ -258,3 +258,60 @@ def extension_decide(request, pk: int):
             else _("The extension of %(number)s has been rejected.") % {"number": number},
         )
     return redirect("hours:extension_list")
+
+
+# The enterprise's certificates (证书管理) ---------------------------------------------------------
+
+
+@login_required
+def enterprise_certificates(request, enterprise_id: int):
+    """An enterprise administrator's list of its employees' certificates; filters, export."""
+    enterprise = certificate_selectors.enterprise_get(request.user, enterprise_id)
+    show = request.GET.get("show", "")
+    show = show if show in ("expiring", "short") else ""
+    today = timezone.localdate()
+    rows = certificate_selectors.enterprise_certificate_rows(request.user, enterprise, show=show, as_of=today)
+    if request.GET.get("format") == "xlsx":
+        return _enterprise_export(enterprise, rows, today)
+    return render(request, "hours/certificates/enterprise.html", {"enterprise": enterprise, "rows": rows, "show": show})
+
+
+def _enterprise_export(enterprise, rows, today):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Certificates"))
+    sheet.append([_("Name"), _("ID number"), _("Credential"), _("Certificate number"), _("Expiry date"), _("Status"), _("Explanation")])
+    for row in rows:
+        certificate = row["certificate"]
+        sheet.append([
+            certificate.holder.real_name, certificate.holder.masked_id_number, certificate.credential.name,
+            certificate.number, certificate.expires_on, str(CertificateStatus(row["status"]).label),
+            row["standing"].explanation if row["standing"] else "",
+        ])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{enterprise.pk}-{today:%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def enterprise_extension_apply(request, enterprise_id: int, pk: int):
+    """The enterprise applies for an extension on an employee's behalf (延期申请)."""
+    enterprise = certificate_selectors.enterprise_get(request.user, enterprise_id)
+    certificate = policies.enterprise_certificates(request.user, enterprise).filter(pk=pk).first()
+    if certificate is None:
+        raise NotFoundError.default()
+    try:
+        certificate_services.extension_apply_for(actor=request.user, certificate=certificate)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The extension of %(number)s was requested for %(name)s.") % {"number": certificate.number, "name": certificate.holder.real_name}
+        )
+    return redirect("hours:enterprise_certificates", enterprise_id=enterprise.pk)
