@@ -101,7 +101,6 @@ ERRORS = Catalogue(
         "not_confirming_authority": Refusal(
             _("Only the provincial authority above the compiling authority confirms or returns its pass list."), 403
         ),
-        "pass_list_not_found": Refusal(_("This pass list does not exist."), 404),
         "pass_list_not_confirmed": Refusal(_("Certificates are issued only from a pass list the province has confirmed."), 409),
         "extension_not_found": Refusal(_("This extension request does not exist."), 404),
         "extension_decided": Refusal(_("This extension request has already been decided."), 409),

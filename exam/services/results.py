@@ -25,6 +25,8 @@ from ..rules import results as rules
 from ..selectors import results as selectors
 
 MAX_ROWS = 5000
+# The refusal _parse_score names (exam/errors.py).
+SCORE_CODES = ("score_out_of_range",)
 ABSENT_WORDS = {"缺考", "缺席", "absent"}
 # The columns of a score table: the canonical name, then every header accepted for it.
 COLUMNS = {

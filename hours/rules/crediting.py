@@ -8,6 +8,9 @@ code, which gave a C holder's hours to A."""
 
 from collections.abc import Collection
 
+# The refusals may_reassign names (hours/errors.py), raised by hours.services.credit.
+REASSIGN_CODES = ("hours_already_reassigned", "hours_credential_held", "credential_not_served", "credential_not_held")
+
 
 def credential_for(*, served: Collection[int], held: Collection[int], chosen: int | None) -> int | None:
     """The credential id the study counts toward, or None while it is the learner's to decide."""

@@ -1,12 +1,18 @@
 """The learning record's links: a learner's courses, hours and certificates; the authorities'
 and enterprises' dashboards, certificates and batches; and its actions on other apps' pages."""
 
+import datetime
+
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel.hooks import Link, register
 from lms import policies as people
 from lms.models import Role
+
+from ..models import Certificate, CertificateStatus, Pass, PassListStatus
+from ..selectors import passes as pass_selectors
 
 
 @register("navigation")
@@ -65,3 +71,30 @@ def lesson_link(*, user, lesson) -> list[Link]:
 @register("cms.lesson_actions")
 def lesson_actions(*, user, lesson) -> list[Link]:
     return [Link(_("Study this lesson"), reverse("hours:study", args=[lesson.pk]), style="button")]
+
+
+@register("lms.home")
+def home_notices(*, user) -> list[Link]:
+    """What waits on the home page: the province's pass lists to confirm; a candidate's new passes,
+    issued certificates and certificates expiring within 90 days."""
+    items: list[Link] = []
+    if people.is_reviewer(user):
+        waiting = len(pass_selectors.waiting_for_confirmation(user))
+        if waiting:
+            items.append(Link(_("%(count)d pass lists wait for your confirmation") % {"count": waiting},
+                              reverse("hours:pass_lists") + "?status=submitted", element_id="notice-pass-lists"))
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    if person is not None:
+        today = timezone.localdate()
+        confirmed = Pass.objects.filter(person=person, pass_list__status=PassListStatus.CONFIRMED, certificate__isnull=True, keep_until__gte=today).count()
+        if confirmed:
+            items.append(Link(_("Your exam pass has been confirmed by the province"), reverse("hours:my_certificates"), element_id="notice-pass"))
+        recent = Certificate.objects.filter(holder=person, issued_on__gte=today - datetime.timedelta(days=30)).count()
+        if recent:
+            items.append(Link(_("A new certificate has been issued to you"), reverse("hours:my_certificates"), element_id="notice-certificate"))
+        expiring = Certificate.objects.filter(
+            holder=person, status=CertificateStatus.VALID, expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=90)
+        ).count()
+        if expiring:
+            items.append(Link(_("A certificate of yours expires within 90 days"), reverse("hours:my_certificates"), element_id="notice-expiring"))
+    return items
