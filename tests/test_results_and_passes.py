@@ -311,3 +311,17 @@ class TestEnterpriseCertificates:
         client.force_login(world.sz_admin)
         assert client.get(reverse("hours:enterprise_certificates", args=[world.gz_enterprise.pk])).status_code == 404
         assert client.post(reverse("hours:enterprise_extension_apply", args=[world.sz_enterprise.pk, soon.pk])).status_code == 404
+
+
+class TestNotices:
+    def test_the_province_sees_lists_to_confirm_and_the_candidate_a_confirmed_pass(self, client, world, sitting):
+        pass_list = _passing(world, sitting)
+        client.force_login(world.province_reviewer)
+        assert html(client.get(reverse("lms:home"))).select_one("#notice-pass-lists") is not None
+        client.force_login(world.gz_reviewer)  # the city's own list is not the city's to confirm
+        assert html(client.get(reverse("lms:home"))).select_one("#notice-pass-lists") is None
+        pass_services.pass_list_transition(pass_list=pass_list, to=PassListStatus.CONFIRMED, actor=world.province_reviewer)
+        client.force_login(world.gz_worker.user)
+        assert html(client.get(reverse("lms:home"))).select_one("#notice-pass") is not None
+        client.force_login(world.sz_worker.user)
+        assert html(client.get(reverse("lms:home"))).select_one("#notice-pass") is None
