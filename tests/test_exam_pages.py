@@ -808,7 +808,7 @@ def test_certificates_are_issued_to_the_passers_the_authority_oversees(chinese, 
     levels = [level for level, _message in messages_of(response)]
     assert levels == ["warning", "warning", "warning"]
     reasons = " ".join(message for _level, message in messages_of(response)[1:])
-    assert "省厅尚未确认" in reasons and world.gz_worker.real_name in reasons and "辖区" in reasons
+    assert "经确认的考试合格记录" in reasons and world.gz_worker.real_name in reasons and "辖区" in reasons
 
     # When the city compiles the pass list, the province confirms it, and the reviewer issues
     chinese.post(reverse("exam:pass_list_compile", args=[sitting.pk]))
