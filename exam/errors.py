@@ -21,6 +21,16 @@ ERRORS = Catalogue(
         "clock_not_accepted": Refusal(_("The exam is timed by the server's clock: do not send times.")),
         "rate_limited": Refusal(_("Too many messages: slow down."), 429),
         "read_only": Refusal(_("This page only receives updates.")),
+        # scores of practical and venue parts, pass lists (exam.services.results)
+        "scores_locked": Refusal(_("The scores of this sitting are locked: they are final."), 409),
+        "not_examiner": Refusal(_("Only an examiner of this sitting enters its scores."), 403),
+        "part_not_in_exam": Refusal(_("This exam has no such part to score here."), 409),
+        "score_out_of_range": Refusal(_("The score must be a number from 0 to %(max)s.")),
+        "candidate_unknown": Refusal(_("No candidate of this sitting has this ticket or ID number.")),
+        "duplicate_candidate_row": Refusal(_("This candidate appears earlier in this file, on line %(line)d.")),
+        "score_columns_missing": Refusal(_("The header row needs 身份证号 (or 准考证号) and at least one score column.")),
+        "nobody_passed": Refusal(_("Nobody has passed every part of this exam yet.")),
+        "scores_not_locked": Refusal(_("Lock the scores before compiling the pass list: only final scores are listed."), 409),
         # attempts (exam.services.attempts, exam.models.attempts)
         "attempt_not_found": Refusal(_("There is no such attempt."), 404),
         "not_a_candidate": Refusal(_("You are not a candidate of this sitting."), 403),

@@ -5,10 +5,12 @@ their earlier hours are in the ledger, so the dashboard and each learner's page 
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from cms.models import CoursePage
 from lms.models import Credential, Organisation, Person, User
 
-from .models import Certificate, HoursEntry
+from .models import Certificate, HoursEntry, Pass, PassList, PassListStatus
 from .services import enrol
 from .services.certificates import certificates_issue
 from .services.offline import hours_adjust
@@ -28,6 +30,19 @@ def seed() -> list:
     if not (reviewer and authority and credential) or Certificate.objects.filter(credential=credential).exists():
         return []
     people = list(Person.objects.filter(mobile__in=DEMO_HOURS))
+    # Certificates come only of a province-confirmed pass: the demo's pass list of February 2024.
+    pass_list, _created = PassList.objects.get_or_create(
+        source="demo:2024-02", credential=credential,
+        defaults={
+            "authority": authority, "label": "演示数据：2024年2月安管人员C类考核合格名单", "status": PassListStatus.CONFIRMED,
+            "compiled_by": reviewer, "compiled_at": timezone.now(), "decided_by": reviewer, "decided_at": timezone.now(),
+        },
+    )
+    for learner in people:
+        Pass.objects.get_or_create(
+            pass_list=pass_list, person=learner,
+            defaults={"passed_on": datetime.date(2024, 2, 20), "keep_until": datetime.date(2025, 2, 20)},
+        )
     certificates_issue(actor=reviewer, authority=authority, credential=credential, people=people, issued_on=datetime.date(2024, 3, 1))
     for learner in people:
         for year, hours in zip((2024, 2025), DEMO_HOURS[learner.mobile]):

@@ -26,6 +26,16 @@ ERRORS = Catalogue(
         "heartbeat_out_of_order": Refusal(_("This heartbeat is older than the last one."), 409),
         "heartbeat_too_soon": Refusal(_("Heartbeats are arriving too fast."), 429),
         "seek_forbidden": Refusal(_("You cannot skip ahead of what you have watched."), 409),
+        # the credential a study is for (hours.services.study, hours.services.credit)
+        "credential_choice_required": Refusal(
+            _("This course serves several credentials: choose the one your study is for.")
+        ),
+        "hours_entry_not_found": Refusal(_("These credit hours do not exist."), 404),
+        "hours_already_reassigned": Refusal(_("These hours have already been reassigned once."), 409),
+        "hours_credential_held": Refusal(
+            _("These hours are credited to a certificate you hold; they stay there."), 409
+        ),
+        "credential_not_held": Refusal(_("You can move these hours only to a certificate you hold."), 409),
         # study snapshots (hours.services.credit)
         # offline batches: the file (hours.services.offline)
         "not_institution_staff": Refusal(_("Only this institution's staff can upload its training batches."), 403),
@@ -83,6 +93,15 @@ ERRORS = Catalogue(
         "extension_pending": Refusal(_("An extension request for this certificate is already waiting."), 409),
         # The message raised is the standing's own explanation of what is missing, where there is one.
         "hours_not_met": Refusal(_("The required hours are not met.")),
+        # pass lists (hours.services.passes)
+        "pass_list_exists": Refusal(
+            _("A pass list of this sitting is already waiting for or has the province's confirmation."), 409
+        ),
+        "pass_list_move_illegal": Refusal(_("A pass list that is %(from)s cannot become %(to)s."), 409),
+        "not_confirming_authority": Refusal(
+            _("Only the provincial authority above the compiling authority confirms or returns its pass list."), 403
+        ),
+        "pass_list_not_confirmed": Refusal(_("Certificates are issued only from a pass list the province has confirmed."), 409),
         "extension_not_found": Refusal(_("This extension request does not exist."), 404),
         "extension_decided": Refusal(_("This extension request has already been decided."), 409),
     },

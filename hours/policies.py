@@ -14,7 +14,14 @@ from django.db.models import Q, QuerySet
 from lms import policies as people
 from lms.models import Organisation, OrganisationKind, Person, Role, User
 
-from .models import BatchStatus, Certificate, Enrolment, ExtensionRequest, OfflineBatch
+from .models import (
+    BatchStatus,
+    Certificate,
+    Enrolment,
+    ExtensionRequest,
+    OfflineBatch,
+    PassList,
+)
 
 # Hours -------------------------------------------------------------------------------------------
 
@@ -157,3 +164,41 @@ def is_enrolled_in_any(actor: User, course_ids: list[int]) -> bool:
     if person is None or not course_ids:
         return False
     return Enrolment.objects.filter(person=person, course_id__in=course_ids).exists()
+# Pass lists --------------------------------------------------------------------------------------
+
+
+def pass_lists_visible(actor: User) -> QuerySet[PassList]:
+    """The lists compiled by authorities in the actor's regions: the city's own, and every city's
+    for its province (all, for a superuser)."""
+    if people.is_superuser(actor):
+        return PassList.objects.all()
+    return PassList.objects.filter(_issued_in_regions(actor))
+
+
+def can_confirm_pass_list(actor: User, pass_list: PassList) -> bool:
+    """The province confirms (省厅确认): a reviewer of an authority whose region lies strictly above
+    the compiling authority's (a city never confirms its own list)."""
+    if people.is_superuser(actor):
+        return True
+    path = pass_list.authority.region.path
+    return any(path.startswith(own) and path != own for own in people.region_paths(actor))
+
+
+# The enterprise's certificates (证书管理) --------------------------------------------------------
+
+
+def enterprise_certificates(actor: User, enterprise: Organisation) -> QuerySet[Certificate]:
+    """The certificates of an enterprise's current employees, for its administrators."""
+    if not people.can_manage_employees(actor, enterprise):
+        return Certificate.objects.none()
+    return Certificate.objects.filter(
+        holder__employments__enterprise=enterprise, holder__employments__end_date__isnull=True
+    ).distinct()
+
+
+def can_apply_extension_for(actor: User, certificate: Certificate) -> bool:
+    """An administrator of an enterprise that currently employs the holder."""
+    return any(
+        certificate.holder.employments.filter(enterprise=enterprise, end_date__isnull=True).exists()
+        for enterprise in people.administered_enterprises(actor)
+    )

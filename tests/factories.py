@@ -223,3 +223,23 @@ class CertificateFactory(DjangoModelFactory):
 # take them from here with the rest.
 
 from exam.testing import make_bank, make_exam, make_question, make_sitting  # noqa: E402, F401
+
+
+def confirmed_pass(person, credential, authority, compiled_by, passed_on=datetime.date(2022, 5, 1), months=12):
+    """A pass of `person` on a province-confirmed list: what a certificate is issued from."""
+    from django.utils import timezone
+
+    from hours.models import Pass, PassList, PassListStatus
+    from hours.rules.passes import add_months
+
+    pass_list, _created = PassList.objects.get_or_create(
+        source=f"test:{authority.pk}:{passed_on}", credential=credential,
+        defaults={
+            "authority": authority, "label": f"test {passed_on}", "status": PassListStatus.CONFIRMED,
+            "compiled_by": compiled_by, "compiled_at": timezone.now(),
+        },
+    )
+    return Pass.objects.get_or_create(
+        pass_list=pass_list, person=person,
+        defaults={"passed_on": passed_on, "keep_until": add_months(passed_on, months)},
+    )[0]

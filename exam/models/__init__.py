@@ -3,8 +3,9 @@ the pool it was drawn from, so it can be drawn again for an audit (exam.rules.dr
 
 from .attempts import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Paper
 from .bank import OPTION_LETTERS, Question, QuestionKind, QuestionVersion
-from .exams import BlueprintItem, Exam
+from .exams import BlueprintItem, Exam, TheoryMode
 from .incidents import Incident, IncidentKind
+from .results import Part, PartScore, ScoreSheet, ScoreSheetStatus
 from .sittings import Sitting, SittingCandidate
 
 __all__ = [
@@ -18,6 +19,11 @@ __all__ = [
     "Incident",
     "IncidentKind",
     "Paper",
+    "Part",
+    "PartScore",
+    "ScoreSheet",
+    "ScoreSheetStatus",
+    "TheoryMode",
     "Question",
     "QuestionKind",
     "QuestionVersion",

@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from .bank import QuestionKind
 
 
+class TheoryMode(models.TextChoices):
+    ONLINE = "online", _("On the platform, scored on submission")
+    VENUE = "venue", _("At a venue, scores uploaded by the authority")
+    NONE = "none", _("No theory part")
+
+
 class Exam(models.Model):
     """An exam and its rules. The blueprint says how many questions of each type (and topic) a
     paper holds; the points are per question of each type."""
@@ -28,6 +34,15 @@ class Exam(models.Model):
     )
     partial_credit_multiple = models.BooleanField(_("partial credit for multiple choice"), default=False)
     review_allowed = models.BooleanField(_("candidates may review their answers after grading"), default=False)
+    # The parts of the exam (理论考试和实操考试, notice 001): a candidate passes only when every
+    # part is passed (exam.rules.results).
+    theory_mode = models.CharField(_("theory part"), max_length=16, choices=TheoryMode.choices, default=TheoryMode.ONLINE)
+    theory_max_score = models.DecimalField(
+        _("maximum theory score at a venue"), max_digits=7, decimal_places=2, default=Decimal("100")
+    )
+    has_practical = models.BooleanField(_("has a practical part"), default=False)
+    practical_max_score = models.DecimalField(_("maximum practical score"), max_digits=7, decimal_places=2, default=Decimal("100"))
+    practical_pass_mark = models.DecimalField(_("practical pass mark"), max_digits=7, decimal_places=2, default=Decimal("60"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

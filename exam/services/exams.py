@@ -34,6 +34,9 @@ RULE_FIELDS = (
     "credential_id",
     "duration_minutes",
     "pass_mark",
+    "theory_mode",
+    "has_practical",
+    "practical_pass_mark",
     "points_single",
     "points_multiple",
     "points_true_false",
@@ -158,6 +161,11 @@ def exam_save(
     blueprint: Sequence,
     partial_credit_multiple: bool = False,
     review_allowed: bool = False,
+    theory_mode: str = "online",
+    theory_max_score: Decimal = Decimal("100"),
+    has_practical: bool = False,
+    practical_max_score: Decimal = Decimal("100"),
+    practical_pass_mark: Decimal = Decimal("60"),
 ) -> Exam:
     """Create an exam (`exam` None) or change one, with its blueprint: rows of (type, topic or "",
     count) or `Requirement`s, which replace the old ones. Refusals write nothing: not_exam_manager
@@ -184,6 +192,11 @@ def exam_save(
         "points_true_false": points[QuestionKind.TRUE_FALSE],
         "partial_credit_multiple": partial_credit_multiple,
         "review_allowed": review_allowed,
+        "theory_mode": theory_mode,
+        "theory_max_score": Decimal(theory_max_score),
+        "has_practical": has_practical,
+        "practical_max_score": Decimal(practical_max_score),
+        "practical_pass_mark": Decimal(practical_pass_mark),
     }
     with transaction.atomic():
         if exam is None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kernel.tables import max_file_bytes
 from lms.models import Credential, Organisation
 
-from ..models import Exam, QuestionKind
+from ..models import Exam, QuestionKind, TheoryMode
 from ..models.bank import OPTION_LETTERS
 from ..services.bank import true_false_options
 from ..services.exams import MAX_COUNT, MAX_DURATION_MINUTES
@@ -187,6 +187,23 @@ class ExamForm(forms.Form):
     review_allowed = forms.BooleanField(
         label=_("Candidates may review their answers after grading"), required=False
     )
+    theory_mode = forms.ChoiceField(label=_("Theory part"), choices=TheoryMode.choices, initial=TheoryMode.ONLINE)
+    theory_max_score = forms.DecimalField(
+        label=_("Maximum theory score at a venue"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2, initial=Decimal("100")
+    )
+    has_practical = forms.BooleanField(label=_("Has a practical part (实操考试)"), required=False)
+    practical_max_score = forms.DecimalField(
+        label=_("Maximum practical score"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2, initial=Decimal("100")
+    )
+    practical_pass_mark = forms.DecimalField(
+        label=_("Practical pass mark"), min_value=Decimal("0"), max_digits=7, decimal_places=2, initial=Decimal("60")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("practical_pass_mark") or 0) > (cleaned.get("practical_max_score") or 0):
+            self.add_error("practical_pass_mark", _("The pass mark cannot exceed the maximum score."))
+        return cleaned
 
     @staticmethod
     def initial_from(exam: Exam) -> dict:
@@ -200,6 +217,11 @@ class ExamForm(forms.Form):
             "points_true_false": exam.points_true_false,
             "partial_credit_multiple": exam.partial_credit_multiple,
             "review_allowed": exam.review_allowed,
+            "theory_mode": exam.theory_mode,
+            "theory_max_score": exam.theory_max_score,
+            "has_practical": exam.has_practical,
+            "practical_max_score": exam.practical_max_score,
+            "practical_pass_mark": exam.practical_pass_mark,
         }
 
 

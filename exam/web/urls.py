@@ -3,7 +3,7 @@ candidate's exams and the room, and the proctor's board and results."""
 
 from django.urls import path
 
-from .views import manage, room
+from .views import manage, results, room
 
 app_name = "exam"
 
@@ -39,4 +39,10 @@ urlpatterns = [
     path("sittings/<int:sitting_id>/board/", room.board, name="board"),
     path("sittings/<int:sitting_id>/results/", room.results, name="results"),
     path("sittings/<int:sitting_id>/issue-certificates/", room.issue_certificates, name="issue_certificates"),
+    # Scores by part, their upload and lock, and the pass list.
+    path("sittings/<int:sitting_id>/scores/", results.scores, name="scores"),
+    path("sittings/<int:sitting_id>/scores/enter/", results.score_enter, name="score_enter"),
+    path("sittings/<int:sitting_id>/scores/upload/", results.scores_upload, name="scores_upload"),
+    path("sittings/<int:sitting_id>/scores/lock/", results.scores_lock, name="scores_lock"),
+    path("sittings/<int:sitting_id>/pass-list/", results.pass_list_compile, name="pass_list_compile"),
 ]

@@ -10,6 +10,7 @@ from .certificates import (
 )
 from .ledger import HoursEntry, HoursSource
 from .offline import BatchStatus, OfflineBatch, OfflineRow
+from .passes import Pass, PassList, PassListStatus
 from .rules import Consequence, CreditScheme, YearlyRuleStart
 from .study import (
     Enrolment,
@@ -36,6 +37,9 @@ __all__ = [
     "LessonProgress",
     "OfflineBatch",
     "OfflineRow",
+    "Pass",
+    "PassList",
+    "PassListStatus",
     "SessionStatus",
     "StudySegment",
     "StudySession",

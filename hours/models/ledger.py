@@ -36,6 +36,9 @@ class HoursEntry(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)  # required for an adjustment
     recorded_by = models.ForeignKey("lms.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Set when the learner moved online hours from a credential they do not hold to one they do
+    # (hours.services.credit.hours_entry_reassign): allowed once, with its audit row.
+    reassigned_at = models.DateTimeField(_("reassigned at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

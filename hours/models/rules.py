@@ -56,6 +56,10 @@ class CreditScheme(models.Model):
         _("hours count from"), null=True, blank=True,
         help_text=_("Hours earned before this date do not count under this version; empty: all earlier hours remain valid."),
     )
+    score_kept_months = models.PositiveSmallIntegerField(
+        _("a pass is kept for (months)"), default=12,
+        help_text=_("A passer who does not yet meet the certificate's conditions keeps the score this long; then it lapses."),
+    )
     source = models.CharField(_("source notice"), max_length=200, blank=True)
 
     class Meta:

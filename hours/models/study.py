@@ -24,6 +24,13 @@ class Enrolment(models.Model):
     assigned_by = models.ForeignKey(
         "lms.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_enrolments"
     )
+    # The credential the study is for: its online hours are credited to it. Chosen by the learner
+    # when the course serves several (hours.services.study.enrolment_credential_choose); empty
+    # while undecided, when hours.rules.crediting falls back to the only one the learner holds.
+    credential = models.ForeignKey(
+        "lms.Credential", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("studying for"),
+    )
     enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 

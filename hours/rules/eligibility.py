@@ -32,6 +32,7 @@ class Rule:
     yearly_rule_starts: str = "issue_year"
     consequence: str = "not_eligible"
     hours_count_from: datetime.date | None = None
+    score_kept_months: int = 12
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from django.core import signing
 from django.db.models import Prefetch, QuerySet
 
 from kernel.errors import NotFoundError
+from lms import policies as people
 from lms.models import Credential, Organisation, Person, User
 
 from .. import policies
 from ..models import Certificate, CertificateStatus, ExtensionRequest, ExtensionStatus
+from . import ledger
 
 TOKEN_SALT = "kaohe.certificate"
 
@@ -91,3 +93,56 @@ def status_on(certificate: Certificate, day: datetime.date) -> str:
     if certificate.status == CertificateStatus.VALID and certificate.expires_on < day:
         return CertificateStatus.EXPIRED
     return certificate.status
+
+
+def certificate_lookup(number: str, name: str) -> Certificate | None:
+    """The public lookup (证书查询): a certificate by its number and the holder's exact real name,
+    or None (a wrong name and an unknown number look the same)."""
+    number, name = (number or "").strip().upper(), (name or "").strip()
+    if not number or not name or len(number) > 32 or len(name) > 50:
+        return None
+    return (
+        Certificate.objects.select_related("holder", "credential", "authority__region")
+        .filter(number=number, holder__real_name=name)
+        .first()
+    )
+
+
+EXPIRING_DAYS = 90
+
+
+def enterprise_get(actor: User, enterprise_id) -> Organisation:
+    enterprise = people.administered_enterprises(actor).filter(pk=enterprise_id).first() if str(enterprise_id).isdigit() else None
+    if enterprise is None:
+        raise NotFoundError.default()
+    return enterprise
+
+
+def enterprise_certificate_rows(actor: User, enterprise: Organisation, *, show: str = "", as_of: datetime.date) -> list[dict]:
+    """The enterprise's employees' certificates with status, expiry and hours standing; `show`
+    "expiring" (valid, expiring within 90 days) or "short" (hours short or void)."""
+    certificates = list(
+        policies.enterprise_certificates(actor, enterprise)
+        .select_related("holder", "credential", "authority__region")
+        .prefetch_related(Prefetch("extension_requests", queryset=ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING), to_attr="pending_requests"))
+        .order_by("expires_on", "number")
+    )
+    standings = ledger.standings_of(certificates, as_of=as_of)
+    rows = []
+    for certificate in certificates:
+        status = status_on(certificate, as_of)
+        standing = standings.get(certificate.pk)
+        row = {
+            "certificate": certificate,
+            "status": status,
+            "standing": standing,
+            "expiring": status == CertificateStatus.VALID and (certificate.expires_on - as_of).days <= EXPIRING_DAYS,
+            "short": standing is not None and standing.status in ("short", "void"),
+            "pending": certificate.pending_requests[0] if certificate.pending_requests else None,
+        }
+        if show == "expiring" and not row["expiring"]:
+            continue
+        if show == "short" and not row["short"]:
+            continue
+        rows.append(row)
+    return rows

@@ -11,6 +11,7 @@ from lms.models import Person, Region
 
 from ..models import (
     Certificate,
+    CertificateStatus,
     CreditScheme,
     HoursEntry,
 )
@@ -21,6 +22,19 @@ def ledger_of(person: Person) -> QuerySet[HoursEntry]:
     return HoursEntry.objects.filter(person=person).select_related("credential")
 
 
+def held_credential_ids(person_id: int) -> set[int]:
+    """The credentials the person holds: those of their valid certificates."""
+    return set(
+        Certificate.objects.filter(holder_id=person_id, status=CertificateStatus.VALID).values_list(
+            "credential_id", flat=True
+        )
+    )
+
+
+def served_credential_ids(course) -> set[int]:
+    return {credential.pk for credential in course.credentials.all()}
+
+
 # Eligibility ------------------------------------------------------------------------------------
 
 
@@ -29,6 +43,7 @@ def _rule_of(scheme: CreditScheme) -> eligibility.Rule:
         effective_from=scheme.effective_from,
         province_id=scheme.province_id,
         validity_years=scheme.validity_years,
+        score_kept_months=scheme.score_kept_months,
         hours_per_year=scheme.hours_per_year,
         professional_hours_per_year=scheme.professional_hours_per_year,
         hours_per_period=scheme.hours_per_period,

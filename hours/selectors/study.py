@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cms.models import CoursePage, LessonPage
 from kernel.errors import NotFoundError
-from lms.models import Person, User
+from lms.models import Credential, Person, User
 from lms.policies import administered_enterprises
 from proctor.models import (
     Decision,
@@ -29,7 +29,8 @@ from ..models import (
     SessionStatus,
     StudySegment,
 )
-from ..rules import windows
+from ..rules import crediting, windows
+from . import ledger
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,80 @@ def _live_lesson_counts(courses: list[CoursePage]) -> dict[str, int]:
 
 def enrolment_of(person: Person, course: CoursePage) -> Enrolment | None:
     return Enrolment.objects.filter(person=person, course=course).first()
+
+
+def own_enrolment_get(person: Person, course_id) -> Enrolment:
+    """The learner's own enrolment in a course, or 404."""
+    enrolment = (
+        Enrolment.objects.filter(person=person, course_id=course_id).select_related("course", "credential").first()
+        if str(course_id).isdigit()
+        else None
+    )
+    if enrolment is None:
+        raise NotFoundError.default()
+    return enrolment
+
+
+@dataclass(frozen=True)
+class CredentialChoice:
+    credential: Credential
+    held: bool
+    chosen: bool
+
+
+def credential_choices(person: Person, enrolment: Enrolment) -> list[CredentialChoice]:
+    """The course's credentials, each saying whether the learner holds it and studies for it."""
+    held = ledger.held_credential_ids(person.pk)
+    current = studying_for(person, enrolment)
+    return [
+        CredentialChoice(credential=c, held=c.pk in held, chosen=current is not None and c.pk == current.pk)
+        for c in enrolment.course.credentials.order_by("sort_order", "code")
+    ]
+
+
+def studying_for(person: Person, enrolment: Enrolment) -> Credential | None:
+    """The credential this enrolment's hours are credited to now (hours.rules.crediting)."""
+    pk = crediting.credential_for(
+        served=ledger.served_credential_ids(enrolment.course),
+        held=ledger.held_credential_ids(person.pk),
+        chosen=enrolment.credential_id,
+    )
+    return Credential.objects.filter(pk=pk).first() if pk else None
+
+
+def credential_or_none(value) -> Credential | None:
+    return Credential.objects.filter(pk=value).first() if str(value).isdigit() else None
+
+
+@dataclass(frozen=True)
+class Reassignable:
+    entry: HoursEntry
+    targets: list[Credential]
+
+
+def reassignable_entries(person: Person) -> list[Reassignable]:
+    """The learner's online hours credited to a credential they do not hold (or to none) that may
+    still move, once, to one of the course's credentials they hold."""
+    held = ledger.held_credential_ids(person.pk)
+    entries = (
+        HoursEntry.objects.filter(person=person, source=HoursSource.ONLINE_STUDY, reassigned_at__isnull=True)
+        .exclude(credential_id__in=held)
+        .select_related("credential", "progress__enrolment__course", "progress__lesson")
+    )
+    rows = []
+    for entry in entries:
+        course = entry.progress.enrolment.course
+        served = ledger.served_credential_ids(course)
+        targets = [
+            c
+            for c in Credential.objects.filter(pk__in=served).order_by("sort_order", "code")
+            if not crediting.may_reassign(
+                current=entry.credential_id, target=c.pk, served=served, held=held, reassigned=False
+            )
+        ]
+        if targets:
+            rows.append(Reassignable(entry=entry, targets=targets))
+    return rows
 
 
 def lesson_progress(person: Person, course: CoursePage) -> dict[int, LessonProgress]:
@@ -252,8 +327,8 @@ def my_hours(person: Person) -> list[LessonHours]:
     """Every lesson the learner has started: time studied and verified, and the hours it earned."""
     progresses = (
         LessonProgress.objects.filter(enrolment__person=person)
-        .select_related("enrolment__course", "lesson")
-        .prefetch_related("sessions", "hours_entries")
+        .select_related("enrolment__course", "enrolment__credential", "lesson")
+        .prefetch_related("sessions", "hours_entries__credential")
         .order_by("enrolment__course__title", "lesson__path")
     )
     progresses = list(progresses)

@@ -3,6 +3,7 @@ crediting of verified time to the hours ledger (`credit`), offline training batc
 adjustments (`offline`)."""
 
 from .credit import (
+    hours_entry_reassign,
     lesson_hours_credit,
     lesson_hours_credit_later,
     lessons_credit_due,
@@ -14,6 +15,7 @@ from .study import (
     SessionStart,
     course_assign,
     enrol,
+    enrolment_credential_choose,
     heartbeat_record,
     study_session_close,
     study_session_open,
@@ -24,6 +26,8 @@ __all__ = [
     "SessionStart",
     "course_assign",
     "enrol",
+    "enrolment_credential_choose",
+    "hours_entry_reassign",
     "heartbeat_record",
     "hours_adjust",
     "lesson_hours_credit",

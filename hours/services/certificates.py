@@ -36,10 +36,13 @@ from ..models import (
     CertificateStatus,
     ExtensionRequest,
     ExtensionStatus,
+    Pass,
+    PassListStatus,
 )
 from ..models.certificates import CERTIFICATE_MACHINE, EXTENSION_MACHINE
 from ..rules import eligibility
 from ..rules.pass_list import PassRow
+from ..rules.passes import pass_state
 from ..selectors import ledger
 
 logger = logging.getLogger(__name__)
@@ -135,6 +138,26 @@ class IssueReport:
     issued: list[Certificate] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
+    @property
+    def complete(self) -> bool:
+        """Everyone was issued: only then is the report a success."""
+        return bool(self.issued) and not self.skipped
+
+
+def _pass_refusal(passes: list[Pass], on: datetime.date) -> tuple[Pass | None, str]:
+    """The pass a certificate may come of, or why none may (in the platform's words)."""
+    states = [(p, pass_state(list_status=p.pass_list.status, keep_until=p.keep_until, certificate_id=p.certificate_id, on=on)) for p in passes]
+    for item, state in states:
+        if state == "confirmed":
+            return item, ""
+    waiting = [item for item, state in states if state == "waiting"]
+    if waiting:
+        return None, _("Passed, but the province has not yet confirmed the pass list (%(list)s).") % {"list": waiting[0].pass_list.label}
+    lapsed = sorted((item for item, state in states if state == "lapsed"), key=lambda p: p.keep_until)
+    if lapsed:
+        return None, _("The pass lapsed on %(date)s: the score was kept only until then.") % {"date": lapsed[-1].keep_until.isoformat()}
+    return None, _("No confirmed exam pass for this credential: a name and an ID number are not enough.")
+
 
 def _next_sequence(prefix: str, credential: Credential) -> int:
     numbers = Certificate.objects.filter(credential=credential, number__startswith=prefix).values_list(
@@ -154,8 +177,9 @@ def certificates_issue(
     now: datetime.datetime | None = None,
 ) -> IssueReport:
     """An authority issues certificates of one credential to people who passed. Each person is
-    checked: someone who already holds a valid certificate of this credential, or who is not
-    overseen by the authority's region, is skipped with the reason. Numbers read
+    checked: someone who already holds a valid certificate of this credential, who is not
+    overseen by the authority's region, or who has no confirmed, unlapsed pass of the credential
+    (hours.models.passes) is skipped with the reason; the pass records the certificate. Numbers read
     <region code><year><credential code><sequence>, e.g. 4401002026C000001."""
     now = now or timezone.now()
     if authority.kind != OrganisationKind.AUTHORITY or not policies.can_issue_for(actor, authority):
@@ -177,6 +201,14 @@ def certificates_issue(
                 credential=credential, status=S.VALID, holder__in=[p.pk for p in people]
             ).values_list("holder_id", flat=True)
         )
+        passes_of: dict[int, list[Pass]] = {}
+        for item in (
+            Pass.objects.select_for_update(of=("self",))
+            .filter(person__in=[p.pk for p in people], pass_list__credential=credential)
+            .select_related("pass_list")
+            .order_by("keep_until", "pk")
+        ):
+            passes_of.setdefault(item.person_id, []).append(item)
         sequence = _next_sequence(prefix, credential)
         seen: set[int] = set()
         for person in people:
@@ -194,6 +226,10 @@ def certificates_issue(
                 report.skipped.append(
                     Skipped(label, _("Not employed or working in this authority's region."))
                 )
+                continue
+            exam_pass, refusal = _pass_refusal(passes_of.get(person.pk, []), issued_on)
+            if exam_pass is None:
+                report.skipped.append(Skipped(label, refusal))
                 continue
             try:
                 with transaction.atomic():
@@ -213,6 +249,12 @@ def certificates_issue(
                     issued_on=issued_on, expires_on=expires_on, status=S.VALID,
                 )
             sequence += 1
+            exam_pass.certificate = certificate
+            exam_pass.save(update_fields=["certificate"])
+            audit.record(
+                event_type=AuditEventType.CREATED, target=certificate, actor=actor, new_state=S.VALID,
+                extra={"pass_list": exam_pass.pass_list_id, "pass": exam_pass.pk}, now=now,
+            )
             CertificateEvent.objects.create(
                 certificate=certificate,
                 from_status="",
@@ -277,9 +319,10 @@ def certificate_revoke(
 
 
 def extension_apply(
-    *, holder: Person, certificate: Certificate, now: datetime.datetime | None = None
+    *, holder: Person, certificate: Certificate, now: datetime.datetime | None = None, actor: User | None = None
 ) -> ExtensionRequest:
-    """The holder applies to extend a valid certificate whose hours are met."""
+    """The holder (or `actor`, their enterprise, through extension_apply_for) applies to extend a
+    valid certificate whose hours are met."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     if certificate.holder_id != holder.pk:
@@ -298,10 +341,19 @@ def extension_apply(
             explanation = eligibility.explain(standing)
         extension = ExtensionRequest.objects.create(certificate=certificate, requested_at=now, explanation=explanation)
         audit.record(
-            event_type=AuditEventType.CREATED, target=extension, actor=holder.user, new_state=extension.status,
-            extra={"certificate": certificate.number}, now=now,
+            event_type=AuditEventType.CREATED, target=extension, actor=actor or holder.user, new_state=extension.status,
+            extra={"certificate": certificate.number, "on_behalf": actor is not None}, now=now,
         )
         return extension
+
+
+def extension_apply_for(
+    *, actor: User, certificate: Certificate, now: datetime.datetime | None = None
+) -> ExtensionRequest:
+    """An enterprise administrator applies on behalf of a current employee (延期申请)."""
+    if not policies.can_apply_extension_for(actor, certificate):
+        raise ERRORS.error("certificate_not_found")
+    return extension_apply(holder=certificate.holder, certificate=certificate, now=now, actor=actor)
 
 
 def extension_transition(
@@ -404,3 +456,18 @@ def certificates_review(*, today: datetime.date | None = None, now: datetime.dat
             report.failed += 1
             logger.exception("certificate %s could not be voided", certificate.number)
     return report
+
+
+def certificates_issue_from_pass_list(
+    *, actor: User, pass_list, issued_on: datetime.date, now: datetime.datetime | None = None
+) -> IssueReport:
+    """Issue to the passers of a list the province has confirmed, by the authority that compiled it."""
+    if pass_list.status != PassListStatus.CONFIRMED:
+        raise ERRORS.error("pass_list_not_confirmed")
+    people = [item.person for item in pass_list.passes.select_related("person").filter(certificate__isnull=True)]
+    if not people:
+        raise ERRORS.error("pass_list_empty")
+    return certificates_issue(
+        actor=actor, authority=pass_list.authority, credential=pass_list.credential, people=people,
+        issued_on=issued_on, now=now,
+    )

@@ -13,8 +13,10 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from kernel import audit
+from kernel.audit import AuditEventType
 from kernel.events import after_commit
-from lms.models import Person
+from lms.models import Credential, Person
 from proctor.models import (
     CaptureLogEntry,
     EvidenceRequest,
@@ -34,6 +36,8 @@ from ..models import (
     SessionStatus,
     StudySession,
 )
+from ..rules import crediting
+from ..selectors import ledger
 from ..selectors import study as selectors
 
 STUDY = "study"
@@ -145,9 +149,15 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
         hours = (lesson.credit_hours * Decimal(tally.share)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         if hours <= 0:
             return None
+        enrolment = progress.enrolment
+        credential_id = crediting.credential_for(
+            served=ledger.served_credential_ids(course),
+            held=ledger.held_credential_ids(enrolment.person_id),
+            chosen=enrolment.credential_id,
+        )
         return HoursEntry.objects.create(
-            person_id=progress.enrolment.person_id,
-            credential=course.credentials.order_by("code").first(),
+            person_id=enrolment.person_id,
+            credential_id=credential_id,
             category=course.category,
             hours=hours,
             earned_on=timezone.localdate(now),
@@ -184,3 +194,40 @@ def lessons_credit_due(*, now: datetime.datetime | None = None) -> int:
         if lesson_hours_credit(progress_id=progress_id, now=now):
             credited += 1
     return credited
+
+
+def hours_entry_reassign(
+    *, person: Person, entry_id: int, credential: Credential, now: datetime.datetime | None = None
+) -> HoursEntry:
+    """The learner moves online hours credited to a credential they do not hold (or to none) to
+    one of the course's credentials that they hold: once per entry, with an audit row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = (
+            HoursEntry.objects.select_for_update()
+            .filter(pk=entry_id, person=person, source=HoursSource.ONLINE_STUDY)
+            .select_related("progress__enrolment__course")
+            .first()
+        )
+        if entry is None:
+            raise ERRORS.error("hours_entry_not_found")
+        code = crediting.may_reassign(
+            current=entry.credential_id,
+            target=credential.pk,
+            served=ledger.served_credential_ids(entry.progress.enrolment.course),
+            held=ledger.held_credential_ids(person.pk),
+            reassigned=entry.reassigned_at is not None,
+        )
+        if code:
+            raise ERRORS.error(code)
+        old = entry.credential_id
+        entry.credential = credential
+        entry.reassigned_at = now
+        entry.save(update_fields=["credential", "reassigned_at"])
+        audit.record(
+            event_type=AuditEventType.CHANGED, target=entry, actor=person.user, old_state=str(old or ""),
+            new_state=str(credential.pk),
+            extra={"field": "credential", "hours": entry.hours, "credential": credential.code, "by": "learner"},
+            now=now,
+        )
+    return entry

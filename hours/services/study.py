@@ -13,7 +13,7 @@ from django.utils import timezone
 from cms.models import CoursePage, LessonPage
 from kernel import audit
 from kernel.audit import AuditEventType
-from lms.models import Organisation, Person, User
+from lms.models import Credential, Organisation, Person, User
 from proctor.selectors.profiles import face_profile
 from proctor.services.requests import evidence_requests_cancel, request_as_json
 
@@ -28,7 +28,8 @@ from ..models import (
     StudySession,
 )
 from ..models.study import SESSION_MACHINE
-from ..rules import intervals
+from ..rules import crediting, intervals
+from ..selectors import ledger
 from .credit import STUDY, lesson_hours_credit_later, study_evidence_due
 
 MAX_PLAYBACK_RATE = 2.0  # the fastest speed the player offers
@@ -40,15 +41,53 @@ def _beat() -> float:
 
 
 def enrol(
-    *, person: Person, course: CoursePage, source: str = EnrolmentSource.SELF, assigned_by: Organisation | None = None
+    *,
+    person: Person,
+    course: CoursePage,
+    source: str = EnrolmentSource.SELF,
+    assigned_by: Organisation | None = None,
+    credential: Credential | None = None,
 ) -> tuple[Enrolment, bool]:
-    """Enrol a person in a live course. Enrolling again returns the existing enrolment."""
+    """Enrol a person in a live course, studying for `credential` (one the course serves) or, by
+    default, the course's only credential or the only one of its credentials the person holds
+    (hours.rules.crediting). Enrolling again returns the existing enrolment."""
     if not course.live:
         raise ERRORS.error("course_not_found")
-    enrolment, created = Enrolment.objects.get_or_create(
-        person=person, course=course, defaults={"source": source, "assigned_by": assigned_by}
+    served = ledger.served_credential_ids(course)
+    if credential is not None and credential.pk not in served:
+        raise ERRORS.error("credential_not_served")
+    default = crediting.credential_for(
+        served=served, held=ledger.held_credential_ids(person.pk), chosen=credential.pk if credential else None
     )
+    enrolment, created = Enrolment.objects.get_or_create(
+        person=person, course=course, defaults={"source": source, "assigned_by": assigned_by, "credential_id": default}
+    )
+    if not created and credential is not None and enrolment.credential_id != credential.pk:
+        enrolment = enrolment_credential_choose(person=person, enrolment=enrolment, credential=credential)
     return enrolment, created
+
+
+def enrolment_credential_choose(*, person: Person, enrolment: Enrolment, credential: Credential) -> Enrolment:
+    """The learner says which of the course's credentials their study is for. Hours credited from
+    now on go to it; hours already credited stay where they are (hours_entry_reassign moves them)."""
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment.pk)
+        if locked.person_id != person.pk:
+            raise ERRORS.error("course_not_found")
+        if credential.pk not in ledger.served_credential_ids(locked.course):
+            raise ERRORS.error("credential_not_served")
+        old = locked.credential_id
+        if old == credential.pk:
+            return locked
+        locked.credential = credential
+        locked.save(update_fields=["credential"])
+        audit.record(
+            event_type=AuditEventType.CHANGED, target=locked, actor=person.user,
+            old_state=str(old or ""), new_state=str(credential.pk),
+            extra={"field": "credential", "course": locked.course_id, "credential": credential.code},
+        )
+    enrolment.credential = credential
+    return locked
 
 
 def course_assign(*, actor: User, enterprise: Organisation, course: CoursePage, people: list[Person]) -> list[Enrolment]:

@@ -1,12 +1,18 @@
 """The learning record's links: a learner's courses, hours and certificates; the authorities'
 and enterprises' dashboards, certificates and batches; and its actions on other apps' pages."""
 
+import datetime
+
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel.hooks import Link, register
 from lms import policies as people
 from lms.models import Role
+
+from ..models import Certificate, CertificateStatus, Pass, PassListStatus
+from ..selectors import passes as pass_selectors
 
 
 @register("navigation")
@@ -25,6 +31,7 @@ def links(*, user) -> list[Link]:
         items += [
             Link(_("Certificates"), reverse("hours:certificate_list"), order=31),
             Link(_("Extension requests"), reverse("hours:extension_list"), order=32),
+            Link(_("Pass lists"), reverse("hours:pass_lists"), order=34),
         ]
     if reviewer or people.holds(user, Role.INSTITUTION_STAFF):
         items.append(Link(_("Offline training batches"), reverse("hours:offline_batches"), order=33))
@@ -42,7 +49,13 @@ def person_actions(*, user, person) -> list[Link]:
 def organisation_actions(*, user, organisation) -> list[Link]:
     if not people.administered_enterprises(user).filter(pk=organisation.pk).exists():
         return []
-    return [Link(_("Assign a course"), reverse("hours:assign", args=[organisation.pk]), style="button")]
+    return [
+        Link(_("Assign a course"), reverse("hours:assign", args=[organisation.pk]), style="button"),
+        Link(
+            _("Certificate management"), reverse("hours:enterprise_certificates", args=[organisation.pk]),
+            element_id="enterprise-certificates-link",
+        ),
+    ]
 
 
 @register("cms.course_actions")
@@ -66,3 +79,28 @@ def course_access(*, user, course_ids) -> list[bool]:
     from ..policies import is_enrolled_in_any
 
     return [True] if is_enrolled_in_any(user, course_ids) else []
+@register("lms.home")
+def home_notices(*, user) -> list[Link]:
+    """What waits on the home page: the province's pass lists to confirm; a candidate's new passes,
+    issued certificates and certificates expiring within 90 days."""
+    items: list[Link] = []
+    if people.is_reviewer(user):
+        waiting = len(pass_selectors.waiting_for_confirmation(user))
+        if waiting:
+            items.append(Link(_("%(count)d pass lists wait for your confirmation") % {"count": waiting},
+                              reverse("hours:pass_lists") + "?status=submitted", element_id="notice-pass-lists"))
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    if person is not None:
+        today = timezone.localdate()
+        confirmed = Pass.objects.filter(person=person, pass_list__status=PassListStatus.CONFIRMED, certificate__isnull=True, keep_until__gte=today).count()
+        if confirmed:
+            items.append(Link(_("Your exam pass has been confirmed by the province"), reverse("hours:my_certificates"), element_id="notice-pass"))
+        recent = Certificate.objects.filter(holder=person, issued_on__gte=today - datetime.timedelta(days=30)).count()
+        if recent:
+            items.append(Link(_("A new certificate has been issued to you"), reverse("hours:my_certificates"), element_id="notice-certificate"))
+        expiring = Certificate.objects.filter(
+            holder=person, status=CertificateStatus.VALID, expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=90)
+        ).count()
+        if expiring:
+            items.append(Link(_("A certificate of yours expires within 90 days"), reverse("hours:my_certificates"), element_id="notice-expiring"))
+    return items

@@ -4,7 +4,7 @@ the public verification of a certificate."""
 
 from django.urls import path
 
-from .views import certificates, dashboard, offline, study
+from .views import certificates, dashboard, offline, passes, study
 
 app_name = "hours"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("courses/<int:course_id>/enrol/", study.enrol, name="enrol"),
     path("my/courses/", study.my_courses, name="my_courses"),
     path("my/hours/", study.my_hours, name="my_hours"),
+    path("my/courses/<int:course_id>/credential/", study.course_credential, name="course_credential"),
+    path("my/hours/<int:entry_id>/reassign/", study.hours_reassign, name="hours_reassign"),
     path("study/lessons/<int:lesson_id>/", study.study, name="study"),
     path("enterprises/<int:enterprise_id>/assign/", study.assign, name="assign"),
     # Certificates.
@@ -25,6 +27,18 @@ urlpatterns = [
     path("certificates/<int:pk>/pdf/", certificates.certificate_download, name="certificate_pdf"),
     path("certificates/<int:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("verify/<str:token>/", certificates.certificate_verify, name="certificate_verify"),
+    path("lookup/", certificates.certificate_lookup, name="certificate_lookup"),
+    path("enterprises/<int:enterprise_id>/certificates/", certificates.enterprise_certificates, name="enterprise_certificates"),
+    path(
+        "enterprises/<int:enterprise_id>/certificates/<int:pk>/extension/",
+        certificates.enterprise_extension_apply,
+        name="enterprise_extension_apply",
+    ),
+    # Pass lists: the city compiles (from exam results), the province confirms or returns.
+    path("pass-lists/", passes.pass_list_index, name="pass_lists"),
+    path("pass-lists/<int:pk>/", passes.pass_list_detail, name="pass_list"),
+    path("pass-lists/<int:pk>/decide/", passes.pass_list_decide, name="pass_list_decide"),
+    path("pass-lists/<int:pk>/issue/", passes.pass_list_issue, name="pass_list_issue"),
     # Offline training batches and authority adjustments.
     path("offline/batches/", offline.batch_list, name="offline_batches"),
     path("offline/batches/upload/", offline.batch_upload, name="offline_batch_upload"),

@@ -286,7 +286,7 @@ def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_
 
         # When the camera shows a photo of them, then each check says no live person was seen
         room.wait_for_selector("#identity", state="visible")
-        room.wait_for_function("document.getElementById('identity-camera').videoWidth > 0")
+        room.wait_for_function("() => document.getElementById('identity-camera').videoWidth > 0")
         for tries_left in ("2", "1", "0"):
             room.click("#identity-check")
             room.wait_for_function(f"document.getElementById('tries-left').textContent === '{tries_left}'")
@@ -362,7 +362,7 @@ def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_
 
         # Then they see the score the server stored
         room.wait_for_selector("#result", state="visible")
-        room.wait_for_function("document.getElementById('score').textContent !== ''")
+        room.wait_for_function("() => document.getElementById('score').textContent !== ''")
         lap("rest and submit")
         stored = stored_attempt(server, attempt)
         assert stored["status"] == "graded", stored

@@ -83,7 +83,7 @@ def test_the_learner_enrols_their_face_and_a_still_picture_earns_nothing(camera_
     page.wait_for_selector("text=您的证件照现已作为参照")
     for taken in (1, 2):
         page.click("#camera-start")
-        page.wait_for_function("document.getElementById('camera').videoWidth > 0")
+        page.wait_for_function("() => document.getElementById('camera').videoWidth > 0")
         # The live guidance has judged the camera's picture before the capture can be taken.
         page.wait_for_selector("#capture-guidance[data-code=ready]")
         assert "居中" in page.text_content("#capture-guidance")
@@ -95,10 +95,10 @@ def test_the_learner_enrols_their_face_and_a_still_picture_earns_nothing(camera_
     # Study in front of the same camera: a photo of the learner, which never moves.
     page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
     assert page.locator("#face-banner").count() == 0
-    page.wait_for_function("document.getElementById('video').readyState >= 1")
+    page.wait_for_function("() => document.getElementById('video').readyState >= 1")
     play(page)
     # The page says why playback stops: no sign of a live person.
-    page.wait_for_function("document.getElementById('check-status').textContent.includes('未检测到真人')")
+    page.wait_for_function("() => document.getElementById('check-status').textContent.includes('未检测到真人')")
     assert page.evaluate("document.getElementById('video').paused")
     assert page.get_attribute("#player", "data-state") == "locked"
     assert poll(lambda: Snapshot.objects.filter(person=learner, decision="not_live").exists(), timeout=30)
@@ -127,10 +127,10 @@ def test_a_live_camera_of_the_learner_earns_the_lessons_hours(camera_page, live_
     # Study: the server asks at the start, every five to six seconds, and at the end; then hours.
     page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
     assert page.locator("#face-banner").count() == 0
-    page.wait_for_function("document.getElementById('video').readyState >= 1")
+    page.wait_for_function("() => document.getElementById('video').readyState >= 1")
     play(page)
-    page.wait_for_function("document.getElementById('check-status').textContent.includes('身份核验通过')")
-    page.wait_for_function("document.getElementById('video').ended", timeout=60_000)
+    page.wait_for_function("() => document.getElementById('check-status').textContent.includes('身份核验通过')")
+    page.wait_for_function("() => document.getElementById('video').ended", timeout=60_000)
     entry = poll(lambda: HoursEntry.objects.filter(person=learner).first(), timeout=60)
     assert entry, db_read(lambda: _why_no_hours(learner))
     assert Decimal("0.4") <= entry.hours <= Decimal("0.5"), (entry.evidence, db_read(lambda: _why_no_hours(learner)))
@@ -153,9 +153,9 @@ def test_someone_else_at_the_camera_pauses_the_lesson_and_earns_nothing(camera_p
     _log_in(page, live_server, learner)
 
     page.goto(f"{live_server.url}/hours/study/lessons/{lesson.pk}/")
-    page.wait_for_function("document.getElementById('video').readyState >= 1")
+    page.wait_for_function("() => document.getElementById('video').readyState >= 1")
     play(page)
-    page.wait_for_function("document.getElementById('check-status').textContent.includes('不符')")
+    page.wait_for_function("() => document.getElementById('check-status').textContent.includes('不符')")
     assert page.get_attribute("#player", "data-state") == "locked"
     assert page.evaluate("document.getElementById('video').paused")
     # Playing again is refused while the check fails; the player retries the check by itself.

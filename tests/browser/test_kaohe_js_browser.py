@@ -51,7 +51,7 @@ def kaohe(page):
     page.context.add_cookies([{"name": "csrftoken", "value": "from-the-cookie", "url": ORIGIN}])
     page.route(f"{ORIGIN}/**", serve)
     page.goto(f"{ORIGIN}/")
-    page.wait_for_function("window.Kaohe !== undefined")
+    page.wait_for_function("() => window.Kaohe !== undefined")
     page.requests = requests
     return page
 
@@ -160,7 +160,7 @@ def test_the_socket_reconnects_after_a_drop_and_stops_for_good_on_a_final_close_
         }"""
     )
 
-    kaohe.wait_for_function("window.seen.length === 5")
+    kaohe.wait_for_function("() => window.seen.length === 5")
     assert kaohe.evaluate("window.seen") == ["open", "close 1011 retrying", "open", "created", "close 4404 final"]
     assert len(connections) == 2
     # Stopped for good: asked to connect again, it does not.

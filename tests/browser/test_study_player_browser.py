@@ -65,10 +65,10 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     # First sitting: play until the server has accepted a heartbeat past five seconds.
     study_url = f"{live_server.url}/hours/study/lessons/{first.pk}/"
     page.goto(study_url)
-    page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=WAIT_MS)
+    page.wait_for_function("() => document.getElementById('video').readyState >= 1", timeout=WAIT_MS)
     started = time.monotonic()
     play(page)
-    page.wait_for_function("Number(document.getElementById('player').dataset.position || 0) > 5", timeout=WAIT_MS)
+    page.wait_for_function("() => Number(document.getElementById('player').dataset.position || 0) > 5", timeout=WAIT_MS)
     left_at = _video_time(page)
     assert 5 < left_at < LESSON_SECONDS - 2  # still mid-lesson, so the resume below means something
 
@@ -96,8 +96,8 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     # Play to the end: the lesson completes, and the server records the end of the video.
     started = time.monotonic()
     play(page)
-    page.wait_for_function("document.getElementById('video').ended", timeout=WAIT_MS)
-    page.wait_for_function("document.getElementById('lesson-state').textContent.trim() !== ''", timeout=WAIT_MS)
+    page.wait_for_function("() => document.getElementById('video').ended", timeout=WAIT_MS)
+    page.wait_for_function("() => document.getElementById('lesson-state').textContent.trim() !== ''", timeout=WAIT_MS)
     page.wait_for_function(
         f"Number(document.getElementById('player').dataset.position || 0) >= {LESSON_SECONDS - 0.05}", timeout=WAIT_MS
     )
@@ -142,7 +142,7 @@ def test_the_player_shows_the_servers_refusal_and_its_own_words_when_the_server_
         page.goto(study_url)
     assert refused.value.status == 404 and refused.value.json()["code"] == "not_found"
     # Then the player shows the server's message, in Chinese
-    page.wait_for_function("document.getElementById('player-status').textContent.trim() !== ''")
+    page.wait_for_function("() => document.getElementById('player-status').textContent.trim() !== ''")
     assert page.locator("#player-status").inner_text() == refused.value.json()["message"] == "未找到该内容，或您无权查看。"
 
     # When the server cannot be reached at all
@@ -150,7 +150,7 @@ def test_the_player_shows_the_servers_refusal_and_its_own_words_when_the_server_
     page.route(opening, lambda route: route.abort("connectionrefused"))
     page.goto(study_url)
     # Then it shows its own words, which the page's config carried
-    page.wait_for_function("document.getElementById('player-status').textContent.trim() !== ''")
+    page.wait_for_function("() => document.getElementById('player-status').textContent.trim() !== ''")
     words = page.evaluate("Kaohe.config().words")
     assert page.locator("#player-status").inner_text() == words["error"] == "与服务器的连接失败，学习时长暂未记录。"
     assert db_read(lambda: not StudySession.objects.filter(person=learner).exists())

@@ -37,7 +37,7 @@ from exam.services.attempts import (
 )
 from exam.services.bank import question_edit
 from exam.tasks import attempts_close_due
-from hours.models import Certificate
+from hours.models import Certificate, PassList
 from lms.models import Credential, Role
 from proctor.models import CaptureLogEntry, EvidenceRequest, Snapshot
 from tests.faces import (
@@ -799,16 +799,31 @@ def test_certificates_are_issued_to_the_passers_the_authority_oversees(chinese, 
     chinese.force_login(world.gz_reviewer)
     assert html(chinese.get(reverse("exam:results", args=[sitting.pk]))).select_one("#issue-certificates") is not None
 
-    # When the authority's reviewer issues certificates from the results
+    # When the reviewer issues before the province confirmed a pass list: nobody gets one, and
+    # each person's reason is a warning (on main: a success box "0 issued, 1 skipped", no reason)
+    response = chinese.post(reverse("exam:issue_certificates", args=[sitting.pk]), follow=True)
+    assert not Certificate.objects.exists()
+    levels = [level for level, _message in messages_of(response)]
+    assert levels == ["warning", "warning", "warning"]
+    reasons = " ".join(message for _level, message in messages_of(response)[1:])
+    assert "经确认的考试合格记录" in reasons and world.gz_worker.real_name in reasons and "辖区" in reasons
+
+    # When the city compiles the pass list, the province confirms it, and the reviewer issues
+    chinese.post(reverse("exam:pass_list_compile", args=[sitting.pk]))
+    pass_list = PassList.objects.get()
+    chinese.force_login(world.province_reviewer)
+    chinese.post(reverse("hours:pass_list_decide", args=[pass_list.pk]), {"decision": "confirm"})
+    chinese.force_login(world.gz_reviewer)
     response = chinese.post(reverse("exam:issue_certificates", args=[sitting.pk]), follow=True)
 
-    # Then the overseen passer has one, the other was skipped, and the page says so
+    # Then the overseen passer has one, the other was not issued, and the page says why
     assert response.redirect_chain == [(reverse("exam:results", args=[sitting.pk]), 302)]
     [certificate] = Certificate.objects.all()
     assert (certificate.holder, certificate.authority, certificate.credential) == (world.gz_worker, world.gz_authority, sitting.exam.credential)
     assert certificate.status == "valid" and certificate.number.startswith("440100")
-    [(level, message)] = messages_of(response)
-    assert level == "success" and "1" in message
+    messages = messages_of(response)
+    assert [level for level, _message in messages] == ["warning", "warning"]
+    assert world.loner.real_name in messages[1][1] and "辖区" in messages[1][1]
 
     # and issuing again skips the holder: still one certificate
     chinese.post(reverse("exam:issue_certificates", args=[sitting.pk]))

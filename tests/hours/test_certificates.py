@@ -42,6 +42,7 @@ from tests.factories import (
     EmploymentFactory,
     HoursEntryFactory,
     PersonFactory,
+    confirmed_pass,
     credential,
 )
 
@@ -58,7 +59,14 @@ def at(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
+def passed(world, *people, code="C", authority=None, passed_on=datetime.date(2022, 5, 1)):
+    """Each person holds a province-confirmed pass of the credential (what issuing requires)."""
+    for person in people:
+        confirmed_pass(person, credential(code), authority or world.gz_authority, world.gz_reviewer, passed_on=passed_on, months=36)
+
+
 def issue(world, person, code="C", issued_on=datetime.date(2022, 6, 1), authority=None, actor=None) -> Certificate:
+    passed(world, person, code=code, authority=authority, passed_on=issued_on - datetime.timedelta(days=30))
     report = services.certificates_issue(
         actor=actor or world.gz_reviewer,
         authority=authority or world.gz_authority,
@@ -102,6 +110,7 @@ def read_qr(pdf: bytes) -> str:
 def test_issue_numbers_the_certificates_and_sets_the_expiry_by_the_scheme(world):
     second = PersonFactory(real_name="陈二号")
     EmploymentFactory(person=second, enterprise=world.gz_enterprise)
+    passed(world, world.gz_worker, second)
 
     report = services.certificates_issue(
         actor=world.gz_reviewer, authority=world.gz_authority, credential=credential("C"),
@@ -149,6 +158,7 @@ def test_only_the_authoritys_reviewers_issue(world):
 
 
 def test_issue_from_a_pass_list_checks_each_row(world):
+    passed(world, world.gz_worker, world.sz_worker)
     rows = [
         PassRow(world.gz_worker.id_number.lower(), "张广州"),
         PassRow("440106198604029999", "查无此人"),
@@ -530,6 +540,7 @@ def test_tampered_and_forged_links_are_refused(world, chinese):
 def test_the_issue_page_issues_from_pasted_lines_and_an_excel_file(world, client):
     import openpyxl
 
+    passed(world, world.gz_worker, world.sz_worker)
     login(client, world.gz_reviewer)
     url = reverse("hours:certificates_issue")
     assert client.get(url).status_code == 200
@@ -546,6 +557,7 @@ def test_the_issue_page_issues_from_pasted_lines_and_an_excel_file(world, client
 
     second = PersonFactory(real_name="赵表格")
     EmploymentFactory(person=second, enterprise=world.gz_enterprise)
+    passed(world, second)
     workbook = openpyxl.Workbook()
     workbook.active.append(["身份证号", "姓名"])
     workbook.active.append([second.id_number, "赵表格"])

@@ -32,7 +32,9 @@ def test_an_illegal_move_is_refused_with_the_machines_code():
 def test_a_certificate_revocation_leaves_an_audit_row(world):
     from hours.services.certificates import certificate_revoke, certificates_issue
     from lms.models import Credential
+    from tests.factories import confirmed_pass
 
+    confirmed_pass(world.gz_worker, Credential.objects.get(code="C"), world.gz_authority, world.gz_reviewer, months=60)
     report = certificates_issue(
         actor=world.gz_reviewer, authority=world.gz_authority, credential=Credential.objects.get(code="C"),
         people=[world.gz_worker], issued_on=datetime.date(2026, 1, 5),

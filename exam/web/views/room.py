@@ -20,6 +20,7 @@ from ...models import AttemptStatus
 from ...policies import can_issue_certificates
 from ...realtime.consumers import FINAL_CLOSE_CODES
 from ...realtime.routing import attempt_socket_path, sitting_socket_path
+from ...selectors import results as result_selectors
 from ...selectors import room as selectors
 from ...services import attempts as attempt_services
 from ...services import proctoring
@@ -230,7 +231,7 @@ def confirm_identity(request, attempt_id: int):
 def issue_certificates(request, sitting_id: int):
     """Issue certificates to the sitting's passers (the authority checks each as usual)."""
     sitting = selectors.sitting_proctored_get(request.user, sitting_id)
-    passed = selectors.passers(sitting)
+    passed = [row.person for row in result_selectors.passed_candidates(sitting)]
     if not passed:
         messages.error(request, _("Nobody has passed this sitting yet."))
         return redirect("exam:results", sitting_id=sitting.pk)
@@ -245,9 +246,14 @@ def issue_certificates(request, sitting_id: int):
     except DomainError as failure:
         messages.error(request, failure.message)
     else:
-        messages.success(
-            request,
-            _("%(issued)d certificates issued, %(skipped)d skipped.")
-            % {"issued": len(report.issued), "skipped": len(report.skipped)},
-        )
+        summary = _("%(issued)d certificates issued, %(skipped)d not issued.") % {
+            "issued": len(report.issued), "skipped": len(report.skipped)
+        }
+        if report.skipped:
+            # A skip is never a success: the summary and each person's reason, as warnings.
+            messages.warning(request, summary)
+            for item in report.skipped:
+                messages.warning(request, _("%(person)s: not issued. %(reason)s") % {"person": item.label, "reason": item.reason})
+        else:
+            messages.success(request, summary)
     return redirect("exam:results", sitting_id=sitting.pk)

@@ -27,6 +27,7 @@ from ...models import CertificateStatus
 from ...rules import pass_list
 from ...selectors import certificates as certificate_selectors
 from ...selectors import ledger
+from ...selectors import passes as pass_selectors
 from ...services import certificates as certificate_services
 from ..certificate_pdf import certificate_pdf as render_certificate_pdf
 
@@ -58,7 +59,7 @@ def my_certificates(request):
         }
         for certificate in certificate_selectors.certificates_of(person)
     ]
-    return render(request, "hours/certificates/mine.html", {"rows": rows})
+    return render(request, "hours/certificates/mine.html", {"rows": rows, "passes": pass_selectors.passes_of(person)})
 
 
 @login_required
@@ -107,6 +108,48 @@ def certificate_verify(request, token: str):
         response = render(request, "hours/certificates/verify.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+LOOKUPS_PER_WINDOW = 20
+LOOKUP_WINDOW_SECONDS = 600
+
+
+def _lookup_allowed(request) -> bool:
+    """At most LOOKUPS_PER_WINDOW lookups per address in LOOKUP_WINDOW_SECONDS."""
+    from django.core.cache import cache
+
+    key = f"hours:lookup:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+        count = 1
+    return count <= LOOKUPS_PER_WINDOW
+
+
+@never_cache
+def certificate_lookup(request):
+    """Public: a certificate by its number and the holder's name, as the provincial query pages offer."""
+    context = {"number": request.GET.get("number", "")[:32], "name": request.GET.get("name", "")[:50], "searched": False}
+    status = 200
+    if context["number"] or context["name"]:
+        if not _lookup_allowed(request):
+            context["error"] = _("Too many lookups from this address: try again in a few minutes.")
+            status = 429
+        else:
+            context["searched"] = True
+            certificate = certificate_selectors.certificate_lookup(context["number"], context["name"])
+            if certificate is not None:
+                shown = certificate_selectors.status_on(certificate, timezone.localdate())
+                context.update(
+                    certificate=certificate, status=shown, status_label=CertificateStatus(shown).label,
+                    is_valid=shown == CertificateStatus.VALID, holder_name=mask_name(certificate.holder.real_name),
+                    holder_id_number=certificate.holder.masked_id_number,
+                )
+    response = render(request, "hours/certificates/lookup.html", context, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
@@ -215,3 +258,60 @@ def extension_decide(request, pk: int):
             else _("The extension of %(number)s has been rejected.") % {"number": number},
         )
     return redirect("hours:extension_list")
+
+
+# The enterprise's certificates (证书管理) ---------------------------------------------------------
+
+
+@login_required
+def enterprise_certificates(request, enterprise_id: int):
+    """An enterprise administrator's list of its employees' certificates; filters, export."""
+    enterprise = certificate_selectors.enterprise_get(request.user, enterprise_id)
+    show = request.GET.get("show", "")
+    show = show if show in ("expiring", "short") else ""
+    today = timezone.localdate()
+    rows = certificate_selectors.enterprise_certificate_rows(request.user, enterprise, show=show, as_of=today)
+    if request.GET.get("format") == "xlsx":
+        return _enterprise_export(enterprise, rows, today)
+    return render(request, "hours/certificates/enterprise.html", {"enterprise": enterprise, "rows": rows, "show": show})
+
+
+def _enterprise_export(enterprise, rows, today):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Certificates"))
+    sheet.append([_("Name"), _("ID number"), _("Credential"), _("Certificate number"), _("Expiry date"), _("Status"), _("Explanation")])
+    for row in rows:
+        certificate = row["certificate"]
+        sheet.append([
+            certificate.holder.real_name, certificate.holder.masked_id_number, certificate.credential.name,
+            certificate.number, certificate.expires_on, str(CertificateStatus(row["status"]).label),
+            row["standing"].explanation if row["standing"] else "",
+        ])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{enterprise.pk}-{today:%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def enterprise_extension_apply(request, enterprise_id: int, pk: int):
+    """The enterprise applies for an extension on an employee's behalf (延期申请)."""
+    enterprise = certificate_selectors.enterprise_get(request.user, enterprise_id)
+    certificate = policies.enterprise_certificates(request.user, enterprise).filter(pk=pk).first()
+    if certificate is None:
+        raise NotFoundError.default()
+    try:
+        certificate_services.extension_apply_for(actor=request.user, certificate=certificate)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The extension of %(number)s was requested for %(name)s.") % {"number": certificate.number, "name": certificate.holder.real_name}
+        )
+    return redirect("hours:enterprise_certificates", enterprise_id=enterprise.pk)

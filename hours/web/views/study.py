@@ -29,11 +29,63 @@ def enrol(request, course_id: int):
     if person is None:
         messages.error(request, _("Only registered learners can enrol."))
         return redirect(course.url)
-    _enrolment, created = services.enrol(person=person, course=course)
+    enrolment, created = services.enrol(person=person, course=course)
     messages.success(
         request, _("You are enrolled in this course.") if created else _("You were already enrolled in this course.")
     )
+    if enrolment.credential_id is None:
+        # Several credentials and none held: the learner says which one the study is for.
+        return redirect("hours:course_credential", course_id=course.pk)
     return redirect("hours:my_courses")
+
+
+@login_required
+def course_credential(request, course_id: int):
+    """Which of the course's credentials the learner's study is for (学时计入的证书)."""
+    person = person_of(request.user)
+    enrolment = selectors.own_enrolment_get(person, course_id)
+    choices = selectors.credential_choices(person, enrolment)
+    error = None
+    if request.method == "POST":
+        chosen = next((c for c in choices if str(c.credential.pk) == request.POST.get("credential", "")), None)
+        try:
+            if chosen is None:
+                raise ERRORS.error("credential_choice_required")
+            services.enrolment_credential_choose(person=person, enrolment=enrolment, credential=chosen.credential)
+        except DomainError as failure:
+            error = failure.message
+        else:
+            messages.success(
+                request,
+                _("Your study of %(course)s now counts toward %(credential)s.")
+                % {"course": enrolment.course.title, "credential": chosen.credential.name},
+            )
+            return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/hours/") else "hours:my_courses")
+    return render(
+        request,
+        "hours/course_credential.html",
+        {"enrolment": enrolment, "choices": choices, "error": error, "next": request.GET.get("next", "")},
+    )
+
+
+@login_required
+@require_POST
+def hours_reassign(request, entry_id: int):
+    """The learner moves hours credited to a credential they do not hold to one they hold (once)."""
+    person = person_of(request.user)
+    credential = selectors.credential_or_none(request.POST.get("credential", ""))
+    try:
+        if credential is None:
+            raise ERRORS.error("credential_required")
+        entry = services.hours_entry_reassign(person=person, entry_id=entry_id, credential=credential)
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(
+            request,
+            _("%(hours)s hours now count toward %(credential)s.") % {"hours": entry.hours, "credential": credential.name},
+        )
+    return redirect("hours:my_hours")
 
 
 @login_required
@@ -49,9 +101,12 @@ def study(request, lesson_id: int):
     course = lesson.get_parent().specific
     progress = selectors.lesson_progress(person, course)
     lessons = [(item, progress.get(item.pk)) for item in course.get_children().live().specific()]
+    enrolment = selectors.own_enrolment_get(person, course.pk)
     context = {
         "lesson": lesson,
         "course": course,
+        "studying_for": selectors.studying_for(person, enrolment),
+        "choices": selectors.credential_choices(person, enrolment),
         "lessons": lessons,
         "progress": progress.get(lesson.pk),
         "face_ready": face_profile(person).ready,
@@ -95,6 +150,7 @@ def my_hours(request):
     lessons = selectors.my_hours(person)
     context = {
         "lessons": lessons,
+        "reassignable": selectors.reassignable_entries(person),
         "ledger": ledger.ledger_of(person),
         "totals": selectors.hours_totals(lessons),
         "certificates": ledger.my_certificate_hours(person),

@@ -11,8 +11,7 @@ from cms.models import CoursePage, LessonPage
 from hours import services
 from lms.models import Credential
 from lms.services.organisations import organisation_create
-
-from .factories import PersonFactory
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

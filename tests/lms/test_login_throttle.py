@@ -9,8 +9,7 @@ from django.urls import reverse
 from kernel import sms
 from kernel.audit import trail_of
 from lms.models import User
-
-from .factories import PASSWORD, PersonFactory
+from tests.factories import PASSWORD, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
