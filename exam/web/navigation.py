@@ -22,3 +22,11 @@ def links(*, user) -> list[Link]:
     if reviewer or people.holds(user, Role.PROCTOR) or people.holds(user, Role.INSTITUTION_STAFF):
         items.append(Link(_("Sittings"), reverse("exam:sittings"), element_id="nav-sittings", order=42))
     return items
+
+
+@register("lms.archive_locked")
+def archive_locked(*, person) -> list[bool]:
+    """The archive is locked once an authority has approved one of the person's applications."""
+    from ..models import REVIEWED, Application
+
+    return [True] if Application.objects.filter(candidate=person, status__in=REVIEWED).exists() else []
