@@ -183,3 +183,11 @@ def ticket_lookup(actor: User, *, token: str = "", number: str = "") -> Applicat
     if not policies.can_proctor(actor, application.sitting):
         raise ERRORS.error("ticket_other_sitting")
     return Application.objects.select_related("candidate", "credential", "sitting__exam").get(pk=application.pk)
+
+
+def ticket_lookup_by_id(actor: User, pk: int) -> Application:
+    """A ticket holder's application for a proctor of its sitting; a 404 for anyone else."""
+    application = Application.objects.filter(pk=pk, status__in=(S.APPROVED, S.PRINTED)).select_related("candidate", "sitting").first()
+    if application is None or not policies.can_proctor(actor, application.sitting):
+        raise ERRORS.error("application_not_found")
+    return application
