@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('path', models.CharField(choices=[('enterprise', 'Through the employer (Guangdong)'), ('sitting', 'For a published sitting (Jilin)')], max_length=16, verbose_name='path')),
                 ('region_path', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('submitted', 'Submitted by the candidate'), ('enterprise_submitted', 'Verified and submitted by the enterprise'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('printed', 'Admission ticket printed'), ('withdrawn', 'Withdrawn'), ('cancelled', 'Cancelled')], default='submitted', max_length=24, verbose_name='status')),
+                ('status', models.CharField(choices=[('submitted', 'Application submitted'), ('enterprise_submitted', 'Verified and submitted by the enterprise'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('printed', 'Admission ticket printed'), ('withdrawn', 'Withdrawn'), ('cancelled', 'Cancelled')], default='submitted', max_length=24, verbose_name='status')),
                 ('handler_name', models.CharField(blank=True, max_length=50, verbose_name='handler')),
                 ('handler_mobile', models.CharField(blank=True, max_length=11, verbose_name="handler's mobile")),
                 ('insurance_proof', models.FileField(blank=True, storage=kernel.storage.private_storage, upload_to=exam.models.applications.proof_path)),

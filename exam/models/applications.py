@@ -18,7 +18,7 @@ from ..errors import ERRORS
 
 
 class ApplicationStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted by the candidate")
+    SUBMITTED = "submitted", _("Application submitted")
     ENTERPRISE_SUBMITTED = "enterprise_submitted", _("Verified and submitted by the enterprise")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")

@@ -30,7 +30,7 @@ def as_user(browser, live_server, user, **options):
     context = browser.new_context(locale="zh-CN", **options)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)
     return page
 
 
@@ -76,7 +76,7 @@ def test_guangdong_path_across_three_roles(browser, live_server, setting, tmp_pa
     candidate.select_option("#apply-enterprise select[name=credential]", str(s.c.pk))
     candidate.click("#apply-enterprise button[type=submit]")
     candidate.wait_for_url("**/exam/applications/*/")
-    assert candidate.locator("#status").inner_text() == "考生已提交"
+    assert candidate.locator("#status").inner_text() == "已提交报名"
     application = Application.objects.get(candidate=s.person)
 
     enterprise = as_user(browser, live_server, s.admin)
@@ -101,10 +101,12 @@ def test_guangdong_path_across_three_roles(browser, live_server, setting, tmp_pa
     authority.click("#home-review")
     authority.check(f'tr[data-application="{application.pk}"] input[name=ids]')
     authority.click("#bulk-approve")
-    authority.wait_for_selector(f'tr[data-application="{application.pk}"] .status:has-text("已通过")')
+    authority.wait_for_selector(".messages:has-text('已通过 1 条报名')")
+    authority.goto(f"{live_server.url}/exam/applications/manage/?status=approved")
+    assert authority.locator(f'tr[data-application="{application.pk}"] .status').inner_text() == "已批准"
 
     candidate.reload()
-    assert candidate.locator("#status").inner_text() == "已通过"
+    assert candidate.locator("#status").inner_text() == "已批准"
     with candidate.expect_download() as download:
         candidate.evaluate("url => { const a = document.createElement('a'); a.href = url; a.download = 't.pdf'; document.body.append(a); a.click(); }",
                            candidate.locator("#ticket-link").get_attribute("href"))
