@@ -54,8 +54,8 @@ def seed(n: int):
     from kernel.validators import id_number_check_char, uscc_check_char
     from lms.models import Credential, Employment, Membership, Organisation, OrganisationKind, Person, Region, RegionLevel, User
 
-    province = Region.objects.create(code="440000", name="广东省", level=RegionLevel.PROVINCE)
-    city = Region.objects.create(code="440100", name="广州市", level=RegionLevel.CITY, parent=province)
+    province, _ = Region.objects.get_or_create(code="440000", defaults={"name": "广东省", "level": RegionLevel.PROVINCE})
+    city, _ = Region.objects.get_or_create(code="440100", defaults={"name": "广州市", "level": RegionLevel.CITY, "parent": province})
     authority = Organisation.objects.create(kind=OrganisationKind.AUTHORITY, name="广州市住建局", region=city)
     reviewer = User.objects.create(username="bench-reviewer")
     Membership.objects.create(user=reviewer, organisation=authority, role="authority_reviewer")
@@ -79,8 +79,7 @@ def seed(n: int):
     people = []
     for i, user in enumerate(users):
         birth = datetime.date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
-        first17 = f"440106{birth:%Y%m%d}{i % 1000:03d}"
-        # make the number unique past 1,000 people a day: vary the district
+        # unique past 1,000 people a birth date: the district varies too
         first17 = f"44{(i // 1000) % 100:02d}06{birth:%Y%m%d}{i % 1000:03d}"
         people.append(
             Person(user=user, real_name=f"考生{i}", id_number=first17 + id_number_check_char(first17), mobile=f"139{i:08d}",
