@@ -176,6 +176,7 @@ UPLOAD_TABLE_MAX_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_BYTES", 2 * 1024 *
 UPLOAD_TABLE_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_UNPACKED_BYTES", 40 * 1024 * 1024))
 UPLOAD_TABLE_MAX_RATIO = int(os.environ.get("UPLOAD_TABLE_MAX_RATIO", 100))
 UPLOAD_TABLE_MAX_CELLS = int(os.environ.get("UPLOAD_TABLE_MAX_CELLS", 400_000))
+UPLOAD_DOCUMENT_MAX_BYTES = int(os.environ.get("UPLOAD_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024))
 UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 25_000_000))
 # A request's fields (not its files) are refused past this (Django's own check, 400); an uploaded
 # file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, not held in memory.

@@ -1,6 +1,15 @@
 """Question banks, exams, sittings, attempts and what proctoring found. A paper stores its seed and
 the pool it was drawn from, so it can be drawn again for an audit (exam.rules.drawing)."""
 
+from .applications import (
+    ACTIVE,
+    APPLICATION_MACHINE,
+    AWAITING_REVIEW,
+    REVIEWED,
+    Application,
+    ApplicationPath,
+    ApplicationStatus,
+)
 from .attempts import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Paper
 from .bank import OPTION_LETTERS, Question, QuestionKind, QuestionVersion
 from .exams import BlueprintItem, Exam, TheoryMode
@@ -9,6 +18,13 @@ from .results import Part, PartScore, ScoreSheet, ScoreSheetStatus
 from .sittings import Sitting, SittingCandidate
 
 __all__ = [
+    "ACTIVE",
+    "APPLICATION_MACHINE",
+    "AWAITING_REVIEW",
+    "REVIEWED",
+    "Application",
+    "ApplicationPath",
+    "ApplicationStatus",
     "OPTION_LETTERS",
     "Attempt",
     "AttemptAnswer",

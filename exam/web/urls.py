@@ -3,7 +3,7 @@ candidate's exams and the room, and the proctor's board and results."""
 
 from django.urls import path
 
-from .views import manage, results, room
+from .views import applications, manage, results, room
 
 app_name = "exam"
 
@@ -27,6 +27,18 @@ urlpatterns = [
         manage.sitting_candidate_remove,
         name="sitting_candidate_remove",
     ),
+    # Applications (报名) and admission tickets.
+    path("applications/", applications.my_applications, name="my_applications"),
+    path("applications/manage/", applications.application_list, name="applications"),
+    path("applications/manage/approve/", applications.bulk_approve, name="applications_approve"),
+    path("applications/<int:pk>/", applications.application_detail, name="application"),
+    path("applications/<int:pk>/withdraw/", applications.withdraw, name="application_withdraw"),
+    path("applications/<int:pk>/verify/", applications.verify, name="application_verify"),
+    path("applications/<int:pk>/decide/", applications.decide, name="application_decide"),
+    path("applications/<int:pk>/proof/", applications.proof, name="application_proof"),
+    path("applications/<int:pk>/ticket.pdf", applications.ticket, name="ticket"),
+    path("checkin/", applications.checkin, name="checkin"),
+    path("checkin/<int:pk>/photo/", applications.checkin_photo, name="checkin_photo"),
     # The candidate's side and the room.
     path("my/", room.my_exams, name="my_exams"),
     path("my/sittings/<int:sitting_id>/enter/", room.enter, name="enter"),
