@@ -5,9 +5,15 @@ from .attempts import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Paper
 from .bank import OPTION_LETTERS, Question, QuestionKind, QuestionVersion
 from .exams import BlueprintItem, Exam
 from .incidents import Incident, IncidentKind
+from .reviews import APPEALABLE, REVIEW_MACHINE, Review, ReviewKind, ReviewStatus
 from .sittings import Sitting, SittingCandidate
 
 __all__ = [
+    "APPEALABLE",
+    "REVIEW_MACHINE",
+    "Review",
+    "ReviewKind",
+    "ReviewStatus",
     "OPTION_LETTERS",
     "Attempt",
     "AttemptAnswer",

@@ -5,6 +5,7 @@ adjustments (`offline`)."""
 from .credit import (
     lesson_hours_credit,
     lesson_hours_credit_later,
+    lesson_hours_recredit,
     lessons_credit_due,
     study_snapshot_record,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "hours_adjust",
     "lesson_hours_credit",
     "lesson_hours_credit_later",
+    "lesson_hours_recredit",
     "lessons_credit_due",
     "offline_batch_decide",
     "offline_batch_upload",
