@@ -117,7 +117,8 @@ ERRORS = Catalogue(
         "candidate_has_attempt": Refusal(
             _("This candidate has already begun an attempt and stays on the sitting."), 409
         ),
-        # reviews and appeals (exam.services.reviews)
+        # the audit portal (exam.web.views.audit) and reviews and appeals (exam.services.reviews)
+        "audit_reviewers_only": Refusal(_("The audit portal is for authority reviewers."), 403),
         "review_move_illegal": Refusal(_("A review that is %(from)s cannot become %(to)s."), 409),
         "review_not_found": Refusal(_("There is no such review."), 404),
         "flag_not_found": Refusal(_("There is no such refusal or incident to review."), 404),
