@@ -78,4 +78,5 @@ def test_a_reviewer_filters_opens_the_dossier_views_a_snapshot_and_dismisses_a_r
     assert page.locator(f'li.snapshot[data-snapshot="{refused_lesson.pk}"] .review-state').get_attribute("data-status") == "dismissed"
     assert page.locator("#dossier-hours").inner_text() == "1.00"
     assert page.locator('#dossier-ledger tr[data-source="adjustment"] .hours').inner_text() == str(Decimal("1.00") - before)
-    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1 or width > 360
+    # the dossier's sections fit the screen (wide tables scroll inside their box)
+    assert page.evaluate("[...document.querySelectorAll('#dossier, #dossier-study, #dossier-ledger')].every(s => s.scrollWidth <= s.clientWidth + 1)")
