@@ -131,6 +131,7 @@ ERRORS = Catalogue(
         "appeal_not_allowed": Refusal(_("Only a decision against you can be appealed, and only once."), 409),
         "appeal_window_closed": Refusal(_("The time to appeal this decision (%(days)s days) has passed."), 409),
         "appeal_statement_required": Refusal(_("Say why you appeal, in at most 2000 characters.")),
+        "appeal_attachment_too_large": Refusal(_("The attachment may be at most %(megabytes)s MB.")),
         "appeal_same_reviewer": Refusal(
             _("An appeal is decided by a reviewer who took no part in the decision appealed."), 403
         ),

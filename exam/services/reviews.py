@@ -40,6 +40,7 @@ from .attempts import attempt_transition
 
 R = ReviewStatus
 STATEMENT_MAX = 2000
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def _hold_days(status: str) -> datetime.timedelta:
@@ -184,6 +185,8 @@ def review_appeal(
     statement = str(statement or "").strip()
     if not statement or len(statement) > STATEMENT_MAX:
         raise ERRORS.error("appeal_statement_required")
+    if attachment is not None and attachment.size > ATTACHMENT_MAX_BYTES:
+        raise ERRORS.error("appeal_attachment_too_large", megabytes=ATTACHMENT_MAX_BYTES // (1024 * 1024))
     with transaction.atomic():
         if attachment is not None:
             review.appeal_attachment.save(attachment.name, attachment, save=False)
