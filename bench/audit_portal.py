@@ -169,7 +169,7 @@ def measure(reps: int) -> list[tuple[str, float, float, int]]:
     enterprise = Organisation.objects.filter(kind=OrganisationKind.ENTERPRISE, region=gz).first()
     person_id = Employment.objects.filter(enterprise=enterprise).values_list("person_id", flat=True).first()
     middle = CaptureLogEntry.objects.order_by("-id").values_list("id", flat=True).first() // 2
-    day = datetime.date(2026, 10, 15)
+    day = datetime.date(2026, 10, 2)
 
     def page(**filters):
         before = filters.pop("before", None)
@@ -189,7 +189,7 @@ def measure(reps: int) -> list[tuple[str, float, float, int]]:
     ]:
         results.append((label, *timed(function, reps)))
 
-    since = datetime.datetime(2026, 10, 15, tzinfo=datetime.UTC)
+    since = datetime.datetime(2026, 10, 2, tzinfo=datetime.UTC)
 
     def export():
         made = CaptureLogExport.objects.create(
@@ -226,6 +226,13 @@ def main() -> None:
     if not options.keep:
         call_command("migrate", verbosity=0)
         info = seed(options.entries, options.people)
+    else:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+            cursor.execute("SELECT count(*) FROM proctor_capturelogentry")
+            print(f"kept database: {cursor.fetchone()[0]} entries")
     load = os.getloadavg()
     print(f"machine: {machine()}; {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
