@@ -108,3 +108,10 @@ def entry_evidence(actor: User, entry: CaptureLogEntry) -> Evidence:
     frames = list(snapshot.frames.order_by("index")) if snapshot else []
     purge = next((item for item in related if item.kind == CaptureLogEntry.Kind.SNAPSHOT_PURGED), None)
     return Evidence(snapshot=snapshot, frames=frames, purge=purge, related=related)
+
+
+def export_file(export):
+    """The zip of a ready export, or the refusal `export_not_ready`."""
+    if not export.file:
+        raise ERRORS.error("export_not_ready")
+    return export.file

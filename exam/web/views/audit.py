@@ -191,9 +191,7 @@ def export_status(request, export_id: int):
 @_auditor
 def export_download(request, export_id: int):
     export = _export_of(request, export_id)
-    if not export.file:
-        raise exports.ERRORS.error("export_not_ready")
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=f"kaohe-capturelog-{export.region.code}-{export.pk}.zip")
+    return FileResponse(portal.export_file(export).open("rb"), as_attachment=True, filename=f"kaohe-capturelog-{export.region.code}-{export.pk}.zip")
 
 
 @_auditor
