@@ -177,5 +177,23 @@ ERRORS = Catalogue(
         "candidate_has_attempt": Refusal(
             _("This candidate has already begun an attempt and stays on the sitting."), 409
         ),
+        # the audit portal (exam.web.views.audit) and reviews and appeals (exam.services.reviews)
+        "audit_reviewers_only": Refusal(_("The audit portal is for authority reviewers."), 403),
+        "review_move_illegal": Refusal(_("A review that is %(from)s cannot become %(to)s."), 409),
+        "review_not_found": Refusal(_("There is no such review."), 404),
+        "flag_not_found": Refusal(_("There is no such refusal or incident to review."), 404),
+        "flag_not_a_refusal": Refusal(_("Only a check that did not verify can be reviewed."), 409),
+        "void_not_for_study": Refusal(_("Only an exam incident can void an attempt.")),
+        "review_outcome_invalid": Refusal(_("Choose to uphold or dismiss.")),
+        "second_reviewer_required": Refusal(
+            _("Voiding an attempt needs a second reviewer: someone other than the one who proposed it."), 403
+        ),
+        "appeal_not_allowed": Refusal(_("Only a decision against you can be appealed, and only once."), 409),
+        "appeal_window_closed": Refusal(_("The time to appeal this decision (%(days)s days) has passed."), 409),
+        "appeal_statement_required": Refusal(_("Say why you appeal, in at most 2000 characters.")),
+        "appeal_attachment_too_large": Refusal(_("The attachment may be at most %(megabytes)s MB.")),
+        "appeal_same_reviewer": Refusal(
+            _("An appeal is decided by a reviewer who took no part in the decision appealed."), 403
+        ),
     },
 )

@@ -148,3 +148,23 @@ def can_verify_applications(actor: User) -> bool:
 def reviewer_region_paths(actor: User) -> list[str] | None:
     """None for a superuser (every region)."""
     return None if people.is_superuser(actor) else people.region_paths(actor)
+# The audit portal ----------------------------------------------------------------------------------
+# Authority reviewers (and superusers) only: never employers, institutions or proctors. What a
+# reviewer sees in it is scoped to the people and organisations of their regions
+# (lms.policies.people_overseen, covers); anything else is not found.
+
+
+def can_audit(actor: User) -> bool:
+    return people.is_superuser(actor) or people.holds(actor, Role.AUTHORITY_REVIEWER)
+
+
+def audited_sittings(actor: User) -> Q:
+    """A filter on Sitting: those of authorities in the reviewer's regions."""
+    if people.is_superuser(actor):
+        return Q()
+    return people.in_regions(people.region_paths(actor), "authority__region__path")
+
+
+def audited_organisations(actor: User) -> Q:
+    """A filter on Organisation: the enterprises and institutions of the reviewer's regions."""
+    return people.reviewer_region_scope(actor, "region__path")

@@ -347,8 +347,18 @@ EVIDENCE_GRACE_SECONDS = int(os.environ.get("EVIDENCE_GRACE_SECONDS", "60"))
 EVIDENCE_CHALLENGE_SHARE = float(os.environ.get("EVIDENCE_CHALLENGE_SHARE", "0.2"))
 # A snapshot still waiting for its check after this long is queued again (a worker died).
 SNAPSHOT_REQUEUE_SECONDS = int(os.environ.get("SNAPSHOT_REQUEUE_SECONDS", "180"))
-# Snapshot images are deleted after this many days; their capture-log entries and hashes stay.
+# Retention tiers (PIPL; docs/audit.md "Retention"), applied daily by proctor.tasks.retention_apply:
+# - snapshot and exam video evidence: images deleted after SNAPSHOT_RETENTION_DAYS (180);
+# - evidence under review or appeal: held until decided, plus RETENTION_REVIEW_HOLD_DAYS;
+# - face templates and reference images: until consent is withdrawn or the account closes;
+# - the capture log, hashes and decisions: kept (the log is append-only).
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "180"))
+RETENTION_REVIEW_HOLD_DAYS = int(os.environ.get("RETENTION_REVIEW_HOLD_DAYS", "30"))
+# An appeal against a review's decision may be lodged within this many days of it.
+APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", "15"))
+# The longest period one capture-log export may cover, and the audit portal's page size.
+CAPTURELOG_EXPORT_MAX_DAYS = int(os.environ.get("CAPTURELOG_EXPORT_MAX_DAYS", "400"))
+AUDIT_PAGE_SIZE = int(os.environ.get("AUDIT_PAGE_SIZE", "50"))
 # Version of the biometric consent text (proctor/consent.py). A new version asks every learner again.
 BIOMETRIC_CONSENT_VERSION = "2026-12"
 
@@ -375,7 +385,7 @@ CELERY_BEAT_SCHEDULE = {
     # A domain event whose receiver failed is delivered again (kernel.events).
     "outbox-deliver-due": {"task": "kernel.tasks.outbox_deliver_due", "schedule": 60},
     "capturelog-checkpoint": {"task": "proctor.tasks.capturelog_checkpoint", "schedule": CAPTURELOG_CHECKPOINT_SECONDS},
-    "snapshots-purge": {"task": "proctor.tasks.snapshots_purge", "schedule": 24 * 3600},
+    "retention-apply": {"task": "proctor.tasks.retention_apply", "schedule": 24 * 3600},
     # A snapshot whose check was lost is checked again; a request nobody answered is missed.
     "snapshots-requeue-stale": {"task": "proctor.tasks.snapshots_requeue_stale", "schedule": 60},
     "evidence-requests-expire": {"task": "proctor.tasks.evidence_requests_expire", "schedule": 60},

@@ -46,5 +46,11 @@ ERRORS = Catalogue(
         "capturelog_signing_key_invalid": Refusal(
             _("The capture-log signing key in %(source)s cannot be used: %(error)s"), 503
         ),
+        # the audit portal's exports (proctor.services.exports)
+        "export_move_illegal": Refusal(_("An export that is %(from)s cannot become %(to)s."), 409),
+        "export_period_invalid": Refusal(_("Give a period whose start comes before its end, of at most %(days)s days.")),
+        "export_region_not_covered": Refusal(_("You do not review this region."), 404),
+        "export_not_ready": Refusal(_("This export is not ready yet."), 409),
+        "log_cursor_invalid": Refusal(_("This page of the log does not exist.")),
     },
 )

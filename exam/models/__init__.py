@@ -15,9 +15,15 @@ from .bank import OPTION_LETTERS, Question, QuestionKind, QuestionVersion
 from .exams import BlueprintItem, Exam, TheoryMode
 from .incidents import Incident, IncidentKind
 from .results import Part, PartScore, ScoreSheet, ScoreSheetStatus
+from .reviews import APPEALABLE, REVIEW_MACHINE, Review, ReviewKind, ReviewStatus
 from .sittings import Sitting, SittingCandidate
 
 __all__ = [
+    "APPEALABLE",
+    "REVIEW_MACHINE",
+    "Review",
+    "ReviewKind",
+    "ReviewStatus",
     "ACTIVE",
     "APPLICATION_MACHINE",
     "AWAITING_REVIEW",

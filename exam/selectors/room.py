@@ -27,7 +27,7 @@ from ..policies import proctored_sittings, watched_sittings
 
 S = AttemptStatus
 OPEN = (S.CREATED, S.IDENTITY_VERIFIED, S.IN_PROGRESS)
-FINAL = (S.GRADED, S.TERMINATED, S.EXPIRED)
+FINAL = (S.GRADED, S.TERMINATED, S.EXPIRED, S.VOIDED)
 
 
 # The candidate ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ candidate's exams and the room, and the proctor's board and results."""
 
 from django.urls import path
 
-from .views import applications, manage, results, room
+from .views import applications, audit, manage, results, room
 
 app_name = "exam"
 
@@ -57,4 +57,22 @@ urlpatterns = [
     path("sittings/<int:sitting_id>/scores/upload/", results.scores_upload, name="scores_upload"),
     path("sittings/<int:sitting_id>/scores/lock/", results.scores_lock, name="scores_lock"),
     path("sittings/<int:sitting_id>/pass-list/", results.pass_list_compile, name="pass_list_compile"),
+    # The audit portal, for authority reviewers (exam.web.views.audit).
+    path("audit/", audit.log, name="audit_log"),
+    path("audit/log/<int:entry_id>/", audit.entry, name="audit_entry"),
+    path("audit/people/<int:person_id>/", audit.person, name="audit_person"),
+    path("audit/institutions/<int:organisation_id>/", audit.institution, name="audit_institution"),
+    path("audit/sittings/<int:sitting_id>/", audit.sitting, name="audit_sitting"),
+    path("audit/verify/", audit.verification, name="audit_verify"),
+    path("audit/exports/", audit.export_list, name="audit_exports"),
+    path("audit/exports/<int:export_id>/", audit.export_detail, name="audit_export"),
+    path("audit/exports/<int:export_id>/status/", audit.export_status, name="audit_export_status"),
+    path("audit/exports/<int:export_id>/download/", audit.export_download, name="audit_export_download"),
+    path("audit/reviews/", audit.review_list, name="audit_reviews"),
+    path("audit/reviews/decide/", audit.review_decide, name="audit_review_decide"),
+    path("audit/reviews/<int:review_id>/second/", audit.review_second, name="audit_review_second"),
+    # The person's own data and appeals.
+    path("my/data/", audit.my_data, name="my_data"),
+    path("my/data/export/", audit.my_data_export, name="my_data_export"),
+    path("my/reviews/<int:review_id>/appeal/", audit.my_appeal, name="my_appeal"),
 ]

@@ -146,7 +146,7 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
             return None
         course = progress.enrolment.course
         lesson = progress.lesson.specific
-        hours = (lesson.credit_hours * Decimal(tally.share)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        hours = _lesson_hours(lesson, tally)
         if hours <= 0:
             return None
         enrolment = progress.enrolment
@@ -172,6 +172,60 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
                 "required_seconds": round(tally.required_seconds, 1),
             },
         )
+
+
+def _lesson_hours(lesson, tally) -> Decimal:
+    return (lesson.credit_hours * Decimal(tally.share)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def lesson_hours_recredit(
+    *, progress_id: int, actor, reason: str, review_id: int | None = None, now: datetime.datetime | None = None
+) -> Decimal:
+    """After a reviewer dismissed a study refusal (the snapshot now counts as verified), credit what
+    the lesson's evidence earns beyond what it was credited: the online entry if it had none, else
+    an adjustment line for the difference, with the reason, the reviewer and the review as its
+    evidence. Returns the hours added (zero when nothing more is due, e.g. still incomplete)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = (
+            LessonProgress.objects.select_for_update().select_related("enrolment__course", "lesson").get(pk=progress_id)
+        )
+        online = HoursEntry.objects.filter(progress=progress, source=HoursSource.ONLINE_STUDY).first()
+        if online is None:
+            entry = lesson_hours_credit(progress_id=progress_id, now=now)
+            return entry.hours if entry else Decimal("0")
+        tally = selectors.lesson_verification(progress, now=now)
+        if not tally.settled:
+            return Decimal("0")
+        earned = _lesson_hours(progress.lesson.specific, tally)
+        credited = online.hours + sum(
+            (line.hours for line in HoursEntry.objects.filter(
+                person_id=online.person_id, source=HoursSource.ADJUSTMENT, evidence__recredit_of=progress.pk
+            )),
+            Decimal("0"),
+        )
+        added = earned - credited
+        if added <= 0:
+            return Decimal("0")
+        HoursEntry.objects.create(
+            person_id=online.person_id,
+            credential=online.credential,
+            category=online.category,
+            hours=added,
+            earned_on=timezone.localdate(now),
+            source=HoursSource.ADJUSTMENT,
+            progress=progress,
+            reason=reason[:300],
+            recorded_by=actor,
+            evidence={
+                "recredit_of": progress.pk,
+                "review": review_id,
+                "verified_seconds": round(tally.verified_seconds, 1),
+                "verified_snapshots": tally.verified_snapshot_ids,
+                "sessions": tally.session_ids,
+            },
+        )
+        return added
 
 
 def study_snapshot_decided(*, session_id: str) -> HoursEntry | None:

@@ -3,6 +3,7 @@ hash-chained capture log that a regulator audits."""
 
 from .capturelog import CaptureLogCheckpoint, CaptureLogEntry, CaptureLogHead
 from .consent import BiometricConsent
+from .exports import EXPORT_MACHINE, CaptureLogExport, ExportStatus
 from .references import FaceReference, ReferenceSource, reference_path
 from .requests import REQUEST_MACHINE, Challenge, EvidenceRequest, RequestStatus
 from .snapshots import (
@@ -15,6 +16,9 @@ from .snapshots import (
 )
 
 __all__ = [
+    "EXPORT_MACHINE",
+    "CaptureLogExport",
+    "ExportStatus",
     "REQUEST_MACHINE",
     "Challenge",
     "EvidenceRequest",
