@@ -229,7 +229,7 @@ def attempt_start(*, attempt: Attempt, candidate: Person, now: datetime.datetime
 def _answers_sql(vendor: str) -> str:
     """The attempt's answers as one JSON array of [version_id, option_ids], in the paper's read."""
     if vendor == "postgresql":
-        agg = "coalesce(json_agg(json_build_array(a.version_id, a.option_ids)), '[]'::json)"
+        agg = "coalesce(jsonb_agg(jsonb_build_array(a.version_id, a.option_ids)), '[]'::jsonb)"
     else:
         agg = "coalesce(json_group_array(json_array(a.version_id, json(a.option_ids))), '[]')"
     return f"SELECT {agg} FROM exam_attemptanswer a WHERE a.attempt_id = exam_paper.attempt_id"
