@@ -11,6 +11,7 @@ from .certificates import (
 from .ledger import HoursEntry, HoursSource
 from .offline import BatchStatus, OfflineBatch, OfflineRow
 from .rules import Consequence, CreditScheme, YearlyRuleStart
+from .standing import CertificateStanding
 from .study import (
     Enrolment,
     EnrolmentSource,
@@ -24,6 +25,7 @@ __all__ = [
     "BatchStatus",
     "Certificate",
     "CertificateEvent",
+    "CertificateStanding",
     "CertificateStatus",
     "Consequence",
     "CreditScheme",

@@ -35,6 +35,7 @@ from ..models import (
     StudySession,
 )
 from ..selectors import study as selectors
+from .standing import standings_refresh
 
 STUDY = "study"
 # After a check that did not verify (or a request not answered), the next request comes this soon,
@@ -145,7 +146,7 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
         hours = (lesson.credit_hours * Decimal(tally.share)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         if hours <= 0:
             return None
-        return HoursEntry.objects.create(
+        entry = HoursEntry.objects.create(
             person_id=progress.enrolment.person_id,
             credential=course.credentials.order_by("code").first(),
             category=course.category,
@@ -162,6 +163,8 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
                 "required_seconds": round(tally.required_seconds, 1),
             },
         )
+        standings_refresh(pairs=[(entry.person_id, entry.credential_id)])
+        return entry
 
 
 def study_snapshot_decided(*, session_id: str) -> HoursEntry | None:
