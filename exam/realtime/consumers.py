@@ -74,7 +74,7 @@ class _Base(AsyncJsonWebsocketConsumer):
 
     def in_thread(self, function, /, *, hot: bool = False, **kwargs):
         """Run a service or selector in a worker thread, in the user's language. `hot` calls (the
-        answer, connect and join reads) run on a pool of threads, each with its own database
+        room's: connect, join, start, answer, submit, the state and the evidence plan) run on a pool of threads, each with its own database
         connection, where the database allows it (PostgreSQL); the others, and every call on
         SQLite (one writer at a time), on Channels' one shared database thread."""
         language = self.language
@@ -193,7 +193,7 @@ class ExamRoomConsumer(_Base):
         await self.send_state(seq=message.seq, closing=True)
 
     async def on_start(self, message):
-        await self.in_thread(attempt_services.attempt_start, attempt=await self.attempt(), candidate=self.person)
+        await self.in_thread(attempt_services.attempt_start, attempt=await self.attempt(), candidate=self.person, hot=True)
         await self.send_state(seq=message.seq)
 
     async def on_answer(self, message):
@@ -236,7 +236,7 @@ class ExamRoomConsumer(_Base):
         await self.send_json(reply)
 
     async def on_submit(self, message):
-        await self.in_thread(attempt_services.attempt_submit, attempt=await self.attempt(), candidate=self.person)
+        await self.in_thread(attempt_services.attempt_submit, attempt=await self.attempt(), candidate=self.person, hot=True)
         await self.send_state(seq=message.seq)
 
     # Pushes from the group --------------------------------------------------------------------
@@ -288,7 +288,7 @@ class ExamRoomConsumer(_Base):
         """Where the attempt stands, and what goes with it: the paper and the answers recorded
         while it is in progress, the result once graded, the reason once terminated. `closing`
         (a join) first closes an attempt whose time is up."""
-        state = await self.in_thread(self._state, closing=closing, hot=closing)
+        state = await self.in_thread(self._state, closing=closing, hot=True)
         self.sent_status = state["status"]
         if seq is not None:
             state["seq"] = seq
@@ -335,7 +335,7 @@ class ExamRoomConsumer(_Base):
         again at the next heartbeat while it stays unanswered; the client answers a request once."""
         if self.evidence_task and not self.evidence_task.done():
             return
-        request = await self.in_thread(proctoring.exam_evidence_next, attempt_id=self.attempt_id)
+        request = await self.in_thread(proctoring.exam_evidence_next, attempt_id=self.attempt_id, hot=True)
         if request is None:
             return
         delay = max(0.0, (request.due_at - timezone.now()).total_seconds())

@@ -57,7 +57,14 @@ class _Pusher:
             for group, message in messages:
                 await self.layer.group_send(group, message)
 
-        asyncio.run_coroutine_threadsafe(all_of(), self.loop).result(timeout=PUSH_TIMEOUT_SECONDS)
+        # Not waited for: the caller's commit is done, and a push that fails is only logged.
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(all_of(), PUSH_TIMEOUT_SECONDS), self.loop)
+        future.add_done_callback(_log_failure)
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("push failed", exc_info=future.exception())
 
 
 _pusher: _Pusher | None = None
