@@ -60,6 +60,8 @@ ASGI_APPLICATION = os.environ.get("BENCH_ASGI_APP", "kaohe.asgi:application")
 SECRET_KEY = "bench-only-key-" + "b" * 40
 SEED = 20261123
 P99_STOP_MS = 1000
+# Daphne's time for the application to accept a socket, as in deploy/ (its default is 5 s).
+CONNECT_TIMEOUT = int(os.environ.get("BENCH_CONNECT_TIMEOUT", "20"))
 TARGET_MS = 200
 
 
@@ -261,7 +263,8 @@ def start_daphne(env: dict[str, str], log_path: Path, port: int = 0) -> tuple[su
     port = port or free_port()
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "--websocket_connect_timeout", str(CONNECT_TIMEOUT), ASGI_APPLICATION],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -542,7 +545,10 @@ def warm_up(ports: list[int], rooms: list[dict]) -> None:
     async def all_of() -> None:
         for port in ports:
             for room in rooms[:8]:
-                await one(port, room)
+                try:
+                    await one(port, room)
+                except Exception as failure:  # noqa: BLE001  (a warm-up that fails is only reported)
+                    print(f"warm-up on {port}: {type(failure).__name__}")
 
     asyncio.run(all_of())
 
