@@ -268,7 +268,7 @@ def start_daphne(env: dict[str, str], log_path: Path, port: int = 0) -> tuple[su
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # a loaded machine starts Django slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"Daphne exited:\n{log_path.read_text()[-3000:]}")
