@@ -393,6 +393,8 @@ CELERY_BEAT_SCHEDULE = {
     "lessons-credit-due": {"task": "hours.tasks.lessons_credit_due", "schedule": 600},
     # Certificates past their expiry expire, and those whose hours rule voids them are voided.
     "certificates-review": {"task": "hours.tasks.certificates_review", "schedule": 24 * 3600},
+    # The dashboard's standing table, recomputed: a year ends, a certificate expires, a holder moves.
+    "standings-rebuild": {"task": "hours.tasks.standings_rebuild", "schedule": 24 * 3600},
     # An exam whose time ran out with the candidate gone is submitted and graded within seconds
     # (a connected room does it at the deadline itself).
     "exam-attempts-close-due": {"task": "exam.tasks.attempts_close_due", "schedule": 15},

@@ -39,6 +39,7 @@ from ..models import (
 from ..rules import crediting
 from ..selectors import ledger
 from ..selectors import study as selectors
+from .standing import standings_refresh
 
 STUDY = "study"
 # After a check that did not verify (or a request not answered), the next request comes this soon,
@@ -155,7 +156,7 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
             held=ledger.held_credential_ids(enrolment.person_id),
             chosen=enrolment.credential_id,
         )
-        return HoursEntry.objects.create(
+        entry = HoursEntry.objects.create(
             person_id=enrolment.person_id,
             credential_id=credential_id,
             category=course.category,
@@ -172,6 +173,8 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
                 "required_seconds": round(tally.required_seconds, 1),
             },
         )
+        standings_refresh(pairs=[(entry.person_id, entry.credential_id)])
+        return entry
 
 
 def _lesson_hours(lesson, tally) -> Decimal:
