@@ -13,6 +13,7 @@ from .snapshots import (
     frame_path,
     snapshot_path,
 )
+from .video import STREAM_MACHINE, StreamStatus, VideoFrame, VideoStream, video_frame_path
 
 __all__ = [
     "REQUEST_MACHINE",
@@ -32,4 +33,9 @@ __all__ = [
     "SnapshotStatus",
     "reference_path",
     "snapshot_path",
+    "STREAM_MACHINE",
+    "StreamStatus",
+    "VideoFrame",
+    "VideoStream",
+    "video_frame_path",
 ]

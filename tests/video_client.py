@@ -1,0 +1,71 @@
+"""A candidate's browser, as far as WebRTC goes: an aiortc peer that sends a camera made of test
+pictures. `PictureTrack` sends RGB pictures in turn at `fps`; with `vary` each frame is moved by a
+pixel or two and carries faint sensor noise, as a live camera's frames do, so no two are the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import io
+import time
+
+import numpy as np
+from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from av import VideoFrame
+from PIL import Image
+
+CLOCK = 90_000
+
+
+def picture(data: bytes, size=(320, 240)) -> np.ndarray:
+    """A photo letterboxed into a camera frame of `size`, as RGB."""
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image.thumbnail(size)
+    canvas = Image.new("RGB", size, (120, 120, 120))
+    canvas.paste(image, ((size[0] - image.width) // 2, (size[1] - image.height) // 2))
+    return np.asarray(canvas)
+
+
+def black(size=(320, 240)) -> np.ndarray:
+    return np.zeros((size[1], size[0], 3), dtype=np.uint8)
+
+
+class PictureTrack(VideoStreamTrack):
+    def __init__(self, pictures: list[np.ndarray], *, fps: int = 10, vary: bool = True, seed: int = 3) -> None:
+        super().__init__()
+        self.pictures, self.fps, self.vary = pictures, fps, vary
+        self.rng = np.random.default_rng(seed)
+        self.count = 0
+        self.started: float | None = None
+
+    async def recv(self) -> VideoFrame:
+        if self.started is None:
+            self.started = time.time()
+        # Paced like a camera: frame n leaves at n / fps seconds.
+        wait = self.started + self.count / self.fps - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        image = self.pictures[self.count % len(self.pictures)]
+        if self.vary:
+            dx, dy = (int(value) for value in self.rng.integers(-3, 4, 2))
+            image = np.roll(image, (dy, dx), axis=(0, 1)).astype(np.int16)
+            image = np.clip(image + self.rng.integers(-4, 5, image.shape), 0, 255).astype(np.uint8)
+        frame = VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+        frame.pts = int(self.count * CLOCK / self.fps)
+        frame.time_base = fractions.Fraction(1, CLOCK)
+        self.count += 1
+        return frame
+
+
+async def offer_from(track) -> RTCPeerConnection:
+    """A peer connection sending `track`, its offer made and ICE gathered (aiortc gathers before
+    setLocalDescription returns, as the browser's page waits for)."""
+    pc = RTCPeerConnection()
+    pc.addTrack(track)
+    await pc.setLocalDescription(await pc.createOffer())
+    return pc
+
+
+async def accept(pc: RTCPeerConnection, answer: dict) -> None:
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
