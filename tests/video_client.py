@@ -10,6 +10,7 @@ import fractions
 import io
 import time
 
+import cv2
 import numpy as np
 from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from av import VideoFrame
@@ -19,8 +20,27 @@ CLOCK = 90_000
 
 
 def picture(data: bytes, size=(320, 240)) -> np.ndarray:
-    """A photo letterboxed into a camera frame of `size`, as RGB."""
+    """A photo framed as a webcam at arm's length frames a face (a 4:3 crop three faces wide
+    around the largest face the engine finds), in a camera frame of `size`, as RGB. A photo
+    without a face is letterboxed whole."""
+    from proctor import engine
+
     image = Image.open(io.BytesIO(data)).convert("RGB")
+    boxes = engine.detect(np.asarray(image))
+    if boxes:
+        top, right, bottom, left = max(boxes, key=lambda box: box[1] - box[3])
+        width = (right - left) * 3
+        height = width * size[1] // size[0]
+        centre_x, centre_y = (left + right) // 2, (top + bottom) // 2
+        crop = (centre_x - width // 2, centre_y - height // 2, centre_x + width // 2, centre_y + height // 2)
+        if len(boxes) > 1:  # keep everyone in the picture: the crop spans every face
+            lefts, rights = min(box[3] for box in boxes), max(box[1] for box in boxes)
+            width = int((rights - lefts) * 1.6)
+            height = width * size[1] // size[0]
+            centre_x = (lefts + rights) // 2
+            crop = (centre_x - width // 2, centre_y - height // 2, centre_x + width // 2, centre_y + height // 2)
+        image = image.crop(crop)
+        return np.asarray(image.resize(size, Image.Resampling.LANCZOS))
     image.thumbnail(size)
     canvas = Image.new("RGB", size, (120, 120, 120))
     canvas.paste(image, ((size[0] - image.width) // 2, (size[1] - image.height) // 2))
@@ -37,6 +57,7 @@ class PictureTrack(VideoStreamTrack):
         self.pictures, self.fps, self.vary = pictures, fps, vary
         self.rng = np.random.default_rng(seed)
         self.count = 0
+        self.pose = np.array([0.0, 0.0, 1.0, 0.0])
         self.started: float | None = None
 
     async def recv(self) -> VideoFrame:
@@ -48,8 +69,13 @@ class PictureTrack(VideoStreamTrack):
             await asyncio.sleep(wait)
         image = self.pictures[self.count % len(self.pictures)]
         if self.vary:
-            dx, dy = (int(value) for value in self.rng.integers(-3, 4, 2))
-            image = np.roll(image, (dy, dx), axis=(0, 1)).astype(np.int16)
+            # A head that drifts (a random walk of position, size and turn) and a sensor's noise.
+            self.pose = np.clip(self.pose + self.rng.normal(0, [0.6, 0.6, 0.004, 0.3]), [-8, -8, 0.94, -4], [8, 8, 1.06, 4])
+            dx, dy, zoom, angle = self.pose
+            height, width = image.shape[:2]
+            matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom)
+            matrix[:, 2] += (dx, dy)
+            image = cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REFLECT).astype(np.int16)
             image = np.clip(image + self.rng.integers(-4, 5, image.shape), 0, 255).astype(np.uint8)
         frame = VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
         frame.pts = int(self.count * CLOCK / self.fps)

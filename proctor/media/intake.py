@@ -52,7 +52,8 @@ def measure(image: np.ndarray, *, at: float, identity: bool, references: list, t
     covered = is_covered(grey, setting)
     faces, issue, verdict_identity, distance = None, None, None, None
     if not covered:
-        analysis = engine.analyse(image) if identity else engine.prepare(image)
+        gates = engine.Quality(min_face_px=setting.min_face_px)
+        analysis = engine.analyse(image, gates) if identity else engine.prepare(image, gates)
         faces, issue = analysis.faces, analysis.quality_issue
         if identity and analysis.encoding is not None and references:
             distance = engine.distance(references, analysis.encoding)

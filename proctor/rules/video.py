@@ -49,6 +49,8 @@ class VideoSetting:
     covered_below: float = 6.0  # standard deviation of the grey picture below this: uniform
     dark_below: float = 12.0  # mean grey level below this: black
     history: int = 24  # earlier signatures a sample is compared with
+    # A face in a 320x240 frame is smaller than in a photo: the engine's size gate, for video.
+    min_face_px: int = 48
     connect_timeout: float = 8.0  # seconds the browser waits for the link before it falls back
     silent_after: float = 10.0  # a connected stream that sends no frame this long is closed
 
