@@ -69,19 +69,24 @@ class PictureTrack(VideoStreamTrack):
             await asyncio.sleep(wait)
         image = self.pictures[self.count % len(self.pictures)]
         if self.vary:
-            # A head that drifts (a random walk of position, size and turn) and a sensor's noise.
-            self.pose = np.clip(self.pose + self.rng.normal(0, [0.6, 0.6, 0.004, 0.3]), [-8, -8, 0.94, -4], [8, 8, 1.06, 4])
-            dx, dy, zoom, angle = self.pose
-            height, width = image.shape[:2]
-            matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom)
-            matrix[:, 2] += (dx, dy)
-            image = cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REFLECT).astype(np.int16)
-            image = np.clip(image + self.rng.integers(-4, 5, image.shape), 0, 255).astype(np.uint8)
+            image = self.varied(image)
         frame = VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
         frame.pts = int(self.count * CLOCK / self.fps)
         frame.time_base = fractions.Fraction(1, CLOCK)
         self.count += 1
         return frame
+
+    def varied(self, image: np.ndarray) -> np.ndarray:
+        """The picture as the next frame of a live camera shows it."""
+        # A head that drifts (a random walk of position, size and turn) and a sensor's noise.
+        self.pose = np.clip(self.pose + self.rng.normal(0, [0.6, 0.6, 0.004, 0.3]), [-8, -8, 0.94, -4], [8, 8, 1.06, 4])
+        dx, dy, zoom, angle = self.pose
+        height, width = image.shape[:2]
+        matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom)
+        matrix[:, 2] += (dx, dy)
+        image = cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REFLECT).astype(np.int16)
+        image = np.clip(image + self.rng.integers(-4, 5, image.shape), 0, 255).astype(np.uint8)
+        return image
 
 
 async def offer_from(track) -> RTCPeerConnection:
@@ -95,3 +100,16 @@ async def offer_from(track) -> RTCPeerConnection:
 
 async def accept(pc: RTCPeerConnection, answer: dict) -> None:
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
+
+
+def camera_clip(data: bytes, path, *, seconds: float = 60, fps: int = 10, size=(640, 480)):
+    """A .y4m for Chromium's fake camera (`--use-file-for-fake-video-capture`): the photo framed as
+    a webcam frames a face, drifting and noisy frame by frame as PictureTrack's are."""
+    track = PictureTrack([picture(data, size)], fps=fps)
+    width, height = size
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(round(seconds * fps)):
+            image = track.varied(track.pictures[0])
+            out.write(b"FRAME\n" + cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path

@@ -129,6 +129,7 @@ class Session:
     intake: object = None
     tasks: list = field(default_factory=list)
     connected: bool = False
+    connected_at: float = 0.0
     closed: bool = False
 
 
@@ -174,7 +175,7 @@ class MediaConsumer(AsyncConsumer):
             @pc.on("connectionstatechange")
             async def on_state():
                 if pc.connectionState == "connected" and not session.connected:
-                    session.connected = True
+                    session.connected, session.connected_at = True, time.monotonic()
                     await database_sync_to_async(_connected)(session, self.channel_name)
                 elif pc.connectionState in ("failed", "closed") and not session.closed:
                     await self._close(session, reason=pc.connectionState)
@@ -216,8 +217,8 @@ class MediaConsumer(AsyncConsumer):
                 if now - started > setting.connect_timeout * 2:
                     await self._close(session, reason="connect_timeout")
             else:
-                last = intake.last_frame_at if intake and intake.last_frame_at else started
-                if now - max(last, started) > setting.silent_after:
+                last = intake.last_frame_at if intake and intake.last_frame_at else session.connected_at
+                if now - max(last, session.connected_at) > setting.silent_after:
                     await self._close(session, reason="silent")
 
     async def _sampled(self, session: Session, measured, state: str, findings: list[str]) -> None:
@@ -247,6 +248,7 @@ class MediaConsumer(AsyncConsumer):
             if task is not asyncio.current_task():
                 task.cancel()
         if reason:
+            log.warning("video link of attempt %s closed: %s", session.attempt, reason)
             try:
                 await database_sync_to_async(services.attempt_video_down)(
                     attempt_id=session.attempt, stream_id=session.stream, link=session.link, reason=reason
