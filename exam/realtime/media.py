@@ -88,17 +88,6 @@ async def offer(plan: dict, sdp: str, *, timeout: float = ANSWER_TIMEOUT) -> dic
     return {"sdp": reply["sdp"], "type": "answer", "setting": reply["setting"]}
 
 
-async def close(stream: VideoStreamRef) -> None:
-    layer = get_channel_layer()
-    await layer.send(stream.worker or media_channel(), {"type": "media.close", "stream": stream.pk})
-
-
-@dataclass(frozen=True)
-class VideoStreamRef:
-    pk: int
-    worker: str
-
-
 _embedded: asyncio.Task | None = None
 
 
