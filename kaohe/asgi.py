@@ -1,4 +1,5 @@
-"""The ASGI entry point: HTTP through Django, WebSockets through Channels consumers."""
+"""The ASGI entry point: HTTP through Django, WebSockets through Channels consumers, and the
+workers' channels (`manage.py runworker media`)."""
 
 import os
 
@@ -11,14 +12,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddleware, get_user  # noqa: E402
 from channels.db import database_sync_to_async  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
 from exam.realtime.consumers import parallel_database  # noqa: E402
 
 from .checks import refuse_development_key  # noqa: E402
-from .routing import websocket_urlpatterns  # noqa: E402
+from .routing import channel_consumers, websocket_urlpatterns  # noqa: E402
 
 
 class PooledAuthMiddleware(AuthMiddleware):
@@ -39,5 +40,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(
             CookieMiddleware(SessionMiddleware(PooledAuthMiddleware(URLRouter(websocket_urlpatterns))))
         ),
+        # Workers (`manage.py runworker media`): the media worker's peer connections.
+        "channel": ChannelNameRouter(channel_consumers),
     }
 )

@@ -359,6 +359,27 @@ APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", "15"))
 # The longest period one capture-log export may cover, and the audit portal's page size.
 CAPTURELOG_EXPORT_MAX_DAYS = int(os.environ.get("CAPTURELOG_EXPORT_MAX_DAYS", "400"))
 AUDIT_PAGE_SIZE = int(os.environ.get("AUDIT_PAGE_SIZE", "50"))
+# Live video of the exam room over WebRTC (docs/video.md). The media worker listens on
+# VIDEO_CHANNEL (`manage.py runworker media`, never inside Daphne; with the in-memory channel layer
+# of the embedded default it runs inside the server's process). VIDEO overrides the fields of
+# proctor.rules.video.VideoSetting: the camera the browser is asked for (320x240, 5 frames a
+# second, 150 kbit/s), how often a frame is sampled for presence (5 s) and identity (30 s), and
+# how long each condition lasts before it becomes an incident.
+VIDEO_CHANNEL = os.environ.get("VIDEO_CHANNEL", "media")
+VIDEO_ANSWER_TIMEOUT = float(os.environ.get("VIDEO_ANSWER_TIMEOUT", "6"))
+VIDEO_ANALYSIS_THREADS = int(os.environ.get("VIDEO_ANALYSIS_THREADS", "1"))
+VIDEO_EMBEDDED_WORKER = os.environ.get("VIDEO_EMBEDDED_WORKER", "1") == "1"
+VIDEO = {
+    name: float(os.environ[f"VIDEO_{name.upper()}"])
+    for name in (
+        "presence_every", "identity_every", "no_face_after", "connect_timeout", "silent_after",
+        "width", "height", "frame_rate", "max_bitrate", "frozen_after", "several_after", "mismatch_after", "covered_after",
+    )
+    if os.environ.get(f"VIDEO_{name.upper()}")
+}
+for _name in ("width", "height", "frame_rate", "max_bitrate", "frozen_after", "several_after", "mismatch_after", "covered_after"):
+    if _name in VIDEO:
+        VIDEO[_name] = int(VIDEO[_name])
 # Version of the biometric consent text (proctor/consent.py). A new version asks every learner again.
 BIOMETRIC_CONSENT_VERSION = "2026-12"
 

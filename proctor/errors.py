@@ -37,6 +37,11 @@ ERRORS = Catalogue(
         "snapshot_too_early": Refusal(_("This picture was sent before it was asked for."), 409),
         "snapshot_frames_invalid": Refusal(_("A snapshot is a short burst of frames.")),
         "evidence_request_closed": Refusal(_("This request for a snapshot is closed; wait for the next one."), 409),
+        # live video (proctor.services.video)
+        "video_move_illegal": Refusal(_("A video link that is %(from)s cannot become %(to)s."), 409),
+        "video_offer_invalid": Refusal(_("This video offer is not a valid WebRTC session description.")),
+        "video_offer_flood": Refusal(_("Too many video offers: the page tries again later."), 429),
+        "video_unavailable": Refusal(_("Live video is not available now; the exam goes on with snapshots."), 503),
         # the capture log's checkpoints (proctor.services.capturelog, proctor.signing)
         "capturelog_broken": Refusal(_("The capture log does not verify, so no checkpoint was signed: %(problem)s"), 409),
         "capturelog_signing_key_missing": Refusal(

@@ -289,6 +289,9 @@ class ExamRoomConsumer(_Base):
                 await self.send_state()
         elif push["kind"] == "warning":
             await self.send_json({"type": "warning", "message": push["message"], "at": push["at"]})
+        elif push["kind"] == "video":
+            # The live video's state (exam.services.video): a hint for the candidate, never a wait.
+            await self.send_json({"type": "video", "status": push["status"], "state": push["state"], "message": push["message"]})
         elif push["kind"] == "snapshot":
             await self.send_json({"type": "snapshot", "decision": push["decision"], "message": push["message"]})
             await self.plan_evidence()

@@ -3,7 +3,7 @@ candidate's exams and the room, and the proctor's board and results."""
 
 from django.urls import path
 
-from .views import applications, audit, manage, results, room
+from .views import applications, audit, manage, results, room, video
 
 app_name = "exam"
 
@@ -48,6 +48,8 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/warn/", room.warn, name="warn"),
     path("attempts/<int:attempt_id>/terminate/", room.terminate, name="terminate"),
     path("attempts/<int:attempt_id>/confirm-identity/", room.confirm_identity, name="confirm_identity"),
+    path("attempts/<int:attempt_id>/video/", video.video_view, name="video"),
+    path("attempts/<int:attempt_id>/video/frame.jpg", video.video_frame, name="video_frame"),
     path("sittings/<int:sitting_id>/board/", room.board, name="board"),
     path("sittings/<int:sitting_id>/results/", room.results, name="results"),
     path("sittings/<int:sitting_id>/issue-certificates/", room.issue_certificates, name="issue_certificates"),

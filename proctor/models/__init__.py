@@ -14,6 +14,13 @@ from .snapshots import (
     frame_path,
     snapshot_path,
 )
+from .video import (
+    STREAM_MACHINE,
+    StreamStatus,
+    VideoFrame,
+    VideoStream,
+    video_frame_path,
+)
 
 __all__ = [
     "EXPORT_MACHINE",
@@ -36,4 +43,9 @@ __all__ = [
     "SnapshotStatus",
     "reference_path",
     "snapshot_path",
+    "STREAM_MACHINE",
+    "StreamStatus",
+    "VideoFrame",
+    "VideoStream",
+    "video_frame_path",
 ]

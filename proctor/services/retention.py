@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kernel.events import after_commit
 
-from ..models import CaptureLogEntry, Snapshot, SnapshotStatus
+from ..models import CaptureLogEntry, Snapshot, SnapshotStatus, VideoFrame
 from .capturelog import append
 
 Kind = CaptureLogEntry.Kind
@@ -65,6 +65,7 @@ def retention_apply(*, now: datetime.datetime | None = None) -> dict:
     purged = snapshots_purge(now=now)
     report = {
         "snapshots_purged": purged,
+        "video_frames_purged": video_frames_purge(now=now),
         "snapshots_held_for_review": held,
         "retention_days": settings.SNAPSHOT_RETENTION_DAYS,
         "review_hold_days": settings.RETENTION_REVIEW_HOLD_DAYS,
@@ -73,3 +74,29 @@ def retention_apply(*, now: datetime.datetime | None = None) -> dict:
         append(kind=Kind.RETENTION_RUN, subject="retention", payload=report, now=now)
     log.info("retention: purged %s snapshot images, %s held for review", purged, held)
     return report
+
+
+def video_frames_purge(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """Delete video evidence frames past the snapshots' retention. The row and its SHA-256 stay,
+    and so does the capture log's entry that named the hash."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.SNAPSHOT_RETENTION_DAYS if days is None else days)
+    purged = 0
+    storage = VideoFrame._meta.get_field("image").storage
+    for frame_id in VideoFrame.objects.filter(captured_at__lt=cutoff, purged_at__isnull=True).values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            frame = VideoFrame.objects.select_for_update().get(pk=frame_id)
+            if frame.purged_at:
+                continue
+            name = frame.image.name
+            frame.image = ""
+            frame.purged_at = now
+            frame.save(update_fields=["image", "purged_at"])
+            append(
+                kind=Kind.SNAPSHOT_PURGED, person=frame.person_id, subject=f"video_frame:{frame.pk}",
+                payload={"sha256": frame.sha256}, now=now,
+            )
+            if name:
+                after_commit(lambda name=name: storage.delete(name))
+        purged += 1
+    return purged
