@@ -384,6 +384,8 @@ def serve(folder: Path, *, templates: Templates | None = None, static: bool = Fa
             SECRET_KEY=SECRET_KEY,
             DEBUG="0",
             ALLOWED_HOSTS="127.0.0.1,localhost",
+            # The harness speaks plain HTTP on loopback: secure cookies would never come back.
+            SECURE_COOKIES="0",
             KAOHE_VAR_DIR=str(folder / "var"),
             # settings derive REDIS_PREFIX ("kaohe" + it) and FACE_QUEUE from the worker's name.
             PYTEST_XDIST_WORKER=tag,

@@ -187,20 +187,28 @@ class ExamForm(forms.Form):
     review_allowed = forms.BooleanField(
         label=_("Candidates may review their answers after grading"), required=False
     )
-    theory_mode = forms.ChoiceField(label=_("Theory part"), choices=TheoryMode.choices, initial=TheoryMode.ONLINE)
+    theory_mode = forms.ChoiceField(label=_("Theory part"), choices=TheoryMode.choices, initial=TheoryMode.ONLINE, required=False)
     theory_max_score = forms.DecimalField(
+        required=False,
         label=_("Maximum theory score at a venue"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2, initial=Decimal("100")
     )
     has_practical = forms.BooleanField(label=_("Has a practical part (实操考试)"), required=False)
     practical_max_score = forms.DecimalField(
+        required=False,
         label=_("Maximum practical score"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2, initial=Decimal("100")
     )
     practical_pass_mark = forms.DecimalField(
+        required=False,
         label=_("Practical pass mark"), min_value=Decimal("0"), max_digits=7, decimal_places=2, initial=Decimal("60")
     )
 
     def clean(self):
         cleaned = super().clean()
+        defaults = {"theory_mode": TheoryMode.ONLINE, "theory_max_score": Decimal("100"),
+                    "practical_max_score": Decimal("100"), "practical_pass_mark": Decimal("60")}
+        for name, value in defaults.items():
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = value
         if (cleaned.get("practical_pass_mark") or 0) > (cleaned.get("practical_max_score") or 0):
             self.add_error("practical_pass_mark", _("The pass mark cannot exceed the maximum score."))
         return cleaned

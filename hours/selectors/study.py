@@ -133,15 +133,17 @@ def reassignable_entries(person: Person) -> list[Reassignable]:
         HoursEntry.objects.filter(person=person, source=HoursSource.ONLINE_STUDY, reassigned_at__isnull=True)
         .exclude(credential_id__in=held)
         .select_related("credential", "progress__enrolment__course", "progress__lesson")
+        .prefetch_related("progress__enrolment__course__credentials")
     )
+    credentials = list(Credential.objects.order_by("sort_order", "code"))  # a few dozen at most
     rows = []
     for entry in entries:
         course = entry.progress.enrolment.course
         served = ledger.served_credential_ids(course)
         targets = [
             c
-            for c in Credential.objects.filter(pk__in=served).order_by("sort_order", "code")
-            if not crediting.may_reassign(
+            for c in credentials
+            if c.pk in served and not crediting.may_reassign(
                 current=entry.credential_id, target=c.pk, served=served, held=held, reassigned=False
             )
         ]

@@ -16,7 +16,7 @@ from exam.testing import make_bank, make_exam, make_sitting
 from hours.models import Certificate, PassList, PassListStatus
 from lms.models import Credential
 from tests.factories import PASSWORD
-from tests.test_certificates import read_qr
+from tests.hours.test_certificates import read_qr
 from tests.test_exam_pages import graded
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -289,7 +289,7 @@ def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_
         room.wait_for_function("() => document.getElementById('identity-camera').videoWidth > 0")
         for tries_left in ("2", "1", "0"):
             room.click("#identity-check")
-            room.wait_for_function(f"document.getElementById('tries-left').textContent === '{tries_left}'")
+            room.wait_for_function(f"() => document.getElementById('tries-left').textContent === '{tries_left}'")
             assert "未检测到真人" in room.inner_text("#identity-message")
         room.wait_for_selector("#identity-referred", state="visible")
         lap("identity checks refused")

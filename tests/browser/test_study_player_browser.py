@@ -88,7 +88,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     assert progress.completed_at is None
     assert progress.position == pytest.approx(resume, abs=0.01)
     page.wait_for_function(
-        f"Math.abs(document.getElementById('video').currentTime - {resume}) < 0.25", timeout=WAIT_MS
+        f"() => Math.abs(document.getElementById('video').currentTime - {resume}) < 0.25", timeout=WAIT_MS
     )
     assert abs(_video_time(page) - resume) <= 1.5
     assert page.locator("#lesson-state").inner_text().strip() == ""
@@ -99,7 +99,7 @@ def test_a_learner_enrols_studies_leaves_resumes_and_completes_a_lesson(page, li
     page.wait_for_function("() => document.getElementById('video').ended", timeout=WAIT_MS)
     page.wait_for_function("() => document.getElementById('lesson-state').textContent.trim() !== ''", timeout=WAIT_MS)
     page.wait_for_function(
-        f"Number(document.getElementById('player').dataset.position || 0) >= {LESSON_SECONDS - 0.05}", timeout=WAIT_MS
+        f"() => Number(document.getElementById('player').dataset.position || 0) >= {LESSON_SECONDS - 0.05}", timeout=WAIT_MS
     )
     played += time.monotonic() - started
 

@@ -33,8 +33,9 @@ def enrol(request, course_id: int):
     messages.success(
         request, _("You are enrolled in this course.") if created else _("You were already enrolled in this course.")
     )
-    if enrolment.credential_id is None:
-        # Several credentials and none held: the learner says which one the study is for.
+    if enrolment.credential_id is None and course.credentials.exists():
+        # Several credentials and none held: the learner says which one the study is for. (A
+        # course that serves no credential has nothing to choose.)
         return redirect("hours:course_credential", course_id=course.pk)
     return redirect("hours:my_courses")
 
