@@ -9,8 +9,8 @@ import pytest
 from hours.models import HoursEntry
 from proctor.models import Snapshot
 from tests.factories import PASSWORD
-from tests.test_credit import study
-from tests.test_study import at, course, learner, lessons  # noqa: F401  (fixtures)
+from tests.hours.test_credit import study
+from tests.study import at, course, learner, lessons  # noqa: F401  (fixtures)
 
 from .test_exam_room_browser import log_in
 
