@@ -17,7 +17,7 @@ from hours.models import Certificate, PassList, PassListStatus
 from lms.models import Credential
 from tests.factories import PASSWORD
 from tests.hours.test_certificates import read_qr
-from tests.test_exam_pages import graded
+from tests.exam.test_pages import graded
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
