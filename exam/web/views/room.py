@@ -110,6 +110,15 @@ def _room_words() -> dict[str, str]:
         "no_camera": _("No camera is available: allow the camera, or ask the proctor."),
         "pass_mark": _("Pass mark"),
         "submitted": _("Submitted"),
+        "question_number": _("Question %(number)s"),
+        "flag": _("Mark for review"),
+        "unflag": _("Marked"),
+        "submit_ok": _("Submit the paper"),
+        "all_answered": _("Every question is answered."),
+        "unanswered_list": _("Not yet answered: questions %(numbers)s."),
+        "flagged_list": _("Marked for review: questions %(numbers)s."),
+        "online": _("Connected"),
+        "offline": _("Reconnecting…"),
     }
 
 
