@@ -98,6 +98,7 @@ def seed() -> list[tuple[str, str, str]]:
         membership_grant(user=user, organisation=organisations[key], role=role)
         logins.append((username, Role(role).label, organisations[key].name))
 
+    learner = _("Learner")
     for name, region, birth, sequence, mobile, education, employer in LEARNERS:
         id_number = demo_id_number(region, birth, sequence)
         person = Person.objects.filter(id_number=id_number).first() or person_register(
@@ -108,6 +109,6 @@ def seed() -> list[tuple[str, str, str]]:
             Employment.objects.create(
                 person=person, enterprise=enterprise, start_date=datetime.date(2022, 3, 1), position="安全员"
             )
-        logins.append((mobile, f"{_('Learner')} {name} ({person.masked_id_number})", employer and organisations[employer].name or "—"))
+        logins.append((mobile, f"{learner} {name} ({person.masked_id_number})", employer and organisations[employer].name or "—"))
 
     return logins

@@ -5,6 +5,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.widgets import DateInput
+
 from ..models import Education, ProfessionalTitle
 
 
@@ -52,11 +54,11 @@ class EmployeeAddForm(forms.Form):
     id_number = forms.CharField(label=_("Resident ID number"), max_length=20)
     position = forms.CharField(label=_("Position"), max_length=50, required=False)
     start_date = forms.DateField(
-        label=_("Start date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"), initial=timezone.localdate, widget=DateInput()
     )
 
 
 class EmploymentEndForm(forms.Form):
     end_date = forms.DateField(
-        label=_("End date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("End date"), initial=timezone.localdate, widget=DateInput()
     )

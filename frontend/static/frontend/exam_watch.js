@@ -46,7 +46,7 @@
     if (config.view === "board") {
       tr.appendChild(cell("time-left", ""));
       tr.appendChild(cell("answered", `${row.answered} / ${row.questions}`));
-      tr.appendChild(cell("snapshot", row.snapshot));
+      tr.appendChild(cell("snapshot", row.snapshot_label || ""));
       const events = cell("events", "");
       for (const incident of row.incidents) {
         events.appendChild(text("span", incident.label, `incident ${incident.kind}`));
@@ -67,9 +67,9 @@
         delete deadlines[row.attempt_id];
       }
     } else {
-      tr.appendChild(cell("score", row.score));
+      tr.appendChild(cell("score", row.score === null || row.score === undefined ? "" : String(Number(row.score))));
       tr.appendChild(cell("passed", row.passed === true ? words.passed : row.passed === false ? words.failed : ""));
-      tr.appendChild(cell("graded-at", row.graded_at ? row.graded_at.replace("T", " ").slice(0, 19) : ""));
+      tr.appendChild(cell("graded-at", row.graded_at_local || ""));
     }
     return tr;
   }
