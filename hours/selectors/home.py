@@ -27,16 +27,20 @@ class CourseToContinue:
     next_lesson: LessonPage | None
 
 
+def next_lesson(enrolment) -> LessonPage | None:
+    """The first live lesson of the enrolment's course not yet completed (None: all done)."""
+    done = set(enrolment.progress.filter(completed_at__isnull=False).values_list("lesson_id", flat=True))
+    lessons = LessonPage.objects.child_of(enrolment.course).live().order_by("path")
+    return next((lesson for lesson in lessons if lesson.pk not in done), None)
+
+
 def courses_to_continue(person: Person, limit: int = 5) -> list[CourseToContinue]:
     """The learner's courses not yet complete, each with the first lesson not yet completed."""
     found = []
     for progress in my_courses(person):
         if progress.lessons and progress.completed >= progress.lessons:
             continue
-        done = set(progress.enrolment.progress.filter(completed_at__isnull=False).values_list("lesson_id", flat=True))
-        lessons = LessonPage.objects.child_of(progress.enrolment.course).live().order_by("path")
-        following = next((lesson for lesson in lessons if lesson.pk not in done), None)
-        found.append(CourseToContinue(progress, following))
+        found.append(CourseToContinue(progress, next_lesson(progress.enrolment)))
         if len(found) >= limit:
             break
     return found

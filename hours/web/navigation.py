@@ -11,6 +11,7 @@ from lms import policies as people
 from lms.models import Role
 
 from ..selectors import home
+from ..selectors.study import enrolment_of
 
 
 @register("navigation")
@@ -49,13 +50,31 @@ def organisation_actions(*, user, organisation) -> list[Link]:
     return [Link(_("Assign a course"), reverse("hours:assign", args=[organisation.pk]), style="button")]
 
 
+def _learner_enrolment(user, course):
+    if not (user.is_authenticated and people.is_learner(user)):
+        return None
+    return enrolment_of(user.person, course)
+
+
 @register("cms.course_actions")
 def course_actions(*, user, course) -> list[Link]:
-    return [Link(_("Enrol and study"), reverse("hours:enrol", args=[course.pk]), element_id="enrol", method="post")]
+    """Enrol for who has not; once enrolled, continue with the first lesson not yet completed."""
+    enrolment = _learner_enrolment(user, course)
+    if enrolment is None:
+        return [Link(_("Enrol and study"), reverse("hours:enrol", args=[course.pk]), element_id="enrol", method="post")]
+    following = home.next_lesson(enrolment)
+    if following is None:
+        return [Link(_("Course completed: my courses"), reverse("hours:my_courses"), element_id="enrolled")]
+    return [Link(_("Continue studying"), reverse("hours:study", args=[following.pk]), element_id="continue", style="button")]
 
 
 @register("cms.lesson_link")
 def lesson_link(*, user, lesson) -> list[Link]:
+    """A lesson links to its player only for who is enrolled in its course; the others see the
+    outline and the course's enrol button (the player would refuse them)."""
+    course = lesson.get_parent().specific
+    if _learner_enrolment(user, course) is None:
+        return []
     return [Link(lesson.title, reverse("hours:study", args=[lesson.pk]))]
 
 
