@@ -204,7 +204,8 @@ def hours_entry_reassign(
     now = now or timezone.now()
     with transaction.atomic():
         entry = (
-            HoursEntry.objects.select_for_update()
+            # of=("self",): PostgreSQL locks no nullable side of the outer join to the progress
+            HoursEntry.objects.select_for_update(of=("self",))
             .filter(pk=entry_id, person=person, source=HoursSource.ONLINE_STUDY)
             .select_related("progress__enrolment__course")
             .first()
