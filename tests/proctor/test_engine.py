@@ -97,7 +97,7 @@ class TestGenuineAndImpostor:
         assert verdict.decision == Decision.MISMATCH
         assert threshold < verdict.distance < 0.5  # near misses, which dlib's 0.6 would have accepted
 
-    @pytest.mark.xfail(strict=True, reason="known single-frame false accept at FACE_MATCH_THRESHOLD; the burst rule refuses it (test_face_burst.py)")
+    @pytest.mark.xfail(strict=True, reason="known single-frame false accept at FACE_MATCH_THRESHOLD; the burst rule refuses it (tests/proctor/test_engine_burst.py)")
     def test_the_nearest_impostor_of_all_is_accepted_a_known_limit(self, photo, references, threshold):
         verdict = engine.verify(photo("faces_east_asian/wu_yi_2.jpg"), references(*east_asian("yoriko_kawaguchi", 1, 2, 3)), threshold)
         assert verdict.decision == Decision.MISMATCH
