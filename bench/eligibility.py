@@ -1,7 +1,13 @@
 """How long the authority dashboard's counts and one person's hours explanation take on a
 province-sized ledger in PostgreSQL.
 
-    uv run --frozen python bench/eligibility.py [--people 100000] [--keep] [--reps 3] [--jit both|default|off] [--explain]
+    uv run --frozen python bench/eligibility.py [--people 100000] [--keep|--reuse] [--reps 3] [--jit both|default|off]
+        [--explain] [--db-name kaohe_bench] [--pg-url postgres://postgres@127.0.0.1:5432] [--no-former]
+
+The dashboard reads the standing table (hours.models.standing): the bench rebuilds it first
+(`standings_rebuild`, timed), then measures the dashboard on it, and once the former path, the
+rules in SQL group by group (`figures_by_rules_in_sql`), for comparison (--no-former skips it).
+BENCH_DB_NAME and BENCH_PG_URL (or the flags) choose the database and the server.
 
 The script drops and recreates its own database `kaohe_bench` on the PostgreSQL server of
 `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432), points DATABASE_URL at it before Django
@@ -51,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "kaohe_bench"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "kaohe_bench")
 SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 AS_OF = datetime.date(2026, 11, 23)
 SEED = 20261123
@@ -266,7 +272,7 @@ def measure(fn, reps: int):
             result = fn()
             times.append(time.perf_counter() - started)
         captured = context.captured_queries
-    return times[0], statistics.median(times[1:]), len(captured), [float(q["time"]) for q in captured], result
+    return times[0], statistics.median(times[1:] or times), len(captured), [float(q["time"]) for q in captured], result
 
 
 def explain_slowest_group(actor, as_of: datetime.date, jit: str | None) -> None:
@@ -310,9 +316,13 @@ def explain_slowest_group(actor, as_of: datetime.date, jit: str | None) -> None:
 
 
 def main() -> None:
+    global DB_NAME, SERVER
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--keep", action="store_true", help="reuse an existing seeded kaohe_bench database")
+    parser.add_argument("--keep", "--reuse", action="store_true", help="reuse an existing seeded database")
+    parser.add_argument("--db-name", default=DB_NAME)
+    parser.add_argument("--pg-url", default=SERVER)
+    parser.add_argument("--no-former", action="store_true", help="do not measure the former path (rules in SQL)")
     parser.add_argument("--reps", type=int, default=3, help="timed repetitions after a first (cold) run")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest group query")
     parser.add_argument(
@@ -320,8 +330,12 @@ def main() -> None:
         help="measure the dashboard with the server's jit setting, with SET jit = off, or both (default)",
     )
     args = parser.parse_args()
+    DB_NAME, SERVER = args.db_name, args.pg_url.rstrip("/")
 
-    print(f"machine: {machine()}; Python {platform.python_version()}; {datetime.datetime.now():%Y-%m-%d %H:%M}")
+    print(
+        f"machine: {machine()}; Python {platform.python_version()}; {datetime.datetime.now():%Y-%m-%d %H:%M}; "
+        + "load %.2f %.2f %.2f" % os.getloadavg()
+    )
     reuse = args.keep and database_has_people()
     if not reuse:
         recreate_database()
@@ -354,6 +368,20 @@ def main() -> None:
         f"data: {Person.objects.count():,} people, {Certificate.objects.count():,} certificates "
         f"({Certificate.objects.filter(status='valid').count():,} valid), {HoursEntry.objects.count():,} ledger entries"
     )
+
+    from hours.services.standing import standings_rebuild
+
+    started = time.perf_counter()
+    written = standings_rebuild(as_of=AS_OF)
+    print(f"standing table rebuilt: {written:,} certificates in {time.perf_counter() - started:.1f} s; " + "load %.2f %.2f %.2f" % os.getloadavg())
+    if not args.no_former:
+        actor = User.objects.get(username="bench-province")
+        first, _median, queries, _per_query, items = measure(
+            lambda: dashboard.figures_by_rules_in_sql(dashboard.certificates_counted(User.objects.get(pk=actor.pk)), as_of=AS_OF), 0
+        )
+        table = {item.credential.code: dict(item.counts) for item in dashboard.figures(dashboard.certificates_counted(actor), as_of=AS_OF)}
+        former = {item.credential.code: dict(item.counts) for item in items}
+        print(f"former path (rules in SQL), province reviewer: {first:.2f} s, {queries} SQL queries; same counts as the table: {former == table}")
 
     province = User.objects.get(username="bench-province")
     province_seconds = 0.0

@@ -1,43 +1,32 @@
 """The exam room under load: answer acknowledgement latency over real WebSocket connections to one
-Daphne process on the Redis channel layer, for a rising number of candidates; then how many papers
-a second `attempt_submit` grades.
+or more Daphne processes on the Redis channel layer, for a ladder of connected candidates; then
+grading: submissions per second on one core and the statements of one submission.
 
-    uv run --frozen python bench/exam_ws.py [--sizes 10,25,50,100,200,400] [--duration 25]
-        [--grading 10000] [--grade-processes 1[,2]] [--conn-max-age 0[,60]]
+    uv run --frozen python bench/exam_ws.py [--sizes 100,500,1000,2000,5000] [--interval 10]
+        [--duration 30] [--open-rate 200] [--processes 1,2] [--client-processes 2]
+        [--db-name kaohe_bench_ws] [--pg-url postgres://postgres@127.0.0.1:5432] [--port 0]
+        [--reuse] [--grading 10000] [--conn-max-age 60]
+    uv run --frozen python bench/exam_ws.py --grading 5000 --sizes 0     # grading only
 
-About 14 minutes with the defaults (7.5 of them grading); the figures in docs/performance.md come
-from `--conn-max-age 0,60 --grade-processes 1,2` (22 minutes).
+Flags or environment: BENCH_DB_NAME (the database, dropped and recreated unless --reuse finds it
+seeded), BENCH_PG_URL (the PostgreSQL server), BENCH_REDIS_URL (the channel layer),
+BENCH_DAPHNE_PORT (the first Daphne port; 0 picks free ones), so the bench never collides with
+another database or server on the machine. With --reuse a database seeded before (its rooms are
+kept in <tmp>/<db-name>.json) is used again, attempts put back where they were.
 
-The script drops and recreates its own database `kaohe_bench_ws` on the PostgreSQL server of
-`BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432), migrates it and seeds:
+Each step of the ladder opens N sockets gradually (--open-rate per second, spread round-robin over
+the Daphne processes), each joins (and the first time starts), and once all are in answers a random
+question of its paper every --interval seconds on average (uniform in [0.5, 1.5] × interval) for
+--duration seconds. Handshake failures (a refused or timed-out opening) are counted apart from
+the errors of open sockets. Per step: ack p50/p95/p99 (send → `ack`, which the server sends after
+commit), answers/s, join p50/p95, Daphne's CPU per answer (ms, all processes, from /proc) and the
+client's CPU. The client runs in --client-processes processes of its own on the same machine, so
+the figures are those of a loaded machine: read the CPU per answer and the ratios, and note the
+load average printed with each step.
 
-- the Guangzhou authority; a 安管人员C类 bank (`exam.testing.make_bank`, 4 questions of each type per
-  topic, 24 in all) and an exam of 7 questions (3 single, 2 multiple, 2 true or false);
-- max(sizes) candidates (users and people with bulk_create) in a sitting open now, each with an
-  attempt made and identity-verified through the services (`attempt_create`,
-  `attempt_verify_identity`) and a logged-in session made with Django's SessionStore;
-- --grading more candidates in a second sitting, with attempts in progress, papers drawn by
-  `exam.drawing.draw_paper` and all 7 answers (three in four right) written with bulk_create.
-
-Then it starts ONE Daphne (`python -m daphne kaohe.asgi:application`) with REDIS_URL =
-`BENCH_REDIS_URL` (default redis://127.0.0.1:6379/5) as the channel layer, and for each N runs N
-simulated candidates in this process (asyncio, the `websockets` client, one connection each with
-the session cookie and the Origin the server checks), arriving over a few seconds: each joins and
-starts (the first round; later rounds resume), and once every candidate of the round is in, answers
-a random question of its paper every 2-5 s (uniform) for --duration seconds. The join figures are
-connect + join (+ start) during that arrival; the latency of
-an answer is from sending the frame to reading its `ack` (which the server sends after the
-transaction has committed). It prints p50/p95/p99 per N, the answers per second, the CPU used by
-Daphne and by the client, and stops after the round whose p99 passes 1 s or where connections or
-answers fail. The client shares the machine with Daphne, PostgreSQL and Redis. Daphne runs with
-the settings' DATABASE_CONN_MAX_AGE (0: a new PostgreSQL connection for every database call of a
-consumer) unless --conn-max-age gives others, one series each. BENCH_ASGI_APP names another
-application to serve (module:attribute on PYTHONPATH), to compare a change without editing the code.
-
-Last, grading: `attempt_submit` (submit and grade in one transaction, the room's pushes on commit)
-over all --grading attempts in one process and, with --grade-processes 1,2, split between 2
-processes (the attempts are put back in progress in between); submissions per second.
-The results go to docs/performance.md.
+Grading: `attempt_submit` over --grading attempts in progress in this process (one core):
+submissions/s, CPU per submission (getrusage) and the statements of one submission, counted
+with CaptureQueriesContext. The results go to docs/performance.md.
 """
 
 from __future__ import annotations
@@ -53,6 +42,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -60,8 +50,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "kaohe_bench_ws"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "kaohe_bench_ws")
 SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+DAPHNE_PORT = int(os.environ.get("BENCH_DAPHNE_PORT", "0"))
 warnings.filterwarnings("ignore", "pkg_resources is deprecated")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 # Another application to compare (a module on PYTHONPATH that wraps the project's).
@@ -69,6 +60,8 @@ ASGI_APPLICATION = os.environ.get("BENCH_ASGI_APP", "kaohe.asgi:application")
 SECRET_KEY = "bench-only-key-" + "b" * 40
 SEED = 20261123
 P99_STOP_MS = 1000
+# Daphne's time for the application to accept a socket, as in deploy/ (its default is 5 s).
+CONNECT_TIMEOUT = int(os.environ.get("BENCH_CONNECT_TIMEOUT", "20"))
 TARGET_MS = 200
 
 
@@ -101,6 +94,17 @@ def environment(conn_max_age: str | None) -> dict[str, str]:
     if conn_max_age is not None:
         env["DATABASE_CONN_MAX_AGE"] = conn_max_age
     return env
+
+
+def load() -> str:
+    return "load %.2f %.2f %.2f" % os.getloadavg()
+
+
+def database_exists() -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is not None
 
 
 def recreate_database() -> None:
@@ -253,17 +257,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_daphne(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
+def start_daphne(env: dict[str, str], log_path: Path, port: int = 0) -> tuple[subprocess.Popen, int]:
     import urllib.request
 
-    port = free_port()
+    port = port or free_port()
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "--websocket_connect_timeout", str(CONNECT_TIMEOUT), ASGI_APPLICATION],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # a loaded machine starts Django slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"Daphne exited:\n{log_path.read_text()[-3000:]}")
@@ -284,13 +289,21 @@ def cpu_seconds(pid: int) -> float:
 # The candidates -----------------------------------------------------------------------------------
 
 
+def raise_file_limit() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 class Round:
     def __init__(self, size: int) -> None:
         self.size = size
         self.latencies: list[float] = []  # ms, send -> ack
         self.joins: list[float] = []  # ms, connect + join (+ start)
         self.errors: dict[str, int] = {}
-        self.failed_connections = 0
+        self.handshake_failures = 0
+        self.dropped = 0  # open sockets that broke
         self.timeouts = 0
         self.ready = 0
         self.all_in = asyncio.Event()
@@ -305,24 +318,35 @@ class Round:
     def error(self, key: str) -> None:
         self.errors[key] = self.errors.get(key, 0) + 1
 
+    def as_json(self) -> dict:
+        return {
+            "latencies": self.latencies, "joins": self.joins, "errors": self.errors,
+            "handshake_failures": self.handshake_failures, "dropped": self.dropped, "timeouts": self.timeouts,
+            "answering_from": self.answering_from,
+        }
 
-async def candidate(port: int, room: dict, duration: float, ramp: float, result: Round, rng: random.Random) -> None:
-    """Connect and join (the first round also starts), wait until every candidate of the round is
-    in, then answer a random question every 2-5 s for `duration` seconds."""
+
+async def candidate(
+    port: int, room: dict, start_at: float, duration: float, interval: float, result: Round, rng: random.Random
+) -> None:
+    """Open the socket at `start_at`, join (the first time also start), wait until every candidate
+    of this client is in, then answer a random question every ~`interval` s for `duration` s."""
     from websockets.asyncio.client import connect
 
-    await asyncio.sleep(rng.uniform(0, ramp))
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     started = time.perf_counter()
-    arrived = False
+    arrived = opened = False
     try:
         async with connect(
             f"ws://127.0.0.1:{port}/ws/exam/attempts/{room['attempt']}/",
             origin=f"http://127.0.0.1:{port}",
             additional_headers={"Cookie": f"sessionid={room['session']}"},
             proxy=None,
-            open_timeout=60,
+            open_timeout=30,
             ping_interval=None,
+            max_queue=64,
         ) as ws:
+            opened = True
             seq = 0
 
             async def ask(message: dict) -> dict:
@@ -347,7 +371,7 @@ async def candidate(port: int, room: dict, duration: float, ramp: float, result:
             questions = state["questions"]
             await result.all_in.wait()
             stop_at = result.answering_from + duration
-            await asyncio.sleep(rng.uniform(0, 5))
+            await asyncio.sleep(rng.uniform(0, interval))
             while time.monotonic() < stop_at:
                 question = rng.choice(questions)
                 ids = [option["id"] for option in question["options"]]
@@ -365,69 +389,180 @@ async def candidate(port: int, room: dict, duration: float, ramp: float, result:
                     result.latencies.append((time.perf_counter() - sent) * 1000)
                 else:
                     result.error(reply.get("code", "?"))
-                await asyncio.sleep(rng.uniform(2, 5))
+                await asyncio.sleep(rng.uniform(0.5 * interval, 1.5 * interval))
     except Exception as failure:  # a refused or broken connection
-        result.failed_connections += 1
+        if opened:
+            result.dropped += 1
+        else:
+            result.handshake_failures += 1
         result.error(type(failure).__name__)
         if not arrived:
             result.arrived()
 
 
-async def run_round(port: int, rooms: list[dict], duration: float, rng: random.Random) -> Round:
-    result = Round(len(rooms))
-    ramp = min(10.0, 1 + len(rooms) / 40)  # connections arrive over a few seconds, not at once
-    await asyncio.gather(*(candidate(port, room, duration, ramp, result, rng) for room in rooms))
-    return result
+async def run_client(ports: list[int], rooms: list[dict], first: int, every: int, open_rate: float, duration: float,
+                     interval: float, seed: int) -> dict:
+    """This client's share of the step: rooms first, first + every, ... (the k-th socket of the step
+    opens at k / open_rate s, on port k mod len(ports))."""
+    rng = random.Random(seed)
+    mine = list(range(first, len(rooms), every))
+    result = Round(len(mine))
+    if not mine:
+        return result.as_json()
+    begin = time.monotonic() + 0.5
+    await asyncio.gather(*(
+        candidate(ports[k % len(ports)], rooms[k], begin + k / open_rate, duration, interval, result, rng) for k in mine
+    ))
+    return result.as_json()
 
 
-def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], duration: float) -> None:
-    log_path = Path(tempfile.mkdtemp(prefix="bench-exam-ws-")) / "daphne.log"
-    daphne, port = start_daphne(env, log_path)
+def client_child(arguments: list, queue) -> None:
+    raise_file_limit()
+    queue.put(asyncio.run(run_client(*arguments)))
+
+
+def run_step(ports: list[int], rooms: list[dict], *, clients: int, open_rate: float, duration: float, interval: float,
+             seed: int) -> dict:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    children = [
+        context.Process(target=client_child, args=([ports, rooms, k, clients, open_rate, duration, interval, seed + k], queue))
+        for k in range(clients)
+    ]
+    for child in children:
+        child.start()
+    parts = [queue.get() for _child in children]
+    for child in children:
+        child.join()
+    merged = {"latencies": [], "joins": [], "errors": {}, "handshake_failures": 0, "dropped": 0, "timeouts": 0,
+              "answering_from": max((part["answering_from"] for part in parts), default=0.0)}
+    for part in parts:
+        merged["latencies"] += part["latencies"]
+        merged["joins"] += part["joins"]
+        for key in ("handshake_failures", "dropped", "timeouts"):
+            merged[key] += part[key]
+        for key, count in part["errors"].items():
+            merged["errors"][key] = merged["errors"].get(key, 0) + count
+    return merged
+
+
+def children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], args, processes: int) -> list[dict]:
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-exam-ws-"))
+    servers = [
+        start_daphne(env, log_dir / f"daphne{k}.log", (args.port + k) if args.port else 0) for k in range(processes)
+    ]
+    ports = [port for _process, port in servers]
+    warm_up(ports, rooms)
     print(
-        f"\nDaphne ({ASGI_APPLICATION}) pid {daphne.pid} on 127.0.0.1:{port}, DATABASE_CONN_MAX_AGE={env.get('DATABASE_CONN_MAX_AGE', '0')}; "
-        f"every candidate joins, then answers every 2-5 s for {duration:.0f} s"
+        f"\n{processes} Daphne process{'es' if processes > 1 else ''} ({ASGI_APPLICATION}) on ports {ports}, "
+        f"DATABASE_CONN_MAX_AGE={env.get('DATABASE_CONN_MAX_AGE', '0')}; sockets open at {args.open_rate:g}/s, "
+        f"answer every {args.interval:g} s on average for {args.duration:g} s, {args.client_processes} client processes"
     )
-    print(f"{'N':>5} {'answers':>8} {'ans/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-          f"{'join p50':>8} {'join p95':>8} {'failed':>6} {'errors':>6} {'daphne CPU':>10} {'client CPU':>10}")
-    rng = random.Random(SEED)
-    crossed = None
-    last = 0
+    print(f"{'N':>5} {'answers':>8} {'ans/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'join p50':>8} {'join p95':>8} "
+          f"{'hs fail':>7} {'dropped':>7} {'errors':>6} {'CPU/ans ms':>10} {'daphne CPU':>10} {'client CPU':>10}  load")
+    rows = []
     try:
         for n in sizes:
-            daphne_cpu, client_cpu, wall = cpu_seconds(daphne.pid), sum(os.times()[:2]), time.perf_counter()
-            result = asyncio.run(run_round(port, rooms[:n], duration, rng))
-            wall = time.perf_counter() - wall
-            daphne_cpu = (cpu_seconds(daphne.pid) - daphne_cpu) / wall
-            client_cpu = (sum(os.times()[:2]) - client_cpu) / wall
-            lat = result.latencies
-            errors = sum(result.errors.values()) + result.timeouts - result.failed_connections
-            p99 = pct(lat, 99)
-            last = n
+            if n > len(rooms):
+                print(f"{n}: only {len(rooms)} candidates seeded")
+                break
+            samples: list[tuple[float, float]] = []
+            sampling = threading.Event()
+
+            def sample() -> None:
+                while not sampling.is_set():
+                    samples.append((time.monotonic(), sum(cpu_seconds(process.pid) for process, _port in servers)))
+                    sampling.wait(0.25)
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            client_before = children_cpu()
+            result = run_step(ports, rooms[:n], clients=args.client_processes, open_rate=args.open_rate,
+                              duration=args.duration, interval=args.interval, seed=SEED + n)
+            sampling.set()
+            sampler.join()
+            # Daphne's CPU while the candidates answered (after every socket was in), not while they joined.
+            window = [(at, cpu) for at, cpu in samples if result["answering_from"] <= at <= result["answering_from"] + args.duration]
+            daphne_cpu = window[-1][1] - window[0][1] if len(window) > 1 else float("nan")
+            wall = window[-1][0] - window[0][0] if len(window) > 1 else float("nan")
+            client_cpu = (children_cpu() - client_before) / max(1e-9, samples[-1][0] - samples[0][0])
+            lat = result["latencies"]
+            errors = sum(result["errors"].values()) - result["handshake_failures"] - result["dropped"] + result["timeouts"]
+            row = {
+                "n": n, "processes": processes, "answers": len(lat), "answers_per_s": len(lat) / args.duration,
+                "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99),
+                "join_p50": pct(result["joins"], 50), "join_p95": pct(result["joins"], 95),
+                "handshake_failures": result["handshake_failures"], "dropped": result["dropped"], "errors": errors,
+                "cpu_per_answer_ms": daphne_cpu / max(1, len(lat)) * 1000 * (args.duration / wall if wall == wall and wall else 1),
+                "daphne_cpu": daphne_cpu / wall, "client_cpu": client_cpu, "load": load(),
+            }
+            rows.append(row)
             print(
-                f"{n:>5} {len(lat):>8} {len(lat) / duration:>6.1f} {pct(lat, 50):>7.1f} {pct(lat, 95):>7.1f} "
-                f"{p99:>7.1f} {max(lat, default=float('nan')):>7.1f} {pct(result.joins, 50):>8.0f} {pct(result.joins, 95):>8.0f} "
-                f"{result.failed_connections:>6} {errors:>6} {daphne_cpu:>10.0%} {client_cpu:>10.0%}"
-                + (f"  {result.errors}" if result.errors else "")
+                f"{n:>5} {len(lat):>8} {row['answers_per_s']:>6.1f} {row['p50']:>7.1f} {row['p95']:>7.1f} {row['p99']:>7.1f} "
+                f"{row['join_p50']:>8.0f} {row['join_p95']:>8.0f} {row['handshake_failures']:>7} {row['dropped']:>7} "
+                f"{errors:>6} {row['cpu_per_answer_ms']:>10.2f} {row['daphne_cpu']:>10.0%} {row['client_cpu']:>10.0%}  {row['load']}"
+                + (f"  {result['errors']}" if result["errors"] else ""),
+                flush=True,
             )
-            if crossed is None and p99 > TARGET_MS:
-                crossed = n
-            if p99 > P99_STOP_MS or result.failed_connections or errors > len(lat) / 100:
-                print(f"stopping: p99 {p99:.0f} ms, {result.failed_connections} failed connections, {errors} errors")
+            if row["p99"] > P99_STOP_MS and row["handshake_failures"] > n / 10:
+                print("stopping: p99 over 1 s and a tenth of the handshakes failed")
                 break
             time.sleep(2)
     finally:
-        daphne.terminate()
-        daphne.wait(10)
-    print(
-        f"p99 passes {TARGET_MS} ms at N = {crossed}" if crossed
-        else f"p99 stayed under {TARGET_MS} ms up to N = {last}"
-    )
+        for process, _port in servers:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return rows
+
+
+def warm_up(ports: list[int], rooms: list[dict]) -> None:
+    """A few sockets one after another on each process, so that the first step does not measure
+    the threads' and connections' first use (a join leaves an attempt as it was)."""
+
+    async def one(port: int, room: dict) -> None:
+        from websockets.asyncio.client import connect
+
+        async with connect(
+            f"ws://127.0.0.1:{port}/ws/exam/attempts/{room['attempt']}/", origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"sessionid={room['session']}"}, proxy=None, open_timeout=60,
+        ) as ws:
+            await ws.send(json.dumps({"type": "join", "seq": 1}))
+            await asyncio.wait_for(ws.recv(), 60)
+
+    async def all_of() -> None:
+        for port in ports:
+            for room in rooms[:8]:
+                try:
+                    await one(port, room)
+                except Exception as failure:  # noqa: BLE001  (a warm-up that fails is only reported)
+                    print(f"warm-up on {port}: {type(failure).__name__}")
+
+    asyncio.run(all_of())
 
 
 # Grading ------------------------------------------------------------------------------------------
 
 
-def grade(sitting_id: int, part: int = 0, parts: int = 1, go_at: float | None = None) -> dict:
+def grade(sitting_id: int) -> dict:
+    """Submit every attempt in progress of the sitting, one after another, in this process."""
+    import resource
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from exam.models import Attempt, AttemptStatus
     from exam.services.attempts import attempt_submit
 
@@ -435,53 +570,96 @@ def grade(sitting_id: int, part: int = 0, parts: int = 1, go_at: float | None = 
         Attempt.objects.filter(sitting_id=sitting_id, status=AttemptStatus.IN_PROGRESS)
         .select_related("candidate__user")
         .order_by("pk")
-    )[part::parts]
-    if go_at:
-        time.sleep(max(0.0, go_at - time.time()))
-    began = time.time()
+    )
+    if not attempts:
+        return {"n": 0}
+    # The key cache: every version of the bank once (a sitting's papers share one bank).
+    from exam.models import Paper
+    from exam.selectors.keys import keys_of
+
+    keys_of({item["version_id"] for items in Paper.objects.filter(attempt__sitting_id=sitting_id).values_list("items", flat=True)[:200] for item in items})
+    attempt_submit(attempt=attempts[0], candidate=attempts[0].candidate)
+    with CaptureQueriesContext(connection) as context:
+        attempt_submit(attempt=attempts[1], candidate=attempts[1].candidate)
+    statements = [query["sql"].split()[0] for query in context.captured_queries]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
+    began = time.perf_counter()
     passed = 0
-    for attempt in attempts:
+    for attempt in attempts[2:]:
         graded = attempt_submit(attempt=attempt, candidate=attempt.candidate)
         passed += bool(graded.passed)
-    return {"n": len(attempts), "passed": passed, "began": began, "ended": time.time()}
+    seconds = time.perf_counter() - began
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    n = len(attempts) - 2
+    return {"n": n, "passed": passed, "seconds": seconds, "cpu_ms": cpu / max(1, n) * 1000, "statements": statements}
+
+
+def grade_sweep(sitting_id: int) -> dict:
+    """The deadline sweep over the same attempts: batches of attempts_close_overdue."""
+    from django.utils import timezone
+
+    from exam.models import Attempt, AttemptStatus
+    from exam.services.attempts import attempts_close_overdue
+
+    Attempt.objects.filter(sitting_id=sitting_id, status=AttemptStatus.IN_PROGRESS).update(deadline=timezone.now())
+    began = time.perf_counter()
+    counts = attempts_close_overdue(sitting_id=sitting_id)
+    return {"n": counts["submitted"], "seconds": time.perf_counter() - began}
 
 
 def reset_grading(sitting_id: int) -> None:
-    from exam.models import Attempt, AttemptEvent, AttemptStatus
+    from django.utils import timezone
 
+    from exam.models import Attempt, AttemptEvent, AttemptStatus
+    from kernel.models import AuditEvent
+
+    ids = list(Attempt.objects.filter(sitting_id=sitting_id).values_list("pk", flat=True))
     AttemptEvent.objects.filter(attempt__sitting_id=sitting_id, to_status__in=["submitted", "graded"]).delete()
+    AuditEvent.objects.filter(object_type="exam.attempt", object_id__in=[str(pk) for pk in ids]).delete()
     Attempt.objects.filter(sitting_id=sitting_id).update(
         status=AttemptStatus.IN_PROGRESS, submitted_at=None, graded_at=None, score=None, max_score=None,
-        passed=None, grading=[],
+        passed=None, grading=[], deadline=timezone.now() + datetime.timedelta(hours=10),
     )
+
+
+def reset_rooms(rooms: list[dict]) -> None:
+    """--reuse: the room attempts back to identity verified, without answers."""
+    from exam.models import Attempt, AttemptAnswer, AttemptStatus
+
+    ids = [room["attempt"] for room in rooms]
+    AttemptAnswer.objects.filter(attempt_id__in=ids).delete()
+    Attempt.objects.filter(pk__in=ids).update(status=AttemptStatus.IDENTITY_VERIFIED, started_at=None, deadline=None)
 
 
 def main() -> None:
+    global DB_NAME, SERVER
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10,25,50,100,200,400")
-    parser.add_argument("--duration", type=float, default=25, help="seconds of answering per round")
-    parser.add_argument("--grading", type=int, default=10_000)
-    parser.add_argument("--grade-processes", default="1", help="e.g. 1,2: one grading run per count")
-    parser.add_argument(
-        "--conn-max-age", default="0",
-        help="DATABASE_CONN_MAX_AGE of Daphne, or several (0,60): one series each (settings default: 0)",
-    )
-    parser.add_argument("--grade-child", nargs=4, type=float, help=argparse.SUPPRESS)  # sitting, part, parts, go_at
+    parser.add_argument("--sizes", default="100,500,1000,2000,5000", help="the ladder of connected candidates (0: none)")
+    parser.add_argument("--duration", type=float, default=30, help="seconds of answering per step")
+    parser.add_argument("--interval", type=float, default=10, help="mean seconds between a candidate's answers")
+    parser.add_argument("--open-rate", type=float, default=200, help="sockets opened per second")
+    parser.add_argument("--processes", default="1", help="Daphne processes, e.g. 1,2: one series each")
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--grading", type=int, default=10_000, help="attempts to grade (0: no grading)")
+    parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    parser.add_argument("--db-name", default=DB_NAME)
+    parser.add_argument("--pg-url", default=SERVER)
+    parser.add_argument("--port", type=int, default=DAPHNE_PORT, help="first Daphne port (0: free ports)")
+    parser.add_argument("--reuse", action="store_true", help="use the database seeded by an earlier run")
     args = parser.parse_args()
+    DB_NAME, SERVER = args.db_name, args.pg_url.rstrip("/")
+    raise_file_limit()
 
     env = environment(None)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")})
-    if args.grade_child:
-        import django
-
-        django.setup()
-        sitting, part, parts, go_at = args.grade_child
-        print(json.dumps(grade(int(sitting), int(part), int(parts), go_at)))
-        return
-
-    sizes = [int(n) for n in args.sizes.split(",")]
-    print(f"machine: {machine()}; Python {platform.python_version()}; {datetime.datetime.now():%Y-%m-%d %H:%M}")
-    recreate_database()
+    sizes = [int(n) for n in args.sizes.split(",") if int(n)]
+    print(f"machine: {machine()}; Python {platform.python_version()}; {datetime.datetime.now():%Y-%m-%d %H:%M}; {load()}")
+    saved = Path(tempfile.gettempdir()) / f"{DB_NAME}.json"
+    reuse = args.reuse and database_exists() and saved.exists()
+    if not reuse:
+        recreate_database()
     import django
 
     django.setup()
@@ -491,43 +669,46 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         print(f"database: {DB_NAME}, {cursor.fetchone()[0].split(' on ')[0]}; channel layer and pushes: {REDIS_URL}")
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrate: {time.perf_counter() - started:.1f} s")
-    data = seed(max(sizes), args.grading)
-    print("seeding: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in data["timings"].items()))
+    if reuse:
+        data = json.loads(saved.read_text())
+        if len(data["rooms"]) < max(sizes, default=0) or data["grading"] < args.grading:
+            raise SystemExit(f"{DB_NAME} was seeded smaller: run without --reuse")
+        reset_rooms(data["rooms"])
+        reset_grading(data["grade_sitting"])
+        print(f"reusing {DB_NAME} ({len(data['rooms'])} room candidates, {data['grading']} to grade)")
+    else:
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        print(f"migrate: {time.perf_counter() - started:.1f} s")
+        data = seed(max(sizes, default=0), args.grading)
+        data["grading"] = args.grading
+        print("seeding: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in data["timings"].items()))
+        saved.write_text(json.dumps({key: data[key] for key in ("rooms", "grade_sitting", "grading")}))
     connection.close()
 
     # Answer latency ------------------------------------------------------------------------------
-    for conn_max_age in args.conn_max_age.split(","):
-        latency_series(environment(conn_max_age), data["rooms"], sizes, args.duration)
+    if sizes:
+        for processes in (int(p) for p in args.processes.split(",")):
+            latency_series(environment(args.conn_max_age), data["rooms"], sizes, args, processes)
+            connection.close()
+            reset_rooms(data["rooms"])
 
     # Grading -------------------------------------------------------------------------------------
-    sitting = data["grade_sitting"]
     if not args.grading:
         return
-    print(f"\ngrading: attempt_submit over {args.grading:,} attempts in progress, 7 answers each")
-    for processes in (int(p) for p in args.grade_processes.split(",")):
-        if processes == 1:
-            outcome = [grade(sitting)]
-        else:
-            go_at = time.time() + 25  # time for the children to start Django
-            children = [
-                subprocess.Popen(
-                    [sys.executable, __file__, "--grade-child", str(sitting), str(part), str(processes), str(go_at)],
-                    cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
-                )
-                for part in range(processes)
-            ]
-            outcome = [json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children]
-        total = sum(o["n"] for o in outcome)
-        seconds = max(o["ended"] for o in outcome) - min(o["began"] for o in outcome)
-        print(
-            f"{processes} process{'es' if processes > 1 else ''}: {total:,} graded in {seconds:.1f} s, "
-            f"{total / seconds:.0f} submissions/s ({sum(o['passed'] for o in outcome):,} passed)"
-        )
-        reset_grading(sitting)
-        connection.close()
+    sitting = data["grade_sitting"]
+    print(f"\ngrading: attempt_submit over {args.grading:,} attempts in progress, 7 answers each, one process; {load()}")
+    outcome = grade(sitting)
+    print(
+        f"{outcome['n']:,} graded in {outcome['seconds']:.1f} s: {outcome['n'] / outcome['seconds']:.0f} submissions/s, "
+        f"CPU {outcome['cpu_ms']:.2f} ms per submission in this process ({outcome['passed']:,} passed); "
+        f"statements of one submission: {len(outcome['statements'])} ({', '.join(outcome['statements'])}); {load()}"
+    )
+    reset_grading(sitting)
+    sweep = grade_sweep(sitting)
+    print(f"deadline sweep (attempts_close_overdue, batches of 200): {sweep['n']:,} graded in {sweep['seconds']:.1f} s, "
+          f"{sweep['n'] / sweep['seconds']:.0f} submissions/s; {load()}")
+    reset_grading(sitting)
 
 
 if __name__ == "__main__":

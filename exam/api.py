@@ -5,6 +5,7 @@ everything else over the room's WebSocket (which also says when a snapshot is du
 import datetime
 import uuid
 
+from asgiref.sync import async_to_sync
 from ninja import Router, Schema, Status
 
 from kernel.api import ERROR_RESPONSES
@@ -12,8 +13,10 @@ from kernel.images import upload_frames
 from lms.selectors.people import person_of
 from proctor.services.requests import request_as_json
 
+from .realtime import media
 from .selectors import room as selectors
 from .services import proctoring
+from .services import video as video_services
 
 router = Router(tags=["exam"])
 
@@ -72,4 +75,23 @@ def snapshot(request, attempt_id: int):
     return Status(202, {"id": item.pk, "status": item.status})
 
 
+class VideoOfferIn(Schema):
+    sdp: str
+    type: str = "offer"
 
+
+class VideoAnswerOut(Schema):
+    sdp: str
+    type: str
+    setting: dict
+
+
+@router.post("/exam/attempts/{int:attempt_id}/video/offer", response={200: VideoAnswerOut, **ERROR_RESPONSES}, url_name="exam_video_offer")
+def video_offer(request, attempt_id: int, body: VideoOfferIn):
+    """The candidate's camera over WebRTC: the browser's SDP offer (ICE gathered) in, the media
+    worker's answer and the bandwidth it asks for out. Only the attempt's candidate, only while it
+    is open; `video_unavailable` (503) when no media worker answers in time, and the room goes on
+    with snapshots."""
+    person, attempt = _own_attempt(request, attempt_id)
+    plan = video_services.attempt_video_offer(attempt=attempt, candidate=person, sdp=body.sdp)
+    return async_to_sync(media.offer)(plan, body.sdp, timeout=media.answer_timeout())

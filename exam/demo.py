@@ -188,4 +188,78 @@ def seed() -> list:
         )
         if learners:
             sitting_candidates_add(actor=reviewer, sitting=institution_sitting, id_numbers=learners[:2], now=now)
+    _applications(reviewer, exam, authority, now)
     return []
+
+
+# Applications (报名) in each state, on a published sitting of the Guangzhou authority: the
+# candidates are employees of the demo Guangzhou enterprise (log in with their mobiles).
+APPLICANTS = [
+    # real name, birth date, sequence, mobile, the state the demo leaves the application in
+    ("赵敏", datetime.date(1987, 2, 14), 61, "13800139001", "submitted"),
+    ("钱进", datetime.date(1983, 9, 3), 63, "13800139002", "enterprise_submitted"),
+    ("孙悦", datetime.date(1991, 12, 20), 64, "13800139003", "approved"),
+    ("周航", datetime.date(1979, 6, 6), 65, "13800139004", "printed"),
+    ("吴磊", datetime.date(1986, 8, 18), 67, "13800139005", "rejected"),
+    ("郑洁", datetime.date(1993, 4, 1), 68, "13800139006", "withdrawn"),
+    ("冯刚", datetime.date(1981, 10, 9), 69, "13800139007", "cancelled"),
+]
+PUBLISHED_VENUE = "广州市天河区建设考试中心第二考场"
+
+
+def _applications(reviewer: User, exam: Exam, authority: Organisation, now: datetime.datetime) -> None:
+    from lms.demo import DEMO_PASSWORD
+    from lms.models import Employment, Membership, Role
+    from lms.services.people import person_register
+
+    from .models import Application
+    from .services import applications as flow
+
+    enterprise = Organisation.objects.filter(kind=OrganisationKind.ENTERPRISE, name="广州穗安建设工程有限公司").first()
+    admin = User.objects.filter(
+        pk__in=Membership.objects.filter(organisation=enterprise, role=Role.ENTERPRISE_ADMIN).values("user")
+    ).first()
+    if enterprise is None or admin is None:
+        return
+    start = timezone.localtime(now).replace(hour=9, minute=0, second=0, microsecond=0) + datetime.timedelta(days=14)
+    published = Sitting.objects.filter(exam=exam, authority=authority, venue=PUBLISHED_VENUE, ends_at__gt=now).first()
+    if published is None:
+        published = sitting_schedule(
+            actor=reviewer, exam=exam, authority=authority, starts_at=start, ends_at=start + datetime.timedelta(hours=2),
+            venue=PUBLISHED_VENUE, now=now,
+        )
+        published.open_for_applications = True
+        published.capacity = 40
+        published.applications_close_at = start - datetime.timedelta(days=3)
+        published.save(update_fields=["open_for_applications", "capacity", "applications_close_at"])
+    for name, birth, sequence, mobile, state in APPLICANTS:
+        id_number = demo_id_number("440106", birth, sequence)
+        person = Person.objects.filter(id_number=id_number).first() or person_register(
+            real_name=name, id_number=id_number, mobile=mobile, education="bachelor", password=DEMO_PASSWORD
+        )
+        Person.objects.filter(pk=person.pk, management_since__isnull=True).update(management_since=datetime.date(2018, 3, 1))
+        person.refresh_from_db()
+        if not Employment.objects.filter(person=person, end_date__isnull=True).exists():
+            Employment.objects.create(person=person, enterprise=enterprise, start_date=datetime.date(2020, 3, 1), position="安全员")
+        if Application.objects.filter(candidate=person).exists():
+            continue
+        application = flow.application_apply(actor=person.user, credential=exam.credential, now=now)
+        if state == "submitted":
+            continue
+        if state == "cancelled":
+            flow.application_cancel(actor=reviewer, application=application, reason="重复报名（演示）", now=now)
+            continue
+        application = flow.application_verify(
+            actor=admin, application=application, handler_name="林经办", handler_mobile="13900001234",
+            sitting=published, insurance_proof=b"%PDF-1.4\n% demo proof\n%%EOF\n", now=now,
+        )
+        if state == "enterprise_submitted":
+            continue
+        if state == "rejected":
+            flow.application_decide(actor=reviewer, application=application, approve=False, reason="参保证明不清晰（演示）", now=now)
+            continue
+        application = flow.application_decide(actor=reviewer, application=application, approve=True, now=now)
+        if state == "printed":
+            flow.ticket_print(actor=person.user, application=application, now=now)
+        elif state == "withdrawn":
+            flow.application_withdraw(actor=person.user, application=application, now=now)

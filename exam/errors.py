@@ -108,6 +108,56 @@ ERRORS = Catalogue(
             409,
         ),
         "paper_mismatch": Refusal(_("Drawn again from its seed, this paper does not come out the same."), 409),
+        # applications and admission tickets (exam.services.applications)
+        "application_move_illegal": Refusal(_("An application that is %(from)s cannot become %(to)s."), 409),
+        "application_not_found": Refusal(_("There is no such application."), 404),
+        "not_a_person": Refusal(_("Only a registered person can apply for an exam."), 403),
+        "credential_invalid": Refusal(_("Choose the kind of exam.")),
+        "no_employer": Refusal(_("You have no current employer: an application through an enterprise needs one.")),
+        "application_exists": Refusal(_("You already have an application for this kind of exam."), 409),
+        "sitting_not_open_for_applications": Refusal(_("This sitting does not take applications."), 409),
+        "applications_closed": Refusal(_("Applications for this sitting have closed."), 409),
+        "sitting_full": Refusal(_("This sitting is full."), 409),
+        "sitting_wrong_kind": Refusal(_("This sitting is not an exam of the application's kind.")),
+        "sitting_out_of_region": Refusal(_("This sitting is held by an authority of another region.")),
+        "sitting_required": Refusal(_("Choose the sitting period.")),
+        "handler_name_required": Refusal(_("Enter the handler's name.")),
+        "handler_mobile_invalid": Refusal(_("Enter the handler's 11-digit mobile number.")),
+        "insurance_proof_required": Refusal(
+            _("The platform has no social-insurance record for this month or the last: upload the proof (参保证明).")
+        ),
+        "proof_too_large": Refusal(_("The proof is at most %(mb)d MB.")),
+        "proof_type_invalid": Refusal(_("The proof must be a PDF file or a JPEG or PNG image.")),
+        "not_application_enterprise": Refusal(_("Only the enterprise of this application can verify it."), 403),
+        "not_application_reviewer": Refusal(_("Only an authority of this application's region can review it."), 403),
+        "ticket_printed": Refusal(
+            _("The admission ticket has already been printed: the application can no longer be withdrawn or cancelled."),
+            409,
+        ),
+        "ticket_not_ready": Refusal(_("There is no admission ticket yet: the application is not approved."), 409),
+        "ticket_invalid": Refusal(_("This admission ticket is not valid: its code is forged or altered."), 400),
+        "ticket_unknown": Refusal(_("No admission ticket has this number."), 404),
+        "ticket_other_sitting": Refusal(_("This admission ticket is not for a sitting you proctor."), 403),
+        "too_many_applications": Refusal(_("Approve at most %(count)d applications at a time.")),
+        "id_photo_not_reviewed": Refusal(
+            _("Your ID photo has not passed the real-name review yet, so it cannot be used to check your identity."),
+            403,
+        ),
+        # eligibility (exam.rules.admission): each names its rule
+        "age_out_of_range": Refusal(_("Candidates for this exam are 18 to 60 years old; you are %(age)d.")),
+        "education_insufficient": Refusal(
+            _("This exam requires at least senior secondary education or a junior professional title.")
+        ),
+        "not_employed": Refusal(_("You must be currently employed by a construction enterprise.")),
+        "not_employed_by_enterprise": Refusal(_("The candidate is not currently employed by %(enterprise)s.")),
+        "management_too_short": Refusal(
+            _("This exam requires two years in construction management; yours reach two years on %(date)s.")
+        ),
+        "hours_short": Refusal(_("This sitting requires %(required)s credit hours; you have %(hours)s.")),
+        "certificate_held": Refusal(_("You already hold a valid certificate of this kind (%(number)s).")),
+        "sitting_overlap": Refusal(_("You have another application for a sitting at an overlapping time.")),
+        "candidate_not_employed": Refusal(_("This person is not currently employed by any enterprise.")),
+        "employed_elsewhere": Refusal(_("This person works for an enterprise outside this authority's region.")),
         # sittings and their candidates (exam.services.sittings); an ID number the list skips keeps
         # the kernel's validator code, or one of these
         "not_sitting_manager": Refusal(_("Only the reviewers of the sitting's authority can manage it."), 403),
@@ -126,6 +176,24 @@ ERRORS = Catalogue(
         "candidate_not_found": Refusal(_("This person is not a candidate of this sitting."), 404),
         "candidate_has_attempt": Refusal(
             _("This candidate has already begun an attempt and stays on the sitting."), 409
+        ),
+        # the audit portal (exam.web.views.audit) and reviews and appeals (exam.services.reviews)
+        "audit_reviewers_only": Refusal(_("The audit portal is for authority reviewers."), 403),
+        "review_move_illegal": Refusal(_("A review that is %(from)s cannot become %(to)s."), 409),
+        "review_not_found": Refusal(_("There is no such review."), 404),
+        "flag_not_found": Refusal(_("There is no such refusal or incident to review."), 404),
+        "flag_not_a_refusal": Refusal(_("Only a check that did not verify can be reviewed."), 409),
+        "void_not_for_study": Refusal(_("Only an exam incident can void an attempt.")),
+        "review_outcome_invalid": Refusal(_("Choose to uphold or dismiss.")),
+        "second_reviewer_required": Refusal(
+            _("Voiding an attempt needs a second reviewer: someone other than the one who proposed it."), 403
+        ),
+        "appeal_not_allowed": Refusal(_("Only a decision against you can be appealed, and only once."), 409),
+        "appeal_window_closed": Refusal(_("The time to appeal this decision (%(days)s days) has passed."), 409),
+        "appeal_statement_required": Refusal(_("Say why you appeal, in at most 2000 characters.")),
+        "appeal_attachment_too_large": Refusal(_("The attachment may be at most %(megabytes)s MB.")),
+        "appeal_same_reviewer": Refusal(
+            _("An appeal is decided by a reviewer who took no part in the decision appealed."), 403
         ),
     },
 )

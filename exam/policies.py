@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from lms import policies as people
 from lms.models import Organisation, OrganisationKind, Role, User
 
-from .models import Sitting
+from .models import Application, Sitting
 
 # Banks and exams ---------------------------------------------------------------------------------
 
@@ -105,3 +105,66 @@ def can_issue_certificates(actor: User, sitting: Sitting) -> bool:
     if sitting.authority_id is None or not can_proctor(actor, sitting):
         return False
     return people.is_superuser(actor) or sitting.authority_id in people.member_ids(actor, Role.AUTHORITY_REVIEWER)
+
+
+# Applications (报名) -----------------------------------------------------------------------------
+
+
+def applications_visible(actor: User) -> Q:
+    """A filter on Application: a candidate sees their own; an enterprise its employees' (those made
+    through it); an authority its regions'; a superuser all."""
+    if people.is_superuser(actor):
+        return Q()
+    conditions: list[Q] = []
+    if people.is_learner(actor):
+        conditions.append(Q(candidate__user=actor))
+    if enterprise_ids := people.member_ids(actor, Role.ENTERPRISE_ADMIN):
+        conditions.append(Q(enterprise_id__in=enterprise_ids))
+    if paths := people.region_paths(actor):
+        conditions.append(people.in_regions(paths, "region_path"))
+    return people.any_of(conditions)
+
+
+def can_verify_application(actor: User, application: Application) -> bool:
+    """The administrators of the enterprise the application was made through."""
+    if application.enterprise_id is None:
+        return False
+    return people.is_superuser(actor) or application.enterprise_id in people.member_ids(actor, Role.ENTERPRISE_ADMIN)
+
+
+def can_review_application(actor: User, application: Application) -> bool:
+    """Reviewers of an authority covering the application's region."""
+    return people.covers_region(actor, application.region_path)
+
+
+def can_review_applications(actor: User) -> bool:
+    return people.is_reviewer(actor)
+
+
+def can_verify_applications(actor: User) -> bool:
+    return people.is_superuser(actor) or people.holds(actor, Role.ENTERPRISE_ADMIN)
+
+
+def reviewer_region_paths(actor: User) -> list[str] | None:
+    """None for a superuser (every region)."""
+    return None if people.is_superuser(actor) else people.region_paths(actor)
+# The audit portal ----------------------------------------------------------------------------------
+# Authority reviewers (and superusers) only: never employers, institutions or proctors. What a
+# reviewer sees in it is scoped to the people and organisations of their regions
+# (lms.policies.people_overseen, covers); anything else is not found.
+
+
+def can_audit(actor: User) -> bool:
+    return people.is_superuser(actor) or people.holds(actor, Role.AUTHORITY_REVIEWER)
+
+
+def audited_sittings(actor: User) -> Q:
+    """A filter on Sitting: those of authorities in the reviewer's regions."""
+    if people.is_superuser(actor):
+        return Q()
+    return people.in_regions(people.region_paths(actor), "authority__region__path")
+
+
+def audited_organisations(actor: User) -> Q:
+    """A filter on Organisation: the enterprises and institutions of the reviewer's regions."""
+    return people.reviewer_region_scope(actor, "region__path")

@@ -15,3 +15,11 @@ def lessons_credit_due() -> int:
 def certificates_review() -> dict[str, int]:
     report = certificate_services.certificates_review()
     return {"expired": report.expired, "voided": report.voided, "failed": report.failed}
+
+
+@shared_task(acks_late=True, time_limit=3600, ignore_result=True)
+def standings_rebuild() -> int:
+    """Every certificate's standing row, recomputed: the calendar moves standings too."""
+    from .services.standing import standings_rebuild as rebuild
+
+    return rebuild()

@@ -1,4 +1,5 @@
-"""The ASGI entry point: HTTP through Django, WebSockets through Channels consumers."""
+"""The ASGI entry point: HTTP through Django, WebSockets through Channels consumers, and the
+workers' channels (`manage.py runworker media`)."""
 
 import os
 
@@ -9,18 +10,37 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.auth import AuthMiddleware, get_user  # noqa: E402
+from channels.db import database_sync_to_async  # noqa: E402
+from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
+
+from exam.realtime.consumers import parallel_database  # noqa: E402
 
 from .checks import refuse_development_key  # noqa: E402
-from .routing import websocket_urlpatterns  # noqa: E402
+from .routing import channel_consumers, websocket_urlpatterns  # noqa: E402
+
+
+class PooledAuthMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware, with the session and its user read on the pool of database
+    threads where the database allows it (PostgreSQL), not on the one thread every
+    database_sync_to_async call of the process shares: a wave of connecting candidates then
+    does not queue behind every other connection's statements (issue 18)."""
+
+    async def resolve_scope(self, scope):
+        read = database_sync_to_async(get_user.func, thread_sensitive=not parallel_database())
+        scope["user"]._wrapped = await read(scope)
 
 refuse_development_key()
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            CookieMiddleware(SessionMiddleware(PooledAuthMiddleware(URLRouter(websocket_urlpatterns))))
+        ),
+        # Workers (`manage.py runworker media`): the media worker's peer connections.
+        "channel": ChannelNameRouter(channel_consumers),
     }
 )

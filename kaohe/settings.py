@@ -176,6 +176,7 @@ UPLOAD_TABLE_MAX_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_BYTES", 2 * 1024 *
 UPLOAD_TABLE_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_TABLE_MAX_UNPACKED_BYTES", 40 * 1024 * 1024))
 UPLOAD_TABLE_MAX_RATIO = int(os.environ.get("UPLOAD_TABLE_MAX_RATIO", 100))
 UPLOAD_TABLE_MAX_CELLS = int(os.environ.get("UPLOAD_TABLE_MAX_CELLS", 400_000))
+UPLOAD_DOCUMENT_MAX_BYTES = int(os.environ.get("UPLOAD_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024))
 UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 25_000_000))
 # A request's fields (not its files) are refused past this (Django's own check, 400); an uploaded
 # file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, not held in memory.
@@ -346,8 +347,39 @@ EVIDENCE_GRACE_SECONDS = int(os.environ.get("EVIDENCE_GRACE_SECONDS", "60"))
 EVIDENCE_CHALLENGE_SHARE = float(os.environ.get("EVIDENCE_CHALLENGE_SHARE", "0.2"))
 # A snapshot still waiting for its check after this long is queued again (a worker died).
 SNAPSHOT_REQUEUE_SECONDS = int(os.environ.get("SNAPSHOT_REQUEUE_SECONDS", "180"))
-# Snapshot images are deleted after this many days; their capture-log entries and hashes stay.
+# Retention tiers (PIPL; docs/audit.md "Retention"), applied daily by proctor.tasks.retention_apply:
+# - snapshot and exam video evidence: images deleted after SNAPSHOT_RETENTION_DAYS (180);
+# - evidence under review or appeal: held until decided, plus RETENTION_REVIEW_HOLD_DAYS;
+# - face templates and reference images: until consent is withdrawn or the account closes;
+# - the capture log, hashes and decisions: kept (the log is append-only).
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "180"))
+RETENTION_REVIEW_HOLD_DAYS = int(os.environ.get("RETENTION_REVIEW_HOLD_DAYS", "30"))
+# An appeal against a review's decision may be lodged within this many days of it.
+APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", "15"))
+# The longest period one capture-log export may cover, and the audit portal's page size.
+CAPTURELOG_EXPORT_MAX_DAYS = int(os.environ.get("CAPTURELOG_EXPORT_MAX_DAYS", "400"))
+AUDIT_PAGE_SIZE = int(os.environ.get("AUDIT_PAGE_SIZE", "50"))
+# Live video of the exam room over WebRTC (docs/video.md). The media worker listens on
+# VIDEO_CHANNEL (`manage.py runworker media`, never inside Daphne; with the in-memory channel layer
+# of the embedded default it runs inside the server's process). VIDEO overrides the fields of
+# proctor.rules.video.VideoSetting: the camera the browser is asked for (320x240, 5 frames a
+# second, 150 kbit/s), how often a frame is sampled for presence (5 s) and identity (30 s), and
+# how long each condition lasts before it becomes an incident.
+VIDEO_CHANNEL = os.environ.get("VIDEO_CHANNEL", "media")
+VIDEO_ANSWER_TIMEOUT = float(os.environ.get("VIDEO_ANSWER_TIMEOUT", "6"))
+VIDEO_ANALYSIS_THREADS = int(os.environ.get("VIDEO_ANALYSIS_THREADS", "1"))
+VIDEO_EMBEDDED_WORKER = os.environ.get("VIDEO_EMBEDDED_WORKER", "1") == "1"
+VIDEO = {
+    name: float(os.environ[f"VIDEO_{name.upper()}"])
+    for name in (
+        "presence_every", "identity_every", "no_face_after", "connect_timeout", "silent_after",
+        "width", "height", "frame_rate", "max_bitrate", "frozen_after", "several_after", "mismatch_after", "covered_after",
+    )
+    if os.environ.get(f"VIDEO_{name.upper()}")
+}
+for _name in ("width", "height", "frame_rate", "max_bitrate", "frozen_after", "several_after", "mismatch_after", "covered_after"):
+    if _name in VIDEO:
+        VIDEO[_name] = int(VIDEO[_name])
 # Version of the biometric consent text (proctor/consent.py). A new version asks every learner again.
 BIOMETRIC_CONSENT_VERSION = "2026-12"
 
@@ -374,7 +406,7 @@ CELERY_BEAT_SCHEDULE = {
     # A domain event whose receiver failed is delivered again (kernel.events).
     "outbox-deliver-due": {"task": "kernel.tasks.outbox_deliver_due", "schedule": 60},
     "capturelog-checkpoint": {"task": "proctor.tasks.capturelog_checkpoint", "schedule": CAPTURELOG_CHECKPOINT_SECONDS},
-    "snapshots-purge": {"task": "proctor.tasks.snapshots_purge", "schedule": 24 * 3600},
+    "retention-apply": {"task": "proctor.tasks.retention_apply", "schedule": 24 * 3600},
     # A snapshot whose check was lost is checked again; a request nobody answered is missed.
     "snapshots-requeue-stale": {"task": "proctor.tasks.snapshots_requeue_stale", "schedule": 60},
     "evidence-requests-expire": {"task": "proctor.tasks.evidence_requests_expire", "schedule": 60},
@@ -382,6 +414,8 @@ CELERY_BEAT_SCHEDULE = {
     "lessons-credit-due": {"task": "hours.tasks.lessons_credit_due", "schedule": 600},
     # Certificates past their expiry expire, and those whose hours rule voids them are voided.
     "certificates-review": {"task": "hours.tasks.certificates_review", "schedule": 24 * 3600},
+    # The dashboard's standing table, recomputed: a year ends, a certificate expires, a holder moves.
+    "standings-rebuild": {"task": "hours.tasks.standings_rebuild", "schedule": 24 * 3600},
     # An exam whose time ran out with the candidate gone is submitted and graded within seconds
     # (a connected room does it at the deadline itself).
     "exam-attempts-close-due": {"task": "exam.tasks.attempts_close_due", "schedule": 15},

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .models import AuditEvent, AuditEventType
 
-__all__ = ["AuditEventType", "record", "trail_of"]
+__all__ = ["AuditEventType", "entry", "record", "record_all", "trail_of"]
 
 
 def jsonable(value):
@@ -25,7 +25,7 @@ def jsonable(value):
     return str(value)
 
 
-def record(
+def entry(
     *,
     event_type: str,
     target: models.Model,
@@ -35,9 +35,12 @@ def record(
     extra: dict | None = None,
     now: datetime.datetime | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """An audit row not yet written: for a transition that writes several in one insert
+    (`record_all`) at the end of its transaction."""
+    actor_id = actor if isinstance(actor, int) else getattr(actor, "pk", None)
+    return AuditEvent(
         event_type=event_type,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=actor_id,
         object_type=target._meta.label_lower,
         object_id=str(target.pk),
         old_state=str(old_state or ""),
@@ -45,6 +48,18 @@ def record(
         extra=jsonable(extra or {}),
         created_at=now or timezone.now(),
     )
+
+
+def record(**kwargs) -> AuditEvent:
+    """Write one audit row now (the arguments of `entry`)."""
+    row = entry(**kwargs)
+    row.save(force_insert=True)
+    return row
+
+
+def record_all(rows: list[AuditEvent]) -> list[AuditEvent]:
+    """Write audit rows made by `entry`, in one insert, in the caller's transaction."""
+    return AuditEvent.objects.bulk_create(rows) if rows else []
 
 
 def trail_of(target: models.Model):

@@ -264,3 +264,22 @@ def is_superuser(actor: User) -> bool:
 
 def is_learner(actor: User) -> bool:
     return roles_of(actor).is_learner
+
+
+# The personal archive ----------------------------------------------------------------------------
+
+
+def can_see_archive(actor: User, person_id: int) -> bool:
+    """The archive's documents are for the person, the administrators of their current employer (who
+    verify applications) and the authorities that oversee them (who review); nobody else."""
+    if getattr(getattr(actor, "person", None), "pk", None) == person_id:
+        return True
+    if enterprise_ids := roles_of(actor).organisation_ids(Role.ENTERPRISE_ADMIN):
+        if Employment.objects.filter(person_id=person_id, enterprise_id__in=enterprise_ids, end_date__isnull=True).exists():
+            return True
+    return oversees_person(actor, person_id)
+
+
+def id_photos_to_review(actor: User) -> QuerySet[Person]:
+    """People of the actor's regions whose ID photo waits for the real-name review."""
+    return people_overseen(actor).filter(id_photo_status="pending").select_related("user")

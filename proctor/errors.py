@@ -37,6 +37,11 @@ ERRORS = Catalogue(
         "snapshot_too_early": Refusal(_("This picture was sent before it was asked for."), 409),
         "snapshot_frames_invalid": Refusal(_("A snapshot is a short burst of frames.")),
         "evidence_request_closed": Refusal(_("This request for a snapshot is closed; wait for the next one."), 409),
+        # live video (proctor.services.video)
+        "video_move_illegal": Refusal(_("A video link that is %(from)s cannot become %(to)s."), 409),
+        "video_offer_invalid": Refusal(_("This video offer is not a valid WebRTC session description.")),
+        "video_offer_flood": Refusal(_("Too many video offers: the page tries again later."), 429),
+        "video_unavailable": Refusal(_("Live video is not available now; the exam goes on with snapshots."), 503),
         # the capture log's checkpoints (proctor.services.capturelog, proctor.signing)
         "capturelog_broken": Refusal(_("The capture log does not verify, so no checkpoint was signed: %(problem)s"), 409),
         "capturelog_signing_key_missing": Refusal(
@@ -46,5 +51,11 @@ ERRORS = Catalogue(
         "capturelog_signing_key_invalid": Refusal(
             _("The capture-log signing key in %(source)s cannot be used: %(error)s"), 503
         ),
+        # the audit portal's exports (proctor.services.exports)
+        "export_move_illegal": Refusal(_("An export that is %(from)s cannot become %(to)s."), 409),
+        "export_period_invalid": Refusal(_("Give a period whose start comes before its end, of at most %(days)s days.")),
+        "export_region_not_covered": Refusal(_("You do not review this region."), 404),
+        "export_not_ready": Refusal(_("This export is not ready yet."), 409),
+        "log_cursor_invalid": Refusal(_("This page of the log does not exist.")),
     },
 )

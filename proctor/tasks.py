@@ -8,7 +8,7 @@ check lost with its worker is delivered again.
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services import capturelog, requests, retention, snapshots
+from .services import capturelog, exports, requests, retention, snapshots
 
 
 @shared_task(
@@ -27,7 +27,19 @@ def snapshot_check(snapshot_id: str) -> None:
 
 @shared_task(acks_late=True, time_limit=600, ignore_result=True)
 def snapshots_purge() -> int:
-    return retention.snapshots_purge()
+    return retention.snapshots_purge() + retention.video_frames_purge()
+
+
+@shared_task(acks_late=True, time_limit=3600, ignore_result=True)
+def retention_apply() -> dict:
+    """The daily retention run: applies every tier and reports what it purged (in the log and in
+    the capture log)."""
+    return retention.retention_apply()
+
+
+@shared_task(acks_late=True, time_limit=3600, ignore_result=True)
+def capturelog_export(export_id: int) -> None:
+    exports.export_build(export_id=export_id)
 
 
 @shared_task(acks_late=True, time_limit=600, ignore_result=True)

@@ -41,6 +41,16 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_answer_keys():
+    # Rolled-back tests reuse ids, so the per-process cache of question versions starts empty.
+    from exam.selectors.keys import forget
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _events_in_rolled_back_tests(request, settings):
     """A test wrapped in a transaction that is rolled back never commits, so nothing published
     would be delivered: there, deliver at publish, as the commit would have (kernel.events).

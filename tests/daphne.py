@@ -208,6 +208,23 @@ class DaphneServer:
         self.processes.append(worker)
         return worker
 
+    def start_media_worker(self, **video: str) -> subprocess.Popen:
+        """A media worker (`manage.py runworker media`, exam.realtime.media) on the server's Redis,
+        stopped with the server; `video` sets VIDEO_* variables of its own (VIDEO_PRESENCE_EVERY="1")."""
+        log = open(self.log_path.with_name("media.log"), "ab")  # noqa: SIM115 (closed with the process)
+        env = {**self.env, **{f"VIDEO_{name.upper()}": str(value) for name, value in video.items()}}
+        worker = subprocess.Popen(
+            [PYTHON, "manage.py", "runworker", env.get("VIDEO_CHANNEL", "media")],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        )
+        log.close()
+        self.processes.append(worker)
+        return worker
+
+    def media_log(self) -> str:
+        path = self.log_path.with_name("media.log")
+        return path.read_text(errors="replace") if path.exists() else ""
+
 
 # Databases ----------------------------------------------------------------------------------------
 

@@ -61,6 +61,16 @@ def give_face_profile(person, names=("obama_1.jpg", "obama_2.jpg", "obama_3.jpg"
         )
         reference.image.save("reference.jpg", ContentFile(photo(name)), save=False)
         reference.save()
+    approve_id_photo(person)
+
+
+def approve_id_photo(person) -> None:
+    """The real-name review passed: the ID photo is a trust anchor for exams (as an authority's
+    id_photo_review leaves it)."""
+    from lms.models import IdPhotoStatus, Person
+
+    Person.objects.filter(pk=person.pk).update(id_photo_status=IdPhotoStatus.APPROVED)
+    person.id_photo_status = IdPhotoStatus.APPROVED
 
 
 def fake_webcam(name: str, path: Path, frames: int = 10) -> Path:
@@ -144,6 +154,7 @@ def give_live_profile(person) -> None:
         )
         reference.image.save("reference.jpg", ContentFile(data), save=False)
         reference.save()
+    approve_id_photo(person)
 
 
 def burst_of(name: str, frames: int = 2) -> list[bytes]:

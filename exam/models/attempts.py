@@ -17,6 +17,7 @@ class AttemptStatus(models.TextChoices):
     GRADED = "graded", _("Graded")
     TERMINATED = "terminated", _("Terminated by a proctor")
     EXPIRED = "expired", _("Expired")
+    VOIDED = "voided", _("Voided after review")
 
 
 S = AttemptStatus
@@ -28,10 +29,13 @@ ATTEMPT_MACHINE = Machine(
         S.CREATED: frozenset({S.IDENTITY_VERIFIED, S.TERMINATED, S.EXPIRED}),
         S.IDENTITY_VERIFIED: frozenset({S.IN_PROGRESS, S.TERMINATED, S.EXPIRED}),
         S.IN_PROGRESS: frozenset({S.SUBMITTED, S.TERMINATED}),
-        S.SUBMITTED: frozenset({S.GRADED}),
-        S.GRADED: frozenset(),
-        S.TERMINATED: frozenset(),
+        S.SUBMITTED: frozenset({S.GRADED, S.VOIDED}),
+        # Voiding follows an upheld incident confirmed by two reviewers (exam.services.reviews);
+        # an appeal granted against it restores the attempt to what it was.
+        S.GRADED: frozenset({S.VOIDED}),
+        S.TERMINATED: frozenset({S.VOIDED}),
         S.EXPIRED: frozenset(),
+        S.VOIDED: frozenset({S.GRADED, S.TERMINATED, S.SUBMITTED}),
     },
     errors=ERRORS,
     illegal_code="attempt_move_illegal",

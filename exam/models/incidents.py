@@ -13,6 +13,12 @@ class IncidentKind(models.TextChoices):
     SNAPSHOT = "snapshot", _("Snapshot checked")
     WARNING = "warning", _("Warning from the proctor")
     DISCONNECTED = "disconnected", _("Connection lost")
+    VIDEO_NO_FACE = "video_no_face", _("Video: no face")
+    VIDEO_SEVERAL_FACES = "video_several_faces", _("Video: several faces")
+    VIDEO_MISMATCH = "video_mismatch", _("Video: not the candidate")
+    VIDEO_COVERED = "video_covered", _("Video: camera covered or black")
+    VIDEO_FROZEN = "video_frozen", _("Video: frozen picture")
+    VIDEO_DOWN = "video_down", _("Video link down: snapshots instead")
 
 
 class Incident(models.Model):

@@ -32,6 +32,12 @@ class Sitting(models.Model):
     candidates = models.ManyToManyField(
         "lms.Person", through="SittingCandidate", related_name="exam_sittings", verbose_name=_("candidates")
     )
+    # Published for applications (发布考场): candidates apply until applications_close_at; approvals
+    # never seat more than `capacity` (None: no limit); a candidate needs `hours_required` hours.
+    open_for_applications = models.BooleanField(_("open for applications"), default=False)
+    applications_close_at = models.DateTimeField(_("applications close at"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    hours_required = models.DecimalField(_("credit hours required"), max_digits=6, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,7 @@ import json
 import logging
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -20,7 +21,7 @@ from kernel.errors import DomainError, NotFoundError
 from lms.models import Person
 from proctor.services.requests import request_as_json
 
-from ..models import AttemptStatus
+from ..models import Attempt, AttemptStatus
 from ..selectors import room as selectors
 from ..services import attempts as attempt_services
 from ..services import proctoring
@@ -92,15 +93,35 @@ class _Base(AsyncJsonWebsocketConsumer):
             reply["seq"] = seq
         await self.send_json(reply)
 
-    def in_thread(self, function, /, **kwargs):
-        """Run a service or selector in a worker thread, in the user's language."""
+    def in_thread(self, function, /, *, hot: bool = False, **kwargs):
+        """Run a service or selector in a worker thread, in the user's language. `hot` calls (the
+        room's: connect, join, start, answer, submit, the state and the evidence plan) run on a pool of threads, each with its own database
+        connection, where the database allows it (PostgreSQL); the others, and every call on
+        SQLite (one writer at a time), on Channels' one shared database thread."""
         language = self.language
 
         def call():
             with translation.override(language):
                 return function(**kwargs)
 
-        return database_sync_to_async(call)()
+        return database_sync_to_async(call, thread_sensitive=not (hot and parallel_database()))()
+
+
+def parallel_database() -> bool:
+    """Whether the room's hot statements may run on several threads at once (setting
+    EXAM_ROOM_PARALLEL_DB; by default on PostgreSQL, never on SQLite)."""
+    chosen = getattr(settings, "EXAM_ROOM_PARALLEL_DB", None)
+    if chosen is None:
+        chosen = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    return bool(chosen)
+
+
+def _connection_facts(user, attempt_id):
+    """What a room connection keeps for its life, in one hop: the person, and their attempt with
+    its paper's versions (a paper never changes once drawn)."""
+    person = Person.objects.filter(user=user).select_related("user").first()
+    attempt = selectors.own_attempt_get(person, attempt_id)
+    return person, attempt, attempt.paper.version_ids
 
 
 class ExamRoomConsumer(_Base):
@@ -109,6 +130,7 @@ class ExamRoomConsumer(_Base):
     async def connect(self):
         self.language = _language(self.scope)
         self.attempt_id = None
+        self.peers = set()
         self.deadline_task = None
         self.evidence_task = None
         self.bucket = protocol.TokenBucket()
@@ -118,16 +140,23 @@ class ExamRoomConsumer(_Base):
         if user is None or not user.is_authenticated:
             await self.refuse("not_authenticated", CLOSE_UNAUTHENTICATED)
             return
-        self.person = await database_sync_to_async(lambda: Person.objects.filter(user=user).first())()
+        self.person = None
         try:
-            attempt = await database_sync_to_async(selectors.own_attempt_get)(
-                self.person, self.scope["url_route"]["kwargs"]["attempt_id"]
+            self.person, attempt, self.version_ids = await self.in_thread(
+                _connection_facts, user=user, attempt_id=self.scope["url_route"]["kwargs"]["attempt_id"], hot=True
             )
         except NotFoundError:
             await self.refuse("attempt_not_found", CLOSE_NOT_FOUND)
             return
         self.attempt_id = attempt.pk
+        # What the answer path needs of the attempt: its id and its candidate (never change).
+        self.attempt_ref = Attempt(pk=attempt.pk, candidate_id=attempt.candidate_id, sitting_id=attempt.sitting_id)
         await self.channel_layer.group_add(live.attempt_group(self.attempt_id), self.channel_name)
+        # Say hello to the attempt's other connections (other tabs, other devices, other server
+        # processes): each answers, and only a connection with a peer echoes its answers.
+        await self.channel_layer.group_send(
+            live.attempt_group(self.attempt_id), {"type": "room.peer", "event": "hello", "origin": self.channel_name}
+        )
         await self.accept()
 
     async def disconnect(self, code):
@@ -137,6 +166,22 @@ class ExamRoomConsumer(_Base):
             self.evidence_task.cancel()
         if self.attempt_id is not None:
             await self.channel_layer.group_discard(live.attempt_group(self.attempt_id), self.channel_name)
+            if self.peers:
+                await self.channel_layer.group_send(
+                    live.attempt_group(self.attempt_id), {"type": "room.peer", "event": "bye", "origin": self.channel_name}
+                )
+
+    async def dispatch(self, message):
+        """Channels hops onto its shared database thread (close_old_connections) before every
+        message. A client frame or a push touches the database only through `in_thread`, which
+        closes old connections in its own thread, so those skip the hop; connect and disconnect
+        keep it."""
+        if message["type"] == "websocket.receive" or message["type"].startswith("room."):
+            handler = getattr(self, get_handler_name(message), None)
+            if handler:
+                await handler(message)
+                return
+        await super().dispatch(message)
 
     # Frames from the client ----------------------------------------------------------------------
 
@@ -169,26 +214,30 @@ class ExamRoomConsumer(_Base):
             await self.error(problem.code, seq=message.seq, message=problem.message)
 
     async def on_join(self, message):
-        await self.in_thread(attempt_services.attempts_close_overdue, attempt_id=self.attempt_id)
-        await self.send_state(seq=message.seq)
+        # One hop: the state, after closing the attempt first if its time is up.
+        await self.send_state(seq=message.seq, closing=True)
 
     async def on_start(self, message):
-        await self.in_thread(attempt_services.attempt_start, attempt=await self.attempt(), candidate=self.person)
+        await self.in_thread(attempt_services.attempt_start, attempt=await self.attempt(), candidate=self.person, hot=True)
         await self.send_state(seq=message.seq)
 
     async def on_answer(self, message):
         answer = await self.in_thread(
             attempt_services.answer_record,
-            attempt=await self.attempt(),
+            attempt=self.attempt_ref,
             candidate=self.person,
             version_id=message.question,
             option_ids=message.options,
+            version_ids=self.version_ids,
+            hot=True,
         )
         # The service's transaction has committed: only now is the answer acknowledged.
         reply = {"type": "ack", "question": answer.version_id, "options": answer.option_ids, "answered_at": answer.answered_at.isoformat()}
         if message.seq is not None:
             reply["seq"] = message.seq
         await self.send_json(reply)
+        if not self.peers:
+            return  # no other connection to keep in step
         await self.channel_layer.group_send(
             live.attempt_group(self.attempt_id),
             {"type": "room.push", "message": {"kind": "answered", "question": answer.version_id, "options": answer.option_ids}, "origin": self.channel_name},
@@ -212,10 +261,21 @@ class ExamRoomConsumer(_Base):
         await self.send_json(reply)
 
     async def on_submit(self, message):
-        await self.in_thread(attempt_services.attempt_submit, attempt=await self.attempt(), candidate=self.person)
+        await self.in_thread(attempt_services.attempt_submit, attempt=await self.attempt(), candidate=self.person, hot=True)
         await self.send_state(seq=message.seq)
 
     # Pushes from the group --------------------------------------------------------------------
+
+    async def room_peer(self, event):
+        origin = event["origin"]
+        if origin == self.channel_name:
+            return
+        if event["event"] == "bye":
+            self.peers.discard(origin)
+            return
+        self.peers.add(origin)
+        if event["event"] == "hello":
+            await self.channel_layer.send(origin, {"type": "room.peer", "event": "here", "origin": self.channel_name})
 
     async def room_push(self, event):
         push = event["message"]
@@ -229,6 +289,9 @@ class ExamRoomConsumer(_Base):
                 await self.send_state()
         elif push["kind"] == "warning":
             await self.send_json({"type": "warning", "message": push["message"], "at": push["at"]})
+        elif push["kind"] == "video":
+            # The live video's state (exam.services.video): a hint for the candidate, never a wait.
+            await self.send_json({"type": "video", "status": push["status"], "state": push["state"], "message": push["message"]})
         elif push["kind"] == "snapshot":
             await self.send_json({"type": "snapshot", "decision": push["decision"], "message": push["message"]})
             await self.plan_evidence()
@@ -236,7 +299,7 @@ class ExamRoomConsumer(_Base):
     # What the room is told --------------------------------------------------------------------
 
     async def attempt(self):
-        return await database_sync_to_async(selectors.own_attempt_get)(self.person, self.attempt_id)
+        return await self.in_thread(selectors.own_attempt_get, person=self.person, attempt_id=self.attempt_id, hot=True)
 
     def tick(self, attempt, seq=None) -> dict:
         reply = {
@@ -249,10 +312,11 @@ class ExamRoomConsumer(_Base):
             reply["seq"] = seq
         return reply
 
-    async def send_state(self, seq: int | None = None) -> None:
+    async def send_state(self, seq: int | None = None, closing: bool = False) -> None:
         """Where the attempt stands, and what goes with it: the paper and the answers recorded
-        while it is in progress, the result once graded, the reason once terminated."""
-        state = await self.in_thread(self._state)
+        while it is in progress, the result once graded, the reason once terminated. `closing`
+        (a join) first closes an attempt whose time is up."""
+        state = await self.in_thread(self._state, closing=closing, hot=True)
         self.sent_status = state["status"]
         if seq is not None:
             state["seq"] = seq
@@ -266,8 +330,11 @@ class ExamRoomConsumer(_Base):
                     task.cancel()
             self.deadline_task = self.evidence_task = None
 
-    def _state(self) -> dict:
+    def _state(self, closing: bool = False) -> dict:
         attempt = selectors.own_attempt_get(self.person, self.attempt_id)
+        if closing and _overdue(attempt):
+            attempt_services.attempts_close_overdue(attempt_id=self.attempt_id)
+            attempt = selectors.own_attempt_get(self.person, self.attempt_id)
         sitting, exam = attempt.sitting, attempt.sitting.exam
         state = {
             "type": "state",
@@ -296,7 +363,7 @@ class ExamRoomConsumer(_Base):
         again at the next heartbeat while it stays unanswered; the client answers a request once."""
         if self.evidence_task and not self.evidence_task.done():
             return
-        request = await self.in_thread(proctoring.exam_evidence_next, attempt_id=self.attempt_id)
+        request = await self.in_thread(proctoring.exam_evidence_next, attempt_id=self.attempt_id, hot=True)
         if request is None:
             return
         delay = max(0.0, (request.due_at - timezone.now()).total_seconds())
@@ -319,6 +386,14 @@ class ExamRoomConsumer(_Base):
             await self.in_thread(attempt_services.attempts_close_overdue, attempt_id=self.attempt_id)
 
         self.deadline_task = asyncio.ensure_future(at_deadline())
+
+
+def _overdue(attempt) -> bool:
+    """Whether attempts_close_overdue would close this attempt now."""
+    now = timezone.now()
+    if attempt.status == S.IN_PROGRESS:
+        return attempt.deadline is not None and attempt.deadline <= now
+    return attempt.status in (S.CREATED, S.IDENTITY_VERIFIED) and attempt.sitting.ends_at <= now
 
 
 class SittingWatchConsumer(_Base):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kernel.errors import NotFoundError
 from lms.models import Person, User
-from proctor.models import Snapshot
+from proctor.models import Snapshot, VideoStream
 
 from ..models import (
     Attempt,
@@ -27,7 +27,7 @@ from ..policies import proctored_sittings, watched_sittings
 
 S = AttemptStatus
 OPEN = (S.CREATED, S.IDENTITY_VERIFIED, S.IN_PROGRESS)
-FINAL = (S.GRADED, S.TERMINATED, S.EXPIRED)
+FINAL = (S.GRADED, S.TERMINATED, S.EXPIRED, S.VOIDED)
 
 
 # The candidate ---------------------------------------------------------------------------------
@@ -221,6 +221,13 @@ def board_rows(sitting: Sitting, *, attempt_id: int | None = None, now: datetime
         context_kind__in=["exam", "exam_identity"], context_id__in=[str(pk) for pk in attempt_ids]
     ).order_by("received_at"):
         last_snapshot[int(snapshot.context_id)] = snapshot
+    # The video links (one query): their state and when the board's thumbnail last changed.
+    videos = {
+        int(context_id): {"status": status, "state": state, "at": at.isoformat() if at else None}
+        for context_id, status, state, at in VideoStream.objects.filter(
+            context_kind="exam", context_id__in=[str(pk) for pk in attempt_ids]
+        ).values_list("context_id", "status", "state", "thumbnail_at")
+    }
     rows = []
     for enrolment in enrolments:
         person = enrolment.person
@@ -253,6 +260,7 @@ def board_rows(sitting: Sitting, *, attempt_id: int | None = None, now: datetime
                 ],
                 "score": str(attempt.score) if attempt and attempt.score is not None else None,
                 "passed": attempt.passed if attempt else None,
+                "video": videos.get(attempt.pk) if attempt else None,
             }
         )
     return rows

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.events import after_commit
-from lms.models import Person, User
+from lms.models import IdPhotoStatus, Person, User
 from proctor.models import (
     CaptureLogEntry,
     Decision,
@@ -99,6 +99,9 @@ def _identity_open(attempt: Attempt, candidate: Person) -> None:
         raise ERRORS.error("identity_referred")
     if not face_profile(candidate).ready:
         raise ERRORS.error("face_profile_missing")
+    # The ID photo is the trust anchor of every face check only once the real-name review passed.
+    if candidate.id_photo_status != IdPhotoStatus.APPROVED:
+        raise ERRORS.error("id_photo_not_reviewed")
 
 
 def attempt_identity_check(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from kernel.errors import ERRORS as KERNEL_ERRORS
 from kernel.errors import ConflictError
 from kernel.validators import normalise_id_number, validate_id_number
-from lms.models import Organisation, OrganisationKind, Person, User
+from lms.models import Employment, Organisation, OrganisationKind, Person, User
 
 from .. import policies
 from ..errors import ERRORS
@@ -114,8 +114,9 @@ def sitting_candidates_add(
 ) -> CandidatesReport:
     """Add the people with these ID numbers as candidates. Each value is added or skipped with a
     code: the validator's (id_number_format, id_number_region, id_number_birth_date,
-    id_number_check), person_unknown (nobody registered with it), duplicate_in_list, or
-    already_candidate. Refused whole, writing nothing: not_sitting_manager (403),
+    id_number_check), person_unknown (nobody registered with it), duplicate_in_list,
+    already_candidate, candidate_not_employed or employed_elsewhere (working outside the
+    authority's region). The regular way onto a sitting is an approved application. Refused whole, writing nothing: not_sitting_manager (403),
     id_numbers_missing, too_many_id_numbers (400), sitting_over (409)."""
     now = now or timezone.now()
     _require_sitting_manager(actor, sitting.authority_id)
@@ -145,6 +146,14 @@ def sitting_candidates_add(
                 continue
             valid.append(value)
         people = {person.id_number: person for person in Person.objects.filter(id_number__in=valid)}
+        # Only people working for an enterprise of the authority's region: a pasted number is not
+        # an application, but it must not seat an unemployed person or another city's worker.
+        employers = dict(
+            Employment.objects.filter(person__id_number__in=valid, end_date__isnull=True).values_list(
+                "person__id_number", "enterprise__region__path"
+            )
+        )
+        region = Organisation.objects.filter(pk=locked.authority_id).values_list("region__path", flat=True).first() or ""
         already = set(
             SittingCandidate.objects.filter(sitting=locked, person__id_number__in=valid).values_list("person__id_number", flat=True)
         )
@@ -154,6 +163,10 @@ def sitting_candidates_add(
                 report.skipped.append(SkippedIdNumber(value, **ERRORS.row("person_unknown")))
             elif value in already:
                 report.skipped.append(SkippedIdNumber(value, **ERRORS.row("already_candidate")))
+            elif value not in employers:
+                report.skipped.append(SkippedIdNumber(value, **ERRORS.row("candidate_not_employed")))
+            elif not employers[value].startswith(region):
+                report.skipped.append(SkippedIdNumber(value, **ERRORS.row("employed_elsewhere")))
             else:
                 report.added.append(person)
         SittingCandidate.objects.bulk_create(SittingCandidate(sitting=locked, person=person) for person in report.added)

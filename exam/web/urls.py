@@ -3,7 +3,7 @@ candidate's exams and the room, and the proctor's board and results."""
 
 from django.urls import path
 
-from .views import manage, results, room
+from .views import applications, audit, manage, results, room, video
 
 app_name = "exam"
 
@@ -27,6 +27,18 @@ urlpatterns = [
         manage.sitting_candidate_remove,
         name="sitting_candidate_remove",
     ),
+    # Applications (报名) and admission tickets.
+    path("applications/", applications.my_applications, name="my_applications"),
+    path("applications/manage/", applications.application_list, name="applications"),
+    path("applications/manage/approve/", applications.bulk_approve, name="applications_approve"),
+    path("applications/<int:pk>/", applications.application_detail, name="application"),
+    path("applications/<int:pk>/withdraw/", applications.withdraw, name="application_withdraw"),
+    path("applications/<int:pk>/verify/", applications.verify, name="application_verify"),
+    path("applications/<int:pk>/decide/", applications.decide, name="application_decide"),
+    path("applications/<int:pk>/proof/", applications.proof, name="application_proof"),
+    path("applications/<int:pk>/ticket.pdf", applications.ticket, name="ticket"),
+    path("checkin/", applications.checkin, name="checkin"),
+    path("checkin/<int:pk>/photo/", applications.checkin_photo, name="checkin_photo"),
     # The candidate's side and the room.
     path("my/", room.my_exams, name="my_exams"),
     path("my/sittings/<int:sitting_id>/enter/", room.enter, name="enter"),
@@ -36,6 +48,8 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/warn/", room.warn, name="warn"),
     path("attempts/<int:attempt_id>/terminate/", room.terminate, name="terminate"),
     path("attempts/<int:attempt_id>/confirm-identity/", room.confirm_identity, name="confirm_identity"),
+    path("attempts/<int:attempt_id>/video/", video.video_view, name="video"),
+    path("attempts/<int:attempt_id>/video/frame.jpg", video.video_frame, name="video_frame"),
     path("sittings/<int:sitting_id>/board/", room.board, name="board"),
     path("sittings/<int:sitting_id>/results/", room.results, name="results"),
     path("sittings/<int:sitting_id>/issue-certificates/", room.issue_certificates, name="issue_certificates"),
@@ -45,4 +59,22 @@ urlpatterns = [
     path("sittings/<int:sitting_id>/scores/upload/", results.scores_upload, name="scores_upload"),
     path("sittings/<int:sitting_id>/scores/lock/", results.scores_lock, name="scores_lock"),
     path("sittings/<int:sitting_id>/pass-list/", results.pass_list_compile, name="pass_list_compile"),
+    # The audit portal, for authority reviewers (exam.web.views.audit).
+    path("audit/", audit.log, name="audit_log"),
+    path("audit/log/<int:entry_id>/", audit.entry, name="audit_entry"),
+    path("audit/people/<int:person_id>/", audit.person, name="audit_person"),
+    path("audit/institutions/<int:organisation_id>/", audit.institution, name="audit_institution"),
+    path("audit/sittings/<int:sitting_id>/", audit.sitting, name="audit_sitting"),
+    path("audit/verify/", audit.verification, name="audit_verify"),
+    path("audit/exports/", audit.export_list, name="audit_exports"),
+    path("audit/exports/<int:export_id>/", audit.export_detail, name="audit_export"),
+    path("audit/exports/<int:export_id>/status/", audit.export_status, name="audit_export_status"),
+    path("audit/exports/<int:export_id>/download/", audit.export_download, name="audit_export_download"),
+    path("audit/reviews/", audit.review_list, name="audit_reviews"),
+    path("audit/reviews/decide/", audit.review_decide, name="audit_review_decide"),
+    path("audit/reviews/<int:review_id>/second/", audit.review_second, name="audit_review_second"),
+    # The person's own data and appeals.
+    path("my/data/", audit.my_data, name="my_data"),
+    path("my/data/export/", audit.my_data_export, name="my_data_export"),
+    path("my/reviews/<int:review_id>/appeal/", audit.my_appeal, name="my_appeal"),
 ]

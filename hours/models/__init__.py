@@ -12,6 +12,7 @@ from .ledger import HoursEntry, HoursSource
 from .offline import BatchStatus, OfflineBatch, OfflineRow
 from .passes import Pass, PassList, PassListStatus
 from .rules import Consequence, CreditScheme, YearlyRuleStart
+from .standing import CertificateStanding
 from .study import (
     Enrolment,
     EnrolmentSource,
@@ -25,6 +26,7 @@ __all__ = [
     "BatchStatus",
     "Certificate",
     "CertificateEvent",
+    "CertificateStanding",
     "CertificateStatus",
     "Consequence",
     "CreditScheme",

@@ -6,6 +6,10 @@ Certificates are taken in groups that share a rule and a calendar (credential, p
 issue, last year valid to its end); within a group the years are constants, so each certificate's
 yearly sums are plain subqueries over the ledger's (person, credential, earned_on) index and its
 status is one CASE expression. One query per group; nobody is loaded one by one.
+
+The dashboard itself reads the standing table (hours.models.standing), which the services keep
+current with the same pure rules: `figures` and `standing_rows` are one GROUP BY over the actor's
+certificates. The SQL rules stay as `figures_by_rules_in_sql`, the cross-check of tests and bench.
 """
 
 import datetime
@@ -42,9 +46,9 @@ from cms.models import KnowledgeCategory
 from lms.models import Credential, Region, User
 
 from .. import policies
-from ..models import Certificate, CertificateStatus, HoursEntry
+from ..models import Certificate, CertificateStanding, CertificateStatus, HoursEntry
 from ..rules import eligibility
-from .ledger import rules_for
+from .ledger import rules_for, standings_of
 
 STATUSES = ("met", "on_track", "short", "void", "no_rule")
 
@@ -196,8 +200,53 @@ class CredentialFigures:
         return self.counts["met"]
 
 
+def _unrecorded(valid: QuerySet, *, as_of: datetime.date) -> list[tuple[int, int, str]]:
+    """(certificate id, credential id, standing) of valid certificates with no row in the standing
+    table yet (issued before it existed and not rebuilt since), by the rules themselves."""
+    missing = list(valid.filter(standing_row__isnull=True).select_related("authority__region").order_by("pk"))
+    rows = []
+    for start in range(0, len(missing), 2000):
+        chunk = missing[start : start + 2000]
+        standings = standings_of(chunk, as_of=as_of)
+        rows.extend((c.pk, c.credential_id, standings[c.pk].status) for c in chunk)
+    return rows
+
+
 def figures(certificates: QuerySet, *, as_of: datetime.date) -> list[CredentialFigures]:
-    """Per credential: how many valid certificates stand met, on track, short, void or under no rule."""
+    """Per credential: how many valid certificates stand met, on track, short, void or under no
+    rule. Read from the standing table (hours.models.standing): one GROUP BY over the actor's
+    certificates."""
+    valid = certificates.filter(status=CertificateStatus.VALID)
+    by_credential: dict[int, CredentialFigures] = {}
+    credentials = {c.pk: c for c in Credential.objects.all()}
+    counted = (
+        CertificateStanding.objects.filter(certificate_id__in=valid.order_by().values("pk"))
+        .order_by()
+        .values_list("credential_id", "standing")
+        .annotate(n=Count("pk"))
+    )
+    unrecorded = Counter((credential_id, standing) for _pk, credential_id, standing in _unrecorded(valid, as_of=as_of))
+    for credential_id, standing, count in [*counted, *((c, s, n) for (c, s), n in unrecorded.items())]:
+        item = by_credential.setdefault(credential_id, CredentialFigures(credentials[credential_id]))
+        item.counts[standing] += count
+    return sorted(by_credential.values(), key=lambda item: (item.credential.sort_order, item.credential.code))
+
+
+def standing_rows(certificates: QuerySet, *, as_of: datetime.date, status: str = "") -> list[tuple[int, str]]:
+    """(certificate id, standing) of the valid certificates, optionally of one standing, from the
+    standing table."""
+    valid = certificates.filter(status=CertificateStatus.VALID)
+    rows = CertificateStanding.objects.filter(certificate_id__in=valid.order_by().values("pk"))
+    if status:
+        rows = rows.filter(standing=status)
+    found = list(rows.order_by().values_list("certificate_id", "standing"))
+    found.extend((pk, standing) for pk, _credential, standing in _unrecorded(valid, as_of=as_of) if not status or standing == status)
+    return found
+
+
+def figures_by_rules_in_sql(certificates: QuerySet, *, as_of: datetime.date) -> list[CredentialFigures]:
+    """The same figures computed by the rules in SQL, group by group (the dashboard's former
+    path): kept for the tests and the bench that compare the standing table with it."""
     valid = certificates.filter(status=CertificateStatus.VALID)
     by_credential: dict[int, CredentialFigures] = {}
     credentials = {c.pk: c for c in Credential.objects.all()}
@@ -210,11 +259,9 @@ def figures(certificates: QuerySet, *, as_of: datetime.date) -> list[CredentialF
     return sorted(by_credential.values(), key=lambda item: (item.credential.sort_order, item.credential.code))
 
 
-def standing_rows(certificates: QuerySet, *, as_of: datetime.date, status: str = "") -> list[tuple[int, str]]:
-    """(certificate id, standing) of the valid certificates, optionally of one standing."""
+def standing_rows_by_rules_in_sql(certificates: QuerySet, *, as_of: datetime.date) -> list[tuple[int, str]]:
+    """(certificate id, standing) of the valid certificates by the rules in SQL (the cross-check)."""
     rows = []
     for queryset in with_standing(certificates.filter(status=CertificateStatus.VALID), as_of=as_of):
-        if status:
-            queryset = queryset.filter(standing=status)
         rows.extend(queryset.order_by().values_list("pk", "standing"))
     return rows

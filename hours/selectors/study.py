@@ -249,9 +249,11 @@ def _verification(progress: LessonProgress, sessions, snapshots, missed, segment
         if snapshot.status == SnapshotStatus.PENDING:
             pending += 1
             continue
-        decisions[snapshot.decision] = decisions.get(snapshot.decision, 0) + 1
-        by_session[snapshot.context_id].append((snapshot.received_at, snapshot.decision))
-        if snapshot.decision == "verified":
+        # A reviewer who dismissed the refusal put "verified" in place of the engine's decision.
+        decision = snapshot.effective_decision
+        decisions[decision] = decisions.get(decision, 0) + 1
+        by_session[snapshot.context_id].append((snapshot.received_at, decision))
+        if decision == "verified":
             verified_ids.append(str(snapshot.pk))
     for session_id, due_at in missed:
         decisions[windows.MISSED] = decisions.get(windows.MISSED, 0) + 1

@@ -6,6 +6,7 @@ from .credit import (
     hours_entry_reassign,
     lesson_hours_credit,
     lesson_hours_credit_later,
+    lesson_hours_recredit,
     lessons_credit_due,
     study_snapshot_record,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "hours_adjust",
     "lesson_hours_credit",
     "lesson_hours_credit_later",
+    "lesson_hours_recredit",
     "lessons_credit_due",
     "offline_batch_decide",
     "offline_batch_upload",

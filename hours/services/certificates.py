@@ -44,6 +44,7 @@ from ..rules import eligibility
 from ..rules.pass_list import PassRow
 from ..rules.passes import pass_state
 from ..selectors import ledger
+from .standing import standings_refresh_certificates
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ def certificate_transition(
             raise ERRORS.error("expiry_change_not_extension")
         locked.status = to
         locked.save(update_fields=["status", "expires_on"])
+        standings_refresh_certificates(certificate_ids=[locked.pk], as_of=timezone.localdate(now))
         CertificateEvent.objects.create(
             certificate=locked,
             from_status=source,
@@ -265,6 +267,7 @@ def certificates_issue(
                 at=now,
             )
             report.issued.append(certificate)
+        standings_refresh_certificates(certificate_ids=[c.pk for c in report.issued], as_of=timezone.localdate(now))
     return report
 
 

@@ -39,6 +39,7 @@ from ..models import (
 from ..rules import crediting
 from ..selectors import ledger
 from ..selectors import study as selectors
+from .standing import standings_refresh
 
 STUDY = "study"
 # After a check that did not verify (or a request not answered), the next request comes this soon,
@@ -146,7 +147,7 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
             return None
         course = progress.enrolment.course
         lesson = progress.lesson.specific
-        hours = (lesson.credit_hours * Decimal(tally.share)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        hours = _lesson_hours(lesson, tally)
         if hours <= 0:
             return None
         enrolment = progress.enrolment
@@ -155,7 +156,7 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
             held=ledger.held_credential_ids(enrolment.person_id),
             chosen=enrolment.credential_id,
         )
-        return HoursEntry.objects.create(
+        entry = HoursEntry.objects.create(
             person_id=enrolment.person_id,
             credential_id=credential_id,
             category=course.category,
@@ -172,6 +173,62 @@ def lesson_hours_credit(*, progress_id: int, now: datetime.datetime | None = Non
                 "required_seconds": round(tally.required_seconds, 1),
             },
         )
+        standings_refresh(pairs=[(entry.person_id, entry.credential_id)])
+        return entry
+
+
+def _lesson_hours(lesson, tally) -> Decimal:
+    return (lesson.credit_hours * Decimal(tally.share)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def lesson_hours_recredit(
+    *, progress_id: int, actor, reason: str, review_id: int | None = None, now: datetime.datetime | None = None
+) -> Decimal:
+    """After a reviewer dismissed a study refusal (the snapshot now counts as verified), credit what
+    the lesson's evidence earns beyond what it was credited: the online entry if it had none, else
+    an adjustment line for the difference, with the reason, the reviewer and the review as its
+    evidence. Returns the hours added (zero when nothing more is due, e.g. still incomplete)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = (
+            LessonProgress.objects.select_for_update().select_related("enrolment__course", "lesson").get(pk=progress_id)
+        )
+        online = HoursEntry.objects.filter(progress=progress, source=HoursSource.ONLINE_STUDY).first()
+        if online is None:
+            entry = lesson_hours_credit(progress_id=progress_id, now=now)
+            return entry.hours if entry else Decimal("0")
+        tally = selectors.lesson_verification(progress, now=now)
+        if not tally.settled:
+            return Decimal("0")
+        earned = _lesson_hours(progress.lesson.specific, tally)
+        credited = online.hours + sum(
+            (line.hours for line in HoursEntry.objects.filter(
+                person_id=online.person_id, source=HoursSource.ADJUSTMENT, evidence__recredit_of=progress.pk
+            )),
+            Decimal("0"),
+        )
+        added = earned - credited
+        if added <= 0:
+            return Decimal("0")
+        HoursEntry.objects.create(
+            person_id=online.person_id,
+            credential=online.credential,
+            category=online.category,
+            hours=added,
+            earned_on=timezone.localdate(now),
+            source=HoursSource.ADJUSTMENT,
+            progress=progress,
+            reason=reason[:300],
+            recorded_by=actor,
+            evidence={
+                "recredit_of": progress.pk,
+                "review": review_id,
+                "verified_seconds": round(tally.verified_seconds, 1),
+                "verified_snapshots": tally.verified_snapshot_ids,
+                "sessions": tally.session_ids,
+            },
+        )
+        return added
 
 
 def study_snapshot_decided(*, session_id: str) -> HoursEntry | None:

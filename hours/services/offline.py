@@ -40,6 +40,7 @@ from .. import policies
 from ..errors import ERRORS
 from ..models import BatchStatus, HoursEntry, HoursSource, OfflineBatch, OfflineRow
 from ..models.offline import BATCH_MACHINE
+from .standing import standings_refresh
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +390,9 @@ def _ledger_entries(batch: OfflineBatch, actor: User) -> list[HoursEntry]:
         )
     if not entries:
         raise ERRORS.error("batch_has_no_valid_rows")
-    return HoursEntry.objects.bulk_create(entries)
+    created = HoursEntry.objects.bulk_create(entries)
+    standings_refresh(pairs=[(entry.person_id, entry.credential_id) for entry in created])
+    return created
 
 
 def hours_adjust(
@@ -440,6 +443,7 @@ def hours_adjust(
             recorded_by=actor,
             evidence={"adjusted_at": now.isoformat(), "authority_regions": region_paths(actor)},
         )
+        standings_refresh(pairs=[(person.pk, credential.pk)])
     log.info(
         "hours adjusted by user %s for person %s: %s hours of credential %s (%s) on %s; reason: %s",
         actor.pk, person.pk, entry.hours, credential.code, category, earned_on, reason,

@@ -1,6 +1,7 @@
 """People, organisations, the roles that join them, employment and credentials. Each model lives
 in the module named for it; this package exports them for Django and for callers."""
 
+from .archive import ArchiveDocument, DocumentKind
 from .credentials import Credential, CredentialFamily
 from .employment import Employment
 from .organisations import (
@@ -12,14 +13,25 @@ from .organisations import (
     RegionLevel,
     Role,
 )
-from .people import Education, Person, ProfessionalTitle, Sex, User, id_photo_path
+from .people import (
+    Education,
+    IdPhotoStatus,
+    Person,
+    ProfessionalTitle,
+    Sex,
+    User,
+    id_photo_path,
+)
 
 __all__ = [
     "ROLE_ORGANISATION_KINDS",
+    "ArchiveDocument",
     "Credential",
     "CredentialFamily",
+    "DocumentKind",
     "Education",
     "Employment",
+    "IdPhotoStatus",
     "Membership",
     "Organisation",
     "OrganisationKind",

@@ -58,6 +58,16 @@ def id_photo_path(instance: "Person", filename: str) -> str:
     return f"id-photos/{uuid.uuid4().hex}.jpg"
 
 
+class IdPhotoStatus(models.TextChoices):
+    """The real-name review of the ID photo: until an authority approves it, it is no face reference
+    for exams (exam.services.proctoring)."""
+
+    NONE = "none", _("No ID photo")
+    PENDING = "pending", _("Waiting for real-name review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class Person(models.Model):
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="person", verbose_name=_("user"))
     real_name = models.CharField(_("real name"), max_length=50)
@@ -68,6 +78,16 @@ class Person(models.Model):
         _("professional title"), max_length=32, choices=ProfessionalTitle.choices, default=ProfessionalTitle.NONE
     )
     id_photo = models.ImageField(_("ID photo"), storage=private_storage, upload_to=id_photo_path, blank=True)
+    id_photo_status = models.CharField(
+        _("ID photo review"), max_length=16, choices=IdPhotoStatus.choices, default=IdPhotoStatus.NONE
+    )
+    id_photo_reviewed_at = models.DateTimeField(null=True, blank=True)
+    id_photo_reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+    )
+    id_photo_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # The personal archive (个人档案): the day the person began construction management work.
+    management_since = models.DateField(_("in construction management since"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
     class Meta:

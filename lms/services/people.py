@@ -20,7 +20,7 @@ from kernel.validators import (
 )
 
 from ..errors import ERRORS
-from ..models import Education, Person, ProfessionalTitle, User
+from ..models import Education, IdPhotoStatus, Person, ProfessionalTitle, User
 from ..rules.names import real_name_is_valid
 from ._fields import validated
 
@@ -78,6 +78,7 @@ def person_register(
             if photo is not None:
                 person.id_photo.save(photo.name, photo, save=False)
                 saved_photo_name = person.id_photo.name
+                person.id_photo_status = IdPhotoStatus.PENDING
             person.save()
     except IntegrityError:
         # Another registration with the same ID number or mobile won the race.
@@ -134,5 +135,7 @@ def person_id_photo_set(*, person: Person, data: bytes) -> Person:
         if person.id_photo:
             raise ERRORS.error("id_photo_exists")
         person.id_photo.save(photo.name, photo, save=False)
-        person.save(update_fields=["id_photo"])
+        # A new photo is no trust anchor until an authority has reviewed it.
+        person.id_photo_status = IdPhotoStatus.PENDING
+        person.save(update_fields=["id_photo", "id_photo_status"])
     return person

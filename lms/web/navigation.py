@@ -20,6 +20,10 @@ def links(*, user) -> list[Link]:
         ]
     elif policies.is_learner(user):
         items.append(Link(_("My profile"), reverse("lms:person_detail", args=[user.person.pk]), section="learner", order=90))
+    if policies.is_learner(user):
+        items.append(Link(_("Personal archive"), reverse("lms:archive"), element_id="nav-archive", section="learner", order=91))
+    if policies.is_reviewer(user):
+        items.append(Link(_("ID photo review"), reverse("lms:id_photo_reviews"), element_id="nav-id-photos", order=12))
     if policies.is_superuser(user):
         items.append(Link(_("Administration"), reverse("admin:index"), section="admin", order=1000))
     return items

@@ -1,6 +1,8 @@
 """Pages for people and organisations. Each view parses, asks a selector (which scopes to the
 acting user), calls one service and renders."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -25,7 +27,7 @@ from ..selectors.organisations import (
     organisations_list,
 )
 from ..selectors.people import people_list as people_selector
-from ..selectors.people import person_get
+from ..selectors.people import person_get, person_of
 from ..services import login as login_service
 from ..services.employment import employee_add as employee_add_service
 from ..services.employment import employment_end as employment_end_service
@@ -227,3 +229,82 @@ def login_unlock_self(request):
                 messages.success(request, _("Your login is unlocked: log in with your password."))
                 return redirect("lms:login")
     return render(request, "lms/login_unlock.html", {"request_form": request_form, "code_form": code_form})
+# The personal archive (个人档案) and the real-name review ----------------------------------------
+
+
+@login_required
+def archive(request):
+    from ..models import DocumentKind, Education, ProfessionalTitle
+    from ..selectors.archive import documents_of
+    from ..services import archive as archive_services
+
+    person = person_of(request.user)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "document":
+                upload = request.FILES.get("file")
+                archive_services.archive_document_add(
+                    person=person, kind=request.POST.get("kind", ""), data=upload.read() if upload else b""
+                )
+                messages.success(request, _("The document has been uploaded."))
+            else:
+                since = request.POST.get("management_since") or None
+                try:
+                    since = datetime.date.fromisoformat(since) if since else None
+                except ValueError:
+                    since = datetime.date.max
+                archive_services.archive_update(
+                    person=person, education=request.POST.get("education", ""),
+                    professional_title=request.POST.get("professional_title", ""), management_since=since,
+                )
+                messages.success(request, _("Your archive has been saved."))
+        except DomainError as failure:
+            messages.error(request, failure.message)
+        return redirect("lms:archive")
+    return render(
+        request,
+        "lms/archive.html",
+        {
+            "person": person,
+            "documents": documents_of(person),
+            "kinds": DocumentKind.choices,
+            "educations": Education.choices,
+            "titles": ProfessionalTitle.choices,
+            "locked": archive_services.archive_locked(person),
+        },
+    )
+
+
+@login_required
+def archive_document(request, pk: int):
+    from ..selectors.archive import document_get
+
+    document = document_get(request.user, pk)
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def id_photo_reviews(request):
+    from ..services import archive as archive_services
+
+    if not policies.is_reviewer(request.user):
+        raise NotFoundError.default()
+    if request.method == "POST":
+        person = policies.id_photos_to_review(request.user).filter(pk=request.POST.get("person") or 0).first()
+        if person is None:
+            raise NotFoundError.default()
+        try:
+            archive_services.id_photo_review(
+                actor=request.user, person=person, approve=request.POST.get("decision") == "approve",
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("The ID photo review has been recorded."))
+        except DomainError as failure:
+            messages.error(request, failure.message)
+        return redirect("lms:id_photo_reviews")
+    page = Paginator(policies.id_photos_to_review(request.user).order_by("created_at", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "lms/id_photo_reviews.html", {"page": page})

@@ -3,6 +3,7 @@ hash-chained capture log that a regulator audits."""
 
 from .capturelog import CaptureLogCheckpoint, CaptureLogEntry, CaptureLogHead
 from .consent import BiometricConsent
+from .exports import EXPORT_MACHINE, CaptureLogExport, ExportStatus
 from .references import FaceReference, ReferenceSource, reference_path
 from .requests import REQUEST_MACHINE, Challenge, EvidenceRequest, RequestStatus
 from .snapshots import (
@@ -13,8 +14,18 @@ from .snapshots import (
     frame_path,
     snapshot_path,
 )
+from .video import (
+    STREAM_MACHINE,
+    StreamStatus,
+    VideoFrame,
+    VideoStream,
+    video_frame_path,
+)
 
 __all__ = [
+    "EXPORT_MACHINE",
+    "CaptureLogExport",
+    "ExportStatus",
     "REQUEST_MACHINE",
     "Challenge",
     "EvidenceRequest",
@@ -32,4 +43,9 @@ __all__ = [
     "SnapshotStatus",
     "reference_path",
     "snapshot_path",
+    "STREAM_MACHINE",
+    "StreamStatus",
+    "VideoFrame",
+    "VideoStream",
+    "video_frame_path",
 ]

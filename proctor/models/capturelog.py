@@ -34,6 +34,9 @@ class CaptureLogEntry(models.Model):
         SNAPSHOT_DECIDED = "snapshot_decided", _("Snapshot decided")
         SNAPSHOT_PURGED = "snapshot_purged", _("Snapshot image purged")
         PROCTOR_EVENT = "proctor_event", _("Proctoring event")
+        REVIEW_STEP = "review_step", _("Review or appeal step")
+        EXPORT_MADE = "export_made", _("Capture-log export made")
+        RETENTION_RUN = "retention_run", _("Retention applied")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     person = models.ForeignKey("lms.Person", on_delete=models.PROTECT, null=True, related_name="+")
@@ -49,6 +52,14 @@ class CaptureLogEntry(models.Model):
         verbose_name = _("capture log entry")
         verbose_name_plural = _("capture log")
         ordering = ["id"]
+        # The audit portal's list is keyset-paginated by descending id under its filters
+        # (proctor.selectors.portal): each filter it offers has an index ending in id.
+        indexes = [
+            models.Index(fields=["person", "id"], name="capturelog_person_id"),
+            models.Index(fields=["kind", "id"], name="capturelog_kind_id"),
+            models.Index(fields=["created_at"], name="capturelog_created_at"),
+            models.Index(fields=["subject", "id"], name="capturelog_subject_id"),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

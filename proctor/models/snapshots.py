@@ -59,6 +59,15 @@ class Snapshot(models.Model):
         "proctor.EvidenceRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="snapshot"
     )
     liveness = models.JSONField(default=dict, blank=True)  # the measures behind the decision
+    # A reviewer who dismissed the refusal puts this decision in place of the engine's for
+    # crediting (the engine's stays in `decision` and in the capture log).
+    reviewed_decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    # Evidence under review or appeal is kept until this moment, whatever its age (retention).
+    held_until = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def effective_decision(self) -> str:
+        return self.reviewed_decision or self.decision
 
     class Meta:
         verbose_name = _("snapshot")

@@ -5,6 +5,7 @@ function the standalone verifier runs on an export, so both judge the log by one
 """
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -81,3 +82,47 @@ def public_key_published() -> dict:
     if raw is None:
         signing.signing_key(create_development_key=False)  # raises the "no key configured" error
     return {"algorithm": "Ed25519", "key_id": key_id(raw), "public_key_pem": signing.public_pem(raw), "public_key_hex": raw.hex()}
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """What the verification page shows: the head, the checkpoints checked on their own (numbering,
+    signatures, links, lengths), the stored tip of each of the latest checkpoints, and the entries
+    appended since the last one checked link by link. Cheap at any size: a full pass over the
+    chain is `manage.py capturelog verify` or an export checked offline."""
+
+    head: tuple[int, str] | None
+    checkpoints: int
+    last: CaptureLogCheckpoint | None
+    key_id: str
+    problem: Report | None
+    tips_checked: list[tuple[int, bool]]
+    pending: int
+    pending_problem: str
+
+
+def chain_state(*, recent: int = 20) -> ChainState:
+    from ..rules.capturelog import GENESIS, checkpoints_problem, entry_problem
+
+    raw = signing.public_key()
+    stored = checkpoints_stored()
+    problem = checkpoints_problem(stored, [raw] if raw else [])
+    rows = list(CaptureLogCheckpoint.objects.order_by("-sequence")[:recent])
+    hashes = dict(
+        CaptureLogEntry.objects.filter(pk__in=[row.tip_entry_id for row in rows if row.tip_entry_id]).values_list("id", "hash")
+    )
+    tips = [(row.sequence, hashes.get(row.tip_entry_id) == row.tip_hash) for row in rows]
+    last = rows[0] if rows else None
+    head = CaptureLogHead.objects.filter(pk=1).values_list("length", "hash").first()
+    previous, pending, pending_problem = (last.tip_hash if last else GENESIS), 0, ""
+    for entry in entries(after_id=last.tip_entry_id if last else 0):
+        code = entry_problem(entry, previous)
+        if code:
+            pending_problem = f"{code}: {entry.id}"
+            break
+        previous = entry.hash
+        pending += 1
+    return ChainState(
+        head=head, checkpoints=len(stored), last=last, key_id=key_id(raw) if raw else "", problem=problem,
+        tips_checked=tips, pending=pending, pending_problem=pending_problem,
+    )

@@ -1,6 +1,9 @@
-"""Retention: snapshot images are deleted when their time is up; their records and hashes stay."""
+"""Retention (PIPL): snapshot images are deleted when their time is up, unless held for a review
+or an appeal; their records, hashes and log entries stay. The tiers are settings
+(kaohe/settings.py, "Retention tiers"); `retention_apply` runs them all daily and reports."""
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -8,10 +11,11 @@ from django.utils import timezone
 
 from kernel.events import after_commit
 
-from ..models import CaptureLogEntry, Snapshot, SnapshotStatus
+from ..models import CaptureLogEntry, Snapshot, SnapshotStatus, VideoFrame
 from .capturelog import append
 
 Kind = CaptureLogEntry.Kind
+log = logging.getLogger(__name__)
 
 
 def snapshots_purge(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
@@ -19,10 +23,13 @@ def snapshots_purge(*, now: datetime.datetime | None = None, days: int | None = 
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.SNAPSHOT_RETENTION_DAYS if days is None else days)
     purged = 0
-    for snapshot_id in Snapshot.objects.filter(received_at__lt=cutoff, purged_at__isnull=True, status=SnapshotStatus.DECIDED).values_list("pk", flat=True).iterator():
+    due = Snapshot.objects.filter(received_at__lt=cutoff, purged_at__isnull=True, status=SnapshotStatus.DECIDED).exclude(
+        held_until__gt=now
+    )
+    for snapshot_id in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             snapshot = Snapshot.objects.select_for_update().get(pk=snapshot_id)
-            if snapshot.purged_at:
+            if snapshot.purged_at or (snapshot.held_until and snapshot.held_until > now):
                 continue
             names = {snapshot.image.name} | set(snapshot.frames.exclude(image="").values_list("image", flat=True))
             names.discard("")
@@ -37,5 +44,59 @@ def snapshots_purge(*, now: datetime.datetime | None = None, days: int | None = 
             )
             storage = Snapshot._meta.get_field("image").storage
             after_commit(lambda names=sorted(names), storage=storage: [storage.delete(name) for name in names])
+        purged += 1
+    return purged
+
+
+def snapshot_hold(*, snapshot_id, until: datetime.datetime | None) -> None:
+    """Hold a snapshot's images past retention while it is under review or appeal (`until` None:
+    indefinitely, until the review is decided, when the caller sets the end of the hold)."""
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC) - datetime.timedelta(days=1)
+    Snapshot.objects.filter(pk=snapshot_id).update(held_until=until or far)
+
+
+def retention_apply(*, now: datetime.datetime | None = None) -> dict:
+    """Apply every retention tier once and report what was purged. Snapshot and video evidence past
+    SNAPSHOT_RETENTION_DAYS goes unless held; face templates go when consent is withdrawn (at the
+    withdrawal itself, proctor.services.consent); logs and hashes are kept. The report is logged
+    and appended to the capture log."""
+    now = now or timezone.now()
+    held = Snapshot.objects.filter(held_until__gt=now, purged_at__isnull=True).count()
+    purged = snapshots_purge(now=now)
+    report = {
+        "snapshots_purged": purged,
+        "video_frames_purged": video_frames_purge(now=now),
+        "snapshots_held_for_review": held,
+        "retention_days": settings.SNAPSHOT_RETENTION_DAYS,
+        "review_hold_days": settings.RETENTION_REVIEW_HOLD_DAYS,
+    }
+    with transaction.atomic():
+        append(kind=Kind.RETENTION_RUN, subject="retention", payload=report, now=now)
+    log.info("retention: purged %s snapshot images, %s held for review", purged, held)
+    return report
+
+
+def video_frames_purge(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """Delete video evidence frames past the snapshots' retention. The row and its SHA-256 stay,
+    and so does the capture log's entry that named the hash."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.SNAPSHOT_RETENTION_DAYS if days is None else days)
+    purged = 0
+    storage = VideoFrame._meta.get_field("image").storage
+    for frame_id in VideoFrame.objects.filter(captured_at__lt=cutoff, purged_at__isnull=True).values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            frame = VideoFrame.objects.select_for_update().get(pk=frame_id)
+            if frame.purged_at:
+                continue
+            name = frame.image.name
+            frame.image = ""
+            frame.purged_at = now
+            frame.save(update_fields=["image", "purged_at"])
+            append(
+                kind=Kind.SNAPSHOT_PURGED, person=frame.person_id, subject=f"video_frame:{frame.pk}",
+                payload={"sha256": frame.sha256}, now=now,
+            )
+            if name:
+                after_commit(lambda name=name: storage.delete(name))
         purged += 1
     return purged

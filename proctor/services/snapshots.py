@@ -288,3 +288,14 @@ def snapshots_requeue_stale(*, now: datetime.datetime | None = None, older_than_
 
 # Decisions that are evidence of presence; anything else ends a credited stretch.
 PRESENT = frozenset({Decision.VERIFIED})
+
+
+def snapshot_review_decision(*, snapshot_id, decision: str) -> Snapshot:
+    """A reviewer's dismissal of a refusal: `decision` ("verified", or "" to restore the engine's)
+    counts in place of the engine's for crediting. The engine's decision stays in the row and in
+    the capture log; the caller logs the review step."""
+    with transaction.atomic():
+        snapshot = Snapshot.objects.select_for_update().get(pk=snapshot_id)
+        snapshot.reviewed_decision = decision
+        snapshot.save(update_fields=["reviewed_decision"])
+    return snapshot

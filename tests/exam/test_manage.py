@@ -29,6 +29,7 @@ from kernel.errors import DomainError
 from lms.models import Credential, Role
 from lms.policies import roles_of
 from tests.factories import (
+    EmploymentFactory,
     MembershipFactory,
     PersonFactory,
     make_bank,
@@ -595,6 +596,7 @@ def test_a_sitting_of_an_exam_the_bank_cannot_fill_is_refused(world, credential,
 
 def test_adding_candidates_reports_every_id_number(chinese, world, gz_sitting):
     newcomer = PersonFactory(real_name="赵新人")
+    EmploymentFactory(person=newcomer, enterprise=world.gz_enterprise)
     valid = make_id_number(sequence=777)  # a real check character, nobody registered with it
     wrong_check = newcomer.id_number[:17] + ("0" if newcomer.id_number[17] != "0" else "1")
     text = f"{newcomer.id_number}\n{wrong_check}, {valid}；{world.gz_worker.id_number}\n{newcomer.id_number.lower()} 12345"

@@ -318,6 +318,7 @@ def test_the_room_renders_for_its_owner_with_the_socket_in_its_config(chinese, w
         "identity_request": f"/api/exam/attempts/{attempt.pk}/identity/request",
         "identity": f"/api/exam/attempts/{attempt.pk}/identity",
         "snapshot": f"/api/exam/attempts/{attempt.pk}/snapshots",
+        "video_offer": f"/api/exam/attempts/{attempt.pk}/video/offer",
     }
     # and the words the script shows, translated by the server
     assert config["words"]["saved"] == "所有答案已保存", config["words"]

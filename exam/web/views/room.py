@@ -79,6 +79,7 @@ def room(request, attempt_id: int):
                     "identity_request": reverse("api:identity_request", kwargs={"attempt_id": attempt.pk}),
                     "identity": reverse("api:identity_check", kwargs={"attempt_id": attempt.pk}),
                     "snapshot": reverse("api:exam_snapshot", kwargs={"attempt_id": attempt.pk}),
+                    "video_offer": reverse("api:exam_video_offer", kwargs={"attempt_id": attempt.pk}),
                 },
                 "words": _room_words(),
             },
@@ -109,6 +110,8 @@ def _room_words() -> dict[str, str]:
         "expired": _("This attempt expired"),
         "checking": _("Checking…"),
         "no_camera": _("No camera is available: allow the camera, or ask the proctor."),
+        "video_live": _("Live video: on"),
+        "video_down": _("Live video is off: the exam goes on with snapshots."),
         "pass_mark": _("Pass mark"),
         "submitted": _("Submitted"),
     }
@@ -150,6 +153,8 @@ def board(request, sitting_id: int):
                         "terminate": url_template("exam:terminate", attempt_id="attempt"),
                         "confirm-identity": url_template("exam:confirm_identity", attempt_id="attempt"),
                     },
+                    "video": url_template("exam:video", attempt_id="attempt"),
+                    "video_frame": url_template("exam:video_frame", attempt_id="attempt"),
                 },
                 "words": _watch_words(),
             },
@@ -184,6 +189,9 @@ def _watch_words() -> dict[str, str]:
         "offline": _("Connection lost: reconnecting…"),
         "passed": _("Passed"),
         "failed": _("Not passed"),
+        "video": _("Video"),
+        "video_live": _("Watch the video"),
+        "video_down": _("Video off: last frames"),
     }
 
 

@@ -94,6 +94,7 @@
       case "warning": return onWarning(message);
       case "snapshot": return onSnapshot(message);
       case "evidence": return onEvidence(message);
+      case "video": return onVideo(message);
       case "error": return onError(message);
     }
   }
@@ -244,6 +245,7 @@
   function stopExam() {
     clearInterval(countdownTimer);
     countdownTimer = null;
+    if (videoLink) { videoLink.stop(); videoLink = null; }
   }
 
   $("start").addEventListener("click", () => send({ type: "start", seq: ++seq }));
@@ -257,9 +259,31 @@
 
   async function cameraOn() {
     const video = $("exam-camera");
-    if (video.srcObject) return true;
-    try { await webcam.start(video); } catch (e) { return false; }
+    if (video.srcObject) { videoOn(video.srcObject); return true; }
+    try { videoOn(await webcam.start(video)); } catch (e) { return false; }
     return true;
+  }
+
+  // The live video: published beside the room, never in its way (video.js). What the server's
+  // checks say comes back over the room's socket as `video` messages.
+  let videoLink = null;
+  function videoOn(stream) {
+    if (videoLink || !window.KaoheVideo || !urls.video_offer) return;
+    videoLink = window.KaoheVideo.publish(stream, urls.video_offer, {
+      active: () => status === "in_progress",
+      onState: (state) => showVideo(state, state === "live" ? words.video_live : words.video_down),
+    });
+  }
+
+  function showVideo(state, text) {
+    const element = $("video-state");
+    element.dataset.state = state;
+    element.textContent = text || "";
+  }
+
+  function onVideo(message) {
+    if (message.status === "down") return showVideo("down", message.message || words.video_down);
+    showVideo(message.state || "live", message.message || words.video_live);
   }
 
   // The server says when a snapshot is due (a request with its nonce); each is answered once.

@@ -33,11 +33,38 @@
     return td;
   }
 
+  // The candidate's video: a thumbnail of the latest sampled frame and a link to the view.
+  const FINDINGS = new Set(["no_face", "several_faces", "mismatch", "covered", "frozen"]);
+  function video(row) {
+    const td = cell("video", "");
+    const link = row.video;
+    if (!link || !row.attempt_id) return td;
+    td.dataset.status = link.status;
+    td.dataset.state = link.state || "";
+    if (link.at) {
+      const img = document.createElement("img");
+      img.className = "thumbnail";
+      img.alt = words.video;
+      img.width = 80; img.height = 60;
+      img.src = `${Kaohe.url(urls.video_frame, { attempt: row.attempt_id })}?t=${encodeURIComponent(link.at)}`;
+      td.appendChild(img);
+    }
+    const open = document.createElement("a");
+    open.href = Kaohe.url(urls.video, { attempt: row.attempt_id });
+    open.textContent = link.status === "live" ? words.video_live : words.video_down;
+    open.className = "video-open";
+    td.appendChild(document.createElement("br"));
+    td.appendChild(open);
+    return td;
+  }
+
   function render(row) {
     const tr = document.createElement("tr");
     tr.dataset.person = row.person_id;
     tr.dataset.attempt = row.attempt_id || "";
     tr.dataset.status = row.status;
+    // A flagged candidate (the video shows a finding now) rises to the top of the board.
+    tr.dataset.flagged = row.video && FINDINGS.has(row.video.state) ? "1" : "";
     const who = cell("", row.name);
     who.appendChild(document.createElement("br"));
     who.appendChild(text("small", row.id_number));
@@ -47,6 +74,7 @@
       tr.appendChild(cell("time-left", ""));
       tr.appendChild(cell("answered", `${row.answered} / ${row.questions}`));
       tr.appendChild(cell("snapshot", row.snapshot));
+      tr.appendChild(video(row));
       const events = cell("events", "");
       for (const incident of row.incidents) {
         events.appendChild(text("span", incident.label, `incident ${incident.kind}`));
@@ -78,6 +106,14 @@
     const old = document.querySelector(`#rows tr[data-person="${row.person_id}"]`);
     const fresh = render(row);
     if (old) old.replaceWith(fresh); else $("rows").appendChild(fresh);
+    if (fresh.dataset.flagged) $("rows").prepend(fresh);
+  }
+
+  // Thumbnails of live videos are refreshed every few seconds between the pushes.
+  function thumbnails() {
+    document.querySelectorAll('#rows td.video[data-status="live"] img.thumbnail').forEach((img) => {
+      img.src = `${img.src.split("?")[0]}?t=${Date.now()}`;
+    });
   }
 
   function summary(figures) {
@@ -116,6 +152,7 @@
   }
 
   setInterval(clocks, 1000);
+  if (config.view === "board") setInterval(thumbnails, 5000);
   Kaohe.socket(config.socket.path, {
     finalCodes: config.socket.final_close_codes,
     onopen: () => liveState("live", words.live),

@@ -1,0 +1,259 @@
+"""The media worker: the candidates' WebRTC peer connections, in a process of their own.
+
+`manage.py runworker media` (settings.VIDEO_CHANNEL) runs `MediaConsumer`, never in a Daphne
+process, so decoding and face checks cannot delay an answer's acknowledgement. Several workers
+can run: an attempt's first offer reaches whichever takes it from the shared channel; the worker
+records its own channel name on the attempt's `VideoStream`, and later offers for the attempt go
+to that worker, which replaces its connection (aiortc has no ICE restart). `offer()` is the
+signalling side that the candidate's authenticated endpoint calls (exam.web.views.video).
+
+Channel messages (docs/video.md):
+- `media.offer` {stream, link, attempt, person, sdp, reply_to}: answered on `reply_to` with
+  `media.answer` {sdp, setting} or `media.refused` {code};
+- `media.close` {stream}: close the attempt's connection (the attempt ended, a test cuts the link).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from channels.consumer import AsyncConsumer
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from kernel.errors import DomainError
+from proctor.errors import ERRORS as PROCTOR_ERRORS
+from proctor.services.references import reference_encodings
+from proctor.services.video import video_held
+
+from ..services import video as services
+
+log = logging.getLogger(__name__)
+ANSWER_TIMEOUT = 6.0  # seconds the signalling endpoint waits for a worker's answer
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def executor() -> ThreadPoolExecutor:
+    """The process's threads for the face engine (settings.VIDEO_ANALYSIS_THREADS, default 1)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=getattr(settings, "VIDEO_ANALYSIS_THREADS", 1), thread_name_prefix="video")
+    return _executor
+
+
+def answer_timeout() -> float:
+    return float(getattr(settings, "VIDEO_ANSWER_TIMEOUT", ANSWER_TIMEOUT))
+
+
+def media_channel() -> str:
+    return getattr(settings, "VIDEO_CHANNEL", "media")
+
+
+# The signalling side (in the Daphne process) -------------------------------------------------------
+
+
+async def _ask(layer, target: str, message: dict, timeout: float) -> dict | None:
+    reply_to = await layer.new_channel()
+    await layer.send(target, {**message, "reply_to": reply_to})
+    try:
+        return await asyncio.wait_for(layer.receive(reply_to), timeout)
+    except TimeoutError:
+        return None
+
+
+async def offer(plan: dict, sdp: str, *, timeout: float = ANSWER_TIMEOUT) -> dict:
+    """Send the offer to the worker that holds the attempt's link (or to the shared media channel)
+    and return its answer {"sdp", "type", "setting"}. DomainError `video_unavailable` when no worker
+    answers: the room goes on with snapshots."""
+    layer = get_channel_layer()
+    if layer is None:
+        raise PROCTOR_ERRORS.error("video_unavailable")
+    embedded_worker(layer)
+    message = {"type": "media.offer", "sdp": sdp, **{key: plan[key] for key in ("stream", "link", "attempt", "person")}}
+    reply = None
+    if plan.get("holder"):
+        reply = await _ask(layer, plan["holder"], message, timeout / 2)
+    if reply is None:
+        reply = await _ask(layer, media_channel(), message, timeout)
+    if reply is None:
+        raise PROCTOR_ERRORS.error("video_unavailable")
+    if reply["type"] != "media.answer":
+        raise PROCTOR_ERRORS.error(reply.get("code") or "video_offer_invalid")
+    return {"sdp": reply["sdp"], "type": "answer", "setting": reply["setting"]}
+
+
+_embedded: asyncio.Task | None = None
+
+
+def embedded_worker(layer) -> None:
+    """With the in-memory channel layer (the embedded default, `make run`) no other process can
+    hear the media channel: run the worker in this process's loop. Production (Redis) never does."""
+    global _embedded
+    from channels.layers import InMemoryChannelLayer
+
+    if not isinstance(layer, InMemoryChannelLayer) or not getattr(settings, "VIDEO_EMBEDDED_WORKER", True):
+        return
+    if _embedded is None or _embedded.done() or _embedded.get_loop() is not asyncio.get_running_loop():
+        from channels.worker import Worker
+
+        log.warning("the in-memory channel layer: running the media worker inside this process")
+        _embedded = asyncio.ensure_future(Worker(MediaConsumer.as_asgi(), [media_channel()], layer).arun())
+
+
+# The worker side ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    stream: int
+    link: str
+    attempt: int
+    pc: object
+    intake: object = None
+    tasks: list = field(default_factory=list)
+    connected: bool = False
+    connected_at: float = 0.0
+    closed: bool = False
+
+
+class MediaConsumer(AsyncConsumer):
+    """Every peer connection of this worker process, by stream (one per attempt)."""
+
+    async def websocket_connect(self, message):  # not a socket consumer
+        raise ValueError("the media worker serves the media channel only")
+
+    def _sessions(self) -> dict[int, Session]:
+        if not hasattr(self, "sessions"):
+            self.sessions = {}
+        return self.sessions
+
+    async def media_offer(self, event):
+        from aiortc import RTCPeerConnection, RTCSessionDescription
+
+        reply_to = event.get("reply_to")
+        setting = services.video_setting()
+        stream_id, link, attempt_id = event["stream"], event["link"], event["attempt"]
+        old = self._sessions().pop(stream_id, None)
+        if old is not None:
+            await self._close(old, reason="")
+        pc = RTCPeerConnection()
+        session = Session(stream=stream_id, link=link, attempt=attempt_id, pc=pc)
+        self._sessions()[stream_id] = session
+        try:
+            references = await database_sync_to_async(_references)(event["person"])
+            await database_sync_to_async(video_held)(stream_id=stream_id, link=link, worker=self.channel_name)
+
+            @pc.on("track")
+            def on_track(track):
+                if track.kind != "video" or session.intake is not None:
+                    return
+                from proctor.media.intake import VideoIntake
+
+                session.intake = VideoIntake(
+                    setting=setting, references=references, threshold=settings.FACE_MATCH_THRESHOLD, executor=executor(),
+                    on_sample=lambda measured, state, findings: self._sampled(session, measured, state, findings),
+                )
+                session.tasks.append(asyncio.ensure_future(session.intake.run(track)))
+
+            @pc.on("connectionstatechange")
+            async def on_state():
+                if pc.connectionState == "connected" and not session.connected:
+                    session.connected, session.connected_at = True, time.monotonic()
+                    await database_sync_to_async(_connected)(session, self.channel_name)
+                elif pc.connectionState in ("failed", "closed") and not session.closed:
+                    await self._close(session, reason=pc.connectionState)
+
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=event["sdp"], type="offer"))
+            if not any(t.kind == "video" for t in pc.getTransceivers()):
+                raise PROCTOR_ERRORS.error("video_offer_invalid")
+            for transceiver in pc.getTransceivers():
+                transceiver.direction = "recvonly" if transceiver.kind == "video" else "inactive"
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as problem:  # noqa: BLE001  (a malformed SDP raises anything from aiortc)
+            code = problem.code if isinstance(problem, DomainError) else "video_offer_invalid"
+            log.info("video offer for stream %s refused: %s", stream_id, problem)
+            self._sessions().pop(stream_id, None)
+            session.closed = True
+            await pc.close()
+            if reply_to:
+                await self.channel_layer.send(reply_to, {"type": "media.refused", "code": code})
+            return
+        if reply_to:
+            await self.channel_layer.send(
+                reply_to, {"type": "media.answer", "sdp": pc.localDescription.sdp, "setting": setting.as_browser()}
+            )
+        session.tasks.append(asyncio.ensure_future(self._watch(session, setting)))
+
+    async def media_close(self, event):
+        session = self._sessions().get(event["stream"])
+        if session is not None:
+            await self._close(session, reason=event.get("reason", "closed"))
+
+    async def _watch(self, session: Session, setting) -> None:
+        """Close a link that does not connect in time or that stops sending frames."""
+        started = time.monotonic()
+        while not session.closed:
+            await asyncio.sleep(1.0)
+            now = time.monotonic()
+            intake = session.intake
+            if not session.connected:
+                if now - started > setting.connect_timeout * 2:
+                    await self._close(session, reason="connect_timeout")
+            else:
+                last = intake.last_frame_at if intake and intake.last_frame_at else session.connected_at
+                if now - max(last, session.connected_at) > setting.silent_after:
+                    await self._close(session, reason="silent")
+
+    async def _sampled(self, session: Session, measured, state: str, findings: list[str]) -> None:
+        if session.closed:
+            return
+        current = await database_sync_to_async(services.attempt_video_sample)(
+            attempt_id=session.attempt, stream_id=session.stream, link=session.link,
+            frames_received=session.intake.frames, state=state, thumbnail=measured.thumbnail,
+        )
+        for finding in findings:
+            sample = measured.sample
+            detail = {"faces": sample.faces, "distance": None if sample.distance is None else round(sample.distance, 4)}
+            await database_sync_to_async(services.attempt_video_finding)(
+                attempt_id=session.attempt, finding=finding, jpeg=measured.jpeg, detail=detail
+            )
+        if not current:
+            await self._close(session, reason="")
+
+    async def _close(self, session: Session, *, reason: str) -> None:
+        if session.closed:
+            return
+        session.closed = True
+        if self._sessions().get(session.stream) is session:
+            del self._sessions()[session.stream]
+        await session.pc.close()
+        for task in session.tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        if reason:
+            log.warning("video link of attempt %s closed: %s", session.attempt, reason)
+            try:
+                await database_sync_to_async(services.attempt_video_down)(
+                    attempt_id=session.attempt, stream_id=session.stream, link=session.link, reason=reason
+                )
+            except Exception:  # noqa: BLE001
+                log.exception("video link %s: down not recorded", session.stream)
+
+
+def _references(person_id: int) -> list:
+    from lms.models import Person
+
+    return reference_encodings(Person.objects.get(pk=person_id))
+
+
+def _connected(session: Session, worker: str) -> None:
+    from proctor.services.video import video_connected
+
+    if video_connected(stream_id=session.stream, link=session.link, worker=worker):
+        services.attempt_video_connected(attempt_id=session.attempt)

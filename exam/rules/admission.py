@@ -1,0 +1,90 @@
+"""Eligibility for an exam (DOMAIN.md "Exams", notice 001): pure functions over the facts a
+selector gathers, so every rule can be tested at its edge without a database.
+
+Each failure is a code of exam.errors with its parameters; an application is refused with all of
+them at once, each naming its rule."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+MIN_AGE = 18
+MAX_AGE = 60
+MANAGEMENT_YEARS = 2
+
+# Education at or above senior secondary, or a junior professional title or above, for C (001).
+EDUCATION_ENOUGH = {"senior_secondary", "junior_college", "bachelor", "master", "doctorate"}
+TITLE_ENOUGH = {"assistant", "intermediate", "senior", "professor"}
+
+SAFETY_MANAGER_C = "C"
+SPECIAL_OPERATIONS = "special_operations"
+
+
+@dataclass(frozen=True)
+class Facts:
+    credential_code: str
+    credential_family: str
+    birth_date: datetime.date
+    education: str
+    professional_title: str
+    management_since: datetime.date | None
+    # The current employer's id (None: not employed) and the enterprise applied through (None: a sitting).
+    employer_id: int | None
+    enterprise_id: int | None
+    enterprise_name: str
+    hours: Decimal
+    hours_required: Decimal
+    valid_certificate: str | None  # the number of a valid certificate of the same kind held
+    overlapping: bool  # another live application for a sitting whose time overlaps
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    params: dict
+
+
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def age_limited(facts: Facts) -> bool:
+    return facts.credential_code == SAFETY_MANAGER_C or facts.credential_family == SPECIAL_OPERATIONS
+
+
+def failures(facts: Facts, today: datetime.date) -> list[Failure]:
+    found: list[Failure] = []
+    if age_limited(facts):
+        age = age_on(facts.birth_date, today)
+        if not MIN_AGE <= age <= MAX_AGE:
+            found.append(Failure("age_out_of_range", {"age": age}))
+    if facts.credential_code == SAFETY_MANAGER_C:
+        if facts.education not in EDUCATION_ENOUGH and facts.professional_title not in TITLE_ENOUGH:
+            found.append(Failure("education_insufficient", {}))
+    if facts.employer_id is None:
+        found.append(Failure("not_employed", {}))
+    elif facts.enterprise_id is not None and facts.employer_id != facts.enterprise_id:
+        found.append(Failure("not_employed_by_enterprise", {"enterprise": facts.enterprise_name}))
+    if facts.credential_code == SAFETY_MANAGER_C:
+        reached = add_years(facts.management_since, MANAGEMENT_YEARS) if facts.management_since else None
+        if reached is None or reached > today:
+            found.append(Failure("management_too_short", {"date": reached.isoformat() if reached else "—"}))
+    if facts.hours < facts.hours_required:
+        found.append(Failure("hours_short", {"required": _n(facts.hours_required), "hours": _n(facts.hours)}))
+    if facts.valid_certificate:
+        found.append(Failure("certificate_held", {"number": facts.valid_certificate}))
+    if facts.overlapping:
+        found.append(Failure("sitting_overlap", {}))
+    return found
+
+
+def _n(value: Decimal) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,193 @@
+"""Reads of applications (报名) and admission tickets, each scoped to the acting user
+(exam.policies.applications_visible): another tenant's application is a 404, on pages and API."""
+
+import datetime
+from decimal import Decimal
+
+from django.core import signing
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from hours.models import Certificate, CertificateStatus, HoursEntry
+from lms.models import Credential, Employment, Organisation, Person, User
+
+from .. import policies
+from ..errors import ERRORS
+from ..models import ACTIVE, Application, ApplicationStatus, Sitting
+from ..rules import admission
+
+TICKET_SALT = "kaohe.exam.ticket"
+S = ApplicationStatus
+
+
+def applications_for(
+    actor: User,
+    *,
+    status: str = "",
+    enterprise_id: int | None = None,
+    credential_id: int | None = None,
+    sitting_id: int | None = None,
+) -> QuerySet[Application]:
+    """The applications the actor sees, newest first, filtered; every row's candidate, kind,
+    enterprise and sitting come in the same query (the review list has no N+1)."""
+    queryset = Application.objects.filter(policies.applications_visible(actor)).select_related(
+        "candidate", "credential", "enterprise", "sitting__exam"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    if enterprise_id:
+        queryset = queryset.filter(enterprise_id=enterprise_id)
+    if credential_id:
+        queryset = queryset.filter(credential_id=credential_id)
+    if sitting_id:
+        queryset = queryset.filter(sitting_id=sitting_id)
+    return queryset.order_by("-submitted_at", "-id")
+
+
+def application_get(actor: User, pk: int) -> Application:
+    application = (
+        Application.objects.filter(policies.applications_visible(actor), pk=pk)
+        .select_related("candidate__user", "credential", "enterprise__region", "sitting__exam", "sitting__authority")
+        .first()
+    )
+    if application is None:
+        raise ERRORS.error("application_not_found")
+    return application
+
+
+def my_applications(person: Person) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(candidate=person)
+        .select_related("credential", "enterprise", "sitting__exam")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def status_counts(actor: User) -> dict[str, int]:
+    """How many applications the actor sees in each status (the home pages' notifications)."""
+    rows = Application.objects.filter(policies.applications_visible(actor)).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def open_sittings(person: Person | None = None, *, now: datetime.datetime | None = None) -> QuerySet[Sitting]:
+    """Sittings published for applications whose applications have not closed."""
+    now = now or timezone.now()
+    return (
+        Sitting.objects.filter(open_for_applications=True, starts_at__gt=now)
+        .filter(Q(applications_close_at__isnull=True) | Q(applications_close_at__gt=now))
+        .select_related("exam__credential", "authority")
+        .annotate(seats_taken=Count("applications", filter=Q(applications__seat__isnull=False)))
+        .order_by("starts_at", "id")
+    )
+
+
+def sittings_for_enterprise(enterprise: Organisation, credential_id: int, *, now: datetime.datetime | None = None):
+    """Sittings of the kind an enterprise may choose: open, held by an authority covering its region."""
+    path = enterprise.region.path
+    return [
+        sitting
+        for sitting in open_sittings(now=now).filter(exam__credential_id=credential_id)
+        if path.startswith(sitting.authority.region.path)
+    ]
+
+
+def credentials() -> QuerySet[Credential]:
+    return Credential.objects.all()
+
+
+# Eligibility ------------------------------------------------------------------------------------
+
+
+def current_employer_id(person: Person) -> int | None:
+    return Employment.objects.filter(person=person, end_date__isnull=True).values_list("enterprise_id", flat=True).first()
+
+
+def hours_of(person: Person, credential: Credential) -> Decimal:
+    total = HoursEntry.objects.filter(person=person, credential=credential).aggregate(total=Sum("hours"))["total"]
+    return total or Decimal(0)
+
+
+def eligibility_facts(
+    *,
+    person: Person,
+    credential: Credential,
+    enterprise: Organisation | None,
+    sitting: Sitting | None,
+    today: datetime.date,
+    exclude_id: int | None = None,
+) -> admission.Facts:
+    certificate = (
+        Certificate.objects.filter(holder=person, credential=credential, status=CertificateStatus.VALID, expires_on__gte=today)
+        .values_list("number", flat=True)
+        .first()
+    )
+    overlapping = False
+    if sitting is not None:
+        overlapping = (
+            Application.objects.filter(
+                candidate=person, status__in=ACTIVE, sitting__starts_at__lt=sitting.ends_at, sitting__ends_at__gt=sitting.starts_at
+            )
+            .exclude(pk=exclude_id)
+            .exists()
+        )
+    return admission.Facts(
+        credential_code=credential.code,
+        credential_family=credential.family,
+        birth_date=person.birth_date,
+        education=person.education,
+        professional_title=person.professional_title,
+        management_since=person.management_since,
+        employer_id=current_employer_id(person),
+        enterprise_id=enterprise.pk if enterprise else None,
+        enterprise_name=enterprise.name if enterprise else "",
+        hours=hours_of(person, credential),
+        hours_required=sitting.hours_required if sitting else Decimal(0),
+        valid_certificate=certificate,
+        overlapping=overlapping,
+    )
+
+
+def seats_taken(sitting: Sitting) -> int:
+    return Application.objects.filter(sitting=sitting, seat__isnull=False).count()
+
+
+def insurance_on_record(person: Person, enterprise: Organisation, today: datetime.date) -> bool:
+    """Whether the platform holds a social-insurance record of the person with the enterprise for
+    this month or the last. It has no feed of insurance records yet, so the enterprise always
+    uploads the proof (参保证明)."""
+    return False
+
+
+# Admission tickets ------------------------------------------------------------------------------
+
+
+def ticket_token(application: Application) -> str:
+    """The signed token the ticket's QR code carries: the application and its ticket number."""
+    return signing.dumps({"a": application.pk, "t": application.ticket_number}, salt=TICKET_SALT, compress=True)
+
+
+def ticket_lookup(actor: User, *, token: str = "", number: str = "") -> Application:
+    """The ticket a proctor reads at the door, by its QR token or its number, for a sitting the
+    actor proctors. Refused: ticket_invalid (forged or altered token), ticket_unknown,
+    ticket_other_sitting."""
+    if token:
+        try:
+            payload = signing.loads(token.strip(), salt=TICKET_SALT)
+        except signing.BadSignature:
+            raise ERRORS.error("ticket_invalid")
+        application = Application.objects.filter(pk=payload.get("a"), ticket_number=payload.get("t")).first()
+    else:
+        application = Application.objects.filter(ticket_number=number.strip().upper()).first() if number.strip() else None
+    if application is None or application.status not in (S.APPROVED, S.PRINTED):
+        raise ERRORS.error("ticket_unknown")
+    if not policies.can_proctor(actor, application.sitting):
+        raise ERRORS.error("ticket_other_sitting")
+    return Application.objects.select_related("candidate", "credential", "sitting__exam").get(pk=application.pk)
+
+
+def ticket_lookup_by_id(actor: User, pk: int) -> Application:
+    """A ticket holder's application for a proctor of its sitting; a 404 for anyone else."""
+    application = Application.objects.filter(pk=pk, status__in=(S.APPROVED, S.PRINTED)).select_related("candidate", "sitting").first()
+    if application is None or not policies.can_proctor(actor, application.sitting):
+        raise ERRORS.error("application_not_found")
+    return application

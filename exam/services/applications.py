@@ -1,0 +1,365 @@
+"""Writes of applications (报名): apply, verify and submit (the enterprise), approve or reject (the
+authority, one by one or in bulk), print the ticket, withdraw (退考) and cancel.
+
+Every move goes through `application_transition`: it locks the row, checks APPLICATION_MACHINE,
+writes the audit row, and keeps the sitting's candidate list in step (an approval seats the
+candidate under the sitting's lock, so capacity is never exceeded; a withdrawal or cancellation
+frees the seat). Effects after commit: a log line and the `exam.application_moved` event.
+Eligibility is checked when an application is made and again at review."""
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from kernel import audit
+from kernel.audit import AuditEventType
+from kernel.errors import DomainError
+from kernel.events import after_commit
+from kernel.reasons import reason_clean
+from kernel.validators import validate_mobile
+from lms.models import Credential, Organisation, Person, User
+from lms.rules.documents import sniff_document
+
+from .. import policies
+from ..errors import ERRORS
+from ..models import (
+    ACTIVE,
+    APPLICATION_MACHINE,
+    Application,
+    ApplicationPath,
+    ApplicationStatus,
+    Attempt,
+    Sitting,
+    SittingCandidate,
+)
+from ..rules import admission
+from ..selectors import applications as reads
+
+log = logging.getLogger(__name__)
+S = ApplicationStatus
+MAX_BULK = 1000
+PROOF_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _raise_failures(found: list[admission.Failure]) -> None:
+    """All failed rules at once: the first one's code, every rule's sentence."""
+    if not found:
+        return
+    messages = [ERRORS.message(failure.code, **failure.params) for failure in found]
+    raise ERRORS.error(found[0].code, message="；".join(messages), details={"failures": [f.code for f in found]})
+
+
+def _check_eligible(application_or_none, *, person, credential, enterprise, sitting, now) -> None:
+    facts = reads.eligibility_facts(
+        person=person, credential=credential, enterprise=enterprise, sitting=sitting,
+        today=timezone.localdate(now), exclude_id=getattr(application_or_none, "pk", None),
+    )
+    _raise_failures(admission.failures(facts, timezone.localdate(now)))
+
+
+def _check_sitting_open(sitting: Sitting, credential: Credential, now: datetime.datetime) -> None:
+    if not sitting.open_for_applications or sitting.starts_at <= now:
+        raise ERRORS.error("sitting_not_open_for_applications")
+    if sitting.applications_close_at is not None and sitting.applications_close_at <= now:
+        raise ERRORS.error("applications_closed")
+    if sitting.exam.credential_id != credential.pk:
+        raise ERRORS.error("sitting_wrong_kind")
+
+
+def _check_capacity(sitting: Sitting) -> None:
+    if sitting.capacity is not None and reads.seats_taken(sitting) >= sitting.capacity:
+        raise ERRORS.error("sitting_full")
+
+
+# The one transition function --------------------------------------------------------------------
+
+
+def application_transition(
+    *,
+    application: Application,
+    to: str,
+    actor: User | None,
+    reason: str = "",
+    changes: dict | None = None,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """Move an application: the one place its status changes. Must run inside the caller's
+    transaction; locks the row, checks the move, stamps the time, seats or unseats the candidate,
+    writes the audit row and schedules the effects after commit."""
+    now = now or timezone.now()
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    source = locked.status
+    if source == S.PRINTED and to in (S.WITHDRAWN, S.CANCELLED):
+        raise ERRORS.error("ticket_printed")
+    APPLICATION_MACHINE.check(source, to)
+    for name, value in (changes or {}).items():
+        setattr(locked, name, value)
+    if to == S.ENTERPRISE_SUBMITTED:
+        locked.enterprise_submitted_at = now
+    elif to in (S.APPROVED, S.REJECTED):
+        locked.decided_at, locked.decided_by, locked.reason = now, actor, reason
+    elif to == S.PRINTED:
+        locked.printed_at = now
+    elif to in (S.WITHDRAWN, S.CANCELLED):
+        locked.closed_at, locked.reason = now, reason
+    if to == S.APPROVED:
+        _seat(locked, now)
+    if to in (S.WITHDRAWN, S.CANCELLED) and locked.seat is not None:
+        _unseat(locked)
+    locked.status = to
+    locked.save()
+    audit.record(
+        event_type=AuditEventType.STATUS_CHANGED, target=locked, actor=actor, old_state=source, new_state=to,
+        extra={"reason": reason, "sitting": locked.sitting_id, "seat": locked.seat, "ticket": locked.ticket_number},
+        now=now,
+    )
+    pk = locked.pk
+
+    def effects() -> None:
+        log.info("application %s: %s -> %s by user %s", pk, source, to, getattr(actor, "pk", None))
+
+    after_commit(effects)
+    application.status = locked.status
+    return locked
+
+
+def _seat(application: Application, now: datetime.datetime) -> None:
+    """Seat the candidate: under the sitting's row lock, so two approvals for the last seat queue
+    and the second finds the sitting full."""
+    if application.sitting_id is None:
+        raise ERRORS.error("sitting_required")
+    sitting = Sitting.objects.select_for_update().select_related("exam").get(pk=application.sitting_id)
+    if now >= sitting.ends_at:
+        raise ERRORS.error("sitting_over")
+    _check_capacity(sitting)
+    last = Application.objects.filter(sitting=sitting, seat__isnull=False).aggregate(m=Max("seat"))["m"] or 0
+    application.seat = last + 1
+    application.ticket_number = f"{sitting.pk:05d}{application.pk:08d}"
+    SittingCandidate.objects.get_or_create(sitting=sitting, person_id=application.candidate_id)
+
+
+def _unseat(application: Application) -> None:
+    if Attempt.objects.filter(sitting_id=application.sitting_id, candidate_id=application.candidate_id).exists():
+        raise ERRORS.error("candidate_has_attempt")
+    SittingCandidate.objects.filter(sitting_id=application.sitting_id, person_id=application.candidate_id).delete()
+    application.seat = None
+    application.ticket_number = None
+
+
+# The candidate ----------------------------------------------------------------------------------
+
+
+def _person_of(actor: User) -> Person:
+    person = getattr(actor, "person", None)
+    if person is None:
+        raise ERRORS.error("not_a_person")
+    return person
+
+
+def application_apply(
+    *,
+    actor: User,
+    credential: Credential | None,
+    sitting: Sitting | None = None,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """The candidate applies: for a published sitting (Jilin), or for a kind of exam through their
+    current employer (Guangdong), who verifies and chooses the sitting. Refused, writing nothing:
+    not_a_person, credential_invalid, no_employer, sitting_not_open_for_applications,
+    applications_closed, sitting_wrong_kind, sitting_full, application_exists, and each failed
+    eligibility rule."""
+    now = now or timezone.now()
+    person = _person_of(actor)
+    if sitting is not None:
+        credential = sitting.exam.credential
+    if credential is None:
+        raise ERRORS.error("credential_invalid", field="credential")
+    enterprise = None
+    if sitting is not None:
+        _check_sitting_open(sitting, credential, now)
+        _check_capacity(sitting)
+        path, region_path = ApplicationPath.SITTING, sitting.authority.region.path
+    else:
+        employer_id = reads.current_employer_id(person)
+        if employer_id is None:
+            raise ERRORS.error("no_employer")
+        enterprise = Organisation.objects.select_related("region").get(pk=employer_id)
+        path, region_path = ApplicationPath.ENTERPRISE, enterprise.region.path
+    if Application.objects.filter(candidate=person, credential=credential, status__in=ACTIVE).exists():
+        raise ERRORS.error("application_exists")
+    _check_eligible(None, person=person, credential=credential, enterprise=enterprise, sitting=sitting, now=now)
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                candidate=person, credential=credential, path=path, enterprise=enterprise, sitting=sitting,
+                region_path=region_path, status=S.SUBMITTED, submitted_at=now,
+            )
+            audit.record(
+                event_type=AuditEventType.CREATED, target=application, actor=actor, new_state=S.SUBMITTED,
+                extra={"path": path, "credential": credential.code, "sitting": getattr(sitting, "pk", None)}, now=now,
+            )
+    except IntegrityError:
+        # Another application of the same kind won the race.
+        raise ERRORS.error("application_exists")
+    return application
+
+
+def application_withdraw(*, actor: User, application: Application, now: datetime.datetime | None = None) -> Application:
+    """退考: the candidate withdraws, until the ticket has been printed once (ticket_printed)."""
+    person = _person_of(actor)
+    if application.candidate_id != person.pk:
+        raise ERRORS.error("application_not_found")
+    with transaction.atomic():
+        return application_transition(application=application, to=S.WITHDRAWN, actor=actor, now=now)
+
+
+def ticket_print(*, actor: User, application: Application, now: datetime.datetime | None = None) -> Application:
+    """The candidate downloads the ticket: the first download moves an approved application to
+    printed, after which it can no longer be withdrawn or cancelled. Refused: ticket_not_ready."""
+    person = _person_of(actor)
+    if application.candidate_id != person.pk:
+        raise ERRORS.error("application_not_found")
+    if application.status == S.PRINTED:
+        return application
+    if application.status != S.APPROVED:
+        raise ERRORS.error("ticket_not_ready")
+    with transaction.atomic():
+        return application_transition(application=application, to=S.PRINTED, actor=actor, now=now)
+
+
+# The enterprise ---------------------------------------------------------------------------------
+
+
+def application_verify(
+    *,
+    actor: User,
+    application: Application,
+    handler_name: str,
+    handler_mobile: str,
+    sitting: Sitting | None,
+    insurance_proof: bytes | None = None,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """The enterprise verifies the candidate's archive, fills in the handler (经办人), uploads the
+    social-insurance proof when the platform has none on record, chooses the sitting period and
+    submits. Refused, changing nothing: not_application_enterprise (403), handler_name_required,
+    handler_mobile_invalid, sitting_required, sitting_out_of_region, the sitting's refusals,
+    insurance_proof_required, proof_type_invalid, proof_too_large and each failed rule."""
+    now = now or timezone.now()
+    if not policies.can_verify_application(actor, application):
+        raise ERRORS.error("not_application_enterprise")
+    handler_name = (handler_name or "").strip()
+    if not handler_name or len(handler_name) > 50:
+        raise ERRORS.error("handler_name_required", field="handler_name")
+    try:
+        handler_mobile = validate_mobile(handler_mobile or "")
+    except ValidationError:
+        raise ERRORS.error("handler_mobile_invalid", field="handler_mobile")
+    if sitting is None:
+        raise ERRORS.error("sitting_required", field="sitting")
+    enterprise = application.enterprise
+    _check_sitting_open(sitting, application.credential, now)
+    if not enterprise.region.path.startswith(sitting.authority.region.path):
+        raise ERRORS.error("sitting_out_of_region", field="sitting")
+    _check_capacity(sitting)
+    proof = None
+    if insurance_proof:
+        if len(insurance_proof) > PROOF_MAX_BYTES:
+            raise ERRORS.error("proof_too_large", field="insurance_proof", mb=PROOF_MAX_BYTES // (1024 * 1024))
+        proof_type = sniff_document(insurance_proof)
+        if proof_type is None:
+            raise ERRORS.error("proof_type_invalid", field="insurance_proof")
+        proof = (insurance_proof, proof_type)
+    elif not application.insurance_proof and not reads.insurance_on_record(
+        application.candidate, enterprise, timezone.localdate(now)
+    ):
+        raise ERRORS.error("insurance_proof_required", field="insurance_proof")
+    _check_eligible(
+        application, person=application.candidate, credential=application.credential, enterprise=enterprise,
+        sitting=sitting, now=now,
+    )
+    with transaction.atomic():
+        changes = {"handler_name": handler_name, "handler_mobile": handler_mobile, "sitting": sitting}
+        if proof is not None:
+            stored = Application(pk=application.pk)
+            stored.insurance_proof.save("proof", ContentFile(proof[0]), save=False)
+            changes.update(insurance_proof=stored.insurance_proof.name, insurance_proof_type=proof[1])
+        return application_transition(application=application, to=S.ENTERPRISE_SUBMITTED, actor=actor, changes=changes, now=now)
+
+
+# The authority ----------------------------------------------------------------------------------
+
+
+def application_decide(
+    *, actor: User, application: Application, approve: bool, reason: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """An authority of the application's region approves (eligibility checked again, a seat given
+    under the sitting's lock) or rejects with a reason. An application through an enterprise is
+    reviewed once the enterprise has submitted it."""
+    now = now or timezone.now()
+    if not policies.can_review_application(actor, application):
+        raise ERRORS.error("not_application_reviewer")
+    if application.path == ApplicationPath.ENTERPRISE and application.status == S.SUBMITTED and approve:
+        raise ERRORS.error("application_move_illegal", **{"from": APPLICATION_MACHINE.label(S.SUBMITTED), "to": APPLICATION_MACHINE.label(S.APPROVED)})
+    reason = reason_clean(reason, required=not approve)
+    if approve:
+        _check_eligible(
+            application, person=application.candidate, credential=application.credential,
+            enterprise=application.enterprise, sitting=application.sitting, now=now,
+        )
+    with transaction.atomic():
+        return application_transition(
+            application=application, to=S.APPROVED if approve else S.REJECTED, actor=actor, reason=reason, now=now
+        )
+
+
+def application_cancel(
+    *, actor: User, application: Application, reason: str, now: datetime.datetime | None = None
+) -> Application:
+    """The authority cancels an application until its ticket is printed (ticket_printed)."""
+    if not policies.can_review_application(actor, application):
+        raise ERRORS.error("not_application_reviewer")
+    reason = reason_clean(reason)
+    with transaction.atomic():
+        return application_transition(application=application, to=S.CANCELLED, actor=actor, reason=reason, now=now)
+
+
+@dataclass
+class BulkReport:
+    approved: list[int] = field(default_factory=list)
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # (id, code, message)
+
+
+def applications_approve(
+    *, actor: User, ids: Iterable[int], now: datetime.datetime | None = None
+) -> BulkReport:
+    """Bulk approval: each application approved on its own (its own savepoint), each refusal named.
+    Ids the actor cannot see are refused as application_not_found, never approved."""
+    now = now or timezone.now()
+    wanted = list(dict.fromkeys(int(pk) for pk in ids))
+    if len(wanted) > MAX_BULK:
+        raise ERRORS.error("too_many_applications", count=MAX_BULK)
+    visible = {
+        application.pk: application
+        for application in reads.applications_for(actor).filter(pk__in=wanted).select_related("enterprise__region", "sitting__authority")
+    }
+    report = BulkReport()
+    for pk in wanted:
+        application = visible.get(pk)
+        if application is None:
+            report.refused.append((pk, "application_not_found", ERRORS.message("application_not_found")))
+            continue
+        try:
+            application_decide(actor=actor, application=application, approve=True, now=now)
+        except DomainError as error:
+            report.refused.append((pk, error.code, str(error.message)))
+        else:
+            report.approved.append(pk)
+    return report

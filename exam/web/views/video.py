@@ -1,0 +1,45 @@
+"""The proctor's view of a candidate's video: the recent sampled frames, relayed by the server
+from the media worker's samples (exam.services.video). Opening the view is logged in the capture
+log; the frame it refreshes every few seconds is not logged again."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from ...selectors import room as selectors
+from ...services import video as video_services
+
+
+@login_required
+def video_view(request, attempt_id: int):
+    attempt = selectors.attempt_proctored_get(request.user, attempt_id)
+    _frame, state = video_services.attempt_video_frame(actor=request.user, attempt=attempt, opened=True)
+    return render(
+        request,
+        "exam/room/video.html",
+        {
+            "attempt": attempt,
+            "state": state,
+            "config": {
+                "frame": reverse("exam:video_frame", kwargs={"attempt_id": attempt.pk}),
+                "refresh_ms": 2000,
+                "words": {"none": _("No video has been received yet.")},
+            },
+        },
+    )
+
+
+@never_cache
+@login_required
+def video_frame(request, attempt_id: int):
+    """The latest sampled frame as a JPEG (204 when none yet), for the board and the view."""
+    attempt = selectors.attempt_proctored_get(request.user, attempt_id)
+    frame, _state = video_services.attempt_video_frame(actor=request.user, attempt=attempt)
+    if not frame:
+        return HttpResponse(status=204)
+    response = HttpResponse(frame, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

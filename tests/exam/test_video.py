@@ -1,0 +1,303 @@
+"""Live video over WebRTC with real aiortc peers on this machine: a client peer sends a camera made
+of test photos, the media worker (exam.realtime.media, run here in the test's event loop on the
+in-memory channel layer, as `runworker media` runs it on Redis) samples and checks its frames with
+the real face engine, and findings become incidents with the frame as evidence.
+
+Waits are for events (the sitting's pushes, which every sample state change and incident sends),
+never for time; the sampling intervals are shortened through settings.VIDEO."""
+
+import asyncio
+import datetime
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.test import Client
+from django.utils import timezone
+
+from exam.models import AttemptStatus, Incident, IncidentKind
+from exam.realtime import media
+from exam.realtime import pushes as live
+from exam.services import video as video_services
+from exam.services.attempts import (
+    attempt_create,
+    attempt_start,
+    attempt_verify_identity,
+)
+from exam.testing import make_bank, make_exam, make_sitting
+from kernel.errors import DomainError
+from lms.models import Credential
+from proctor.models import CaptureLogEntry, StreamStatus, VideoFrame, VideoStream
+from proctor.rules.video import Sample, VideoSetting, VideoWatch, is_covered, signature
+from tests import faces
+from tests.exam.test_room import TIMEOUT, started
+from tests.video_client import PictureTrack, accept, black, offer_from, picture
+
+S = AttemptStatus
+FAST = {
+    "presence_every": 0.25, "identity_every": 0.5, "no_face_after": 1.0, "frozen_after": 3, "several_after": 2,
+    "mismatch_after": 2, "covered_after": 2, "connect_timeout": 3.0, "silent_after": 2.0,
+}
+WAIT = 40  # seconds at most for a condition (the engine on two shared cores)
+
+
+@pytest.fixture(autouse=True)
+def fast_video(settings):
+    settings.VIDEO = FAST
+    settings.VIDEO_ANSWER_TIMEOUT = 8
+
+
+@pytest.fixture
+def sitting(world):
+    credential, _ = Credential.objects.get_or_create(
+        code="C", defaults={"name": "安管人员C类（专职安全生产管理人员）", "family": "safety_manager"}
+    )
+    make_bank(credential, per_topic=3)
+    exam = make_exam(credential, duration_minutes=60)
+    sitting = make_sitting(exam, world.gz_authority, [world.gz_worker, world.sz_worker], starts_at=timezone.now() - datetime.timedelta(minutes=5), hours=3)
+    return sitting
+
+
+@pytest.fixture
+def attempt(world, sitting):
+    """The Guangzhou worker's attempt in progress; their references are Obama's photos 1-3."""
+    faces.give_face_profile(world.gz_worker)
+    created = attempt_create(sitting=sitting, candidate=world.gz_worker)
+    verified = attempt_verify_identity(attempt=created, method="test", evidence={})
+    return attempt_start(attempt=verified, candidate=world.gz_worker)
+
+
+# The rules, on their own ---------------------------------------------------------------------------
+
+
+def _sample(at, *, faces_=1, covered=False, picture_=None, identity=None, seed=0):
+    import numpy as np
+
+    grey = picture_ if picture_ is not None else np.random.default_rng(seed).integers(0, 255, (240, 320)).astype("uint8")
+    return Sample(at=at, covered=covered, faces=None if covered else faces_, signature=signature(grey), identity=identity)
+
+
+def test_the_watch_reports_each_finding_once_when_it_starts():
+    setting = VideoSetting(no_face_after=10, frozen_after=3, several_after=2, mismatch_after=2, covered_after=2)
+    watch = VideoWatch(setting)
+    assert watch.observe(_sample(0, seed=1)) == [] and watch.last == "verified"
+    assert watch.observe(_sample(5, faces_=0, seed=2)) == []
+    assert watch.observe(_sample(15, faces_=0, seed=3)) == ["no_face"]
+    assert watch.observe(_sample(20, faces_=0, seed=4)) == []  # still the same episode
+    assert watch.observe(_sample(25, seed=5)) == [] and watch.last == "verified"
+    assert watch.observe(_sample(30, faces_=2, seed=6)) == []
+    assert watch.observe(_sample(35, faces_=2, seed=7)) == ["several_faces"]
+    assert watch.observe(_sample(40, identity="mismatch", seed=8)) == []
+    assert watch.observe(_sample(45, identity="mismatch", seed=9)) == ["mismatch"]
+    assert watch.observe(_sample(50, seed=10)) == []  # a face not compared does not end a mismatch
+    assert "mismatch" in watch.active
+    assert watch.observe(_sample(55, identity="match", seed=11)) == [] and not watch.active
+
+
+def test_the_same_picture_again_and_again_is_frozen_and_a_black_one_covered():
+    import numpy as np
+
+    still = np.random.default_rng(5).integers(0, 255, (240, 320)).astype("uint8")
+    watch = VideoWatch(VideoSetting(frozen_after=3, covered_after=2))
+    found = [watch.observe(_sample(index, picture_=still)) for index in range(4)]
+    assert found == [[], [], [], ["frozen"]]
+    dark = np.zeros((240, 320), dtype="uint8")
+    assert is_covered(dark, VideoSetting()) and not is_covered(still, VideoSetting())
+    watch = VideoWatch(VideoSetting(covered_after=2))
+    assert watch.observe(_sample(0, covered=True, picture_=dark)) == []
+    assert watch.observe(_sample(1, covered=True, picture_=dark)) == ["covered"]
+
+
+# Real peers -------------------------------------------------------------------------------------
+
+
+async def ask(communicator, message) -> dict:
+    """The room's reply to `message` (its seq), past the pushes that may come first (a snapshot
+    request, the video's state)."""
+    await communicator.send_json_to(message)
+    while True:
+        reply = await communicator.receive_json_from(timeout=TIMEOUT)
+        if reply.get("seq") == message.get("seq") or reply["type"] == "error":
+            return reply
+
+
+async def until(condition, sitting_id, timeout=WAIT):
+    """Wait for the sitting's pushes until `condition()` (read in a thread) holds."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(live.sitting_group(sitting_id), channel)
+    deadline = asyncio.get_running_loop().time() + timeout
+    try:
+        while True:
+            value = await sync_to_async(condition)()
+            if value:
+                return value
+            left = deadline - asyncio.get_running_loop().time()
+            assert left > 0, "the condition did not hold in time"
+            try:
+                await asyncio.wait_for(layer.receive(channel), left)
+            except TimeoutError:
+                pass
+    finally:
+        await layer.group_discard(live.sitting_group(sitting_id), channel)
+
+
+async def publish(attempt, person, track):
+    """The candidate's side: offer through the service and the media worker, accept the answer."""
+    pc = await offer_from(track)
+    plan = await sync_to_async(video_services.attempt_video_offer)(attempt=attempt, candidate=person, sdp=pc.localDescription.sdp)
+    answer = await media.offer(plan, pc.localDescription.sdp)
+    await accept(pc, answer)
+    return pc, plan, answer
+
+
+def incidents_of(attempt, kind):
+    return list(Incident.objects.filter(attempt=attempt, kind=kind))
+
+
+def stream_of(attempt):
+    return VideoStream.objects.filter(context_kind="exam", context_id=str(attempt.pk)).first()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+async def test_the_candidates_live_camera_is_verified_and_the_exam_goes_on(world, attempt):
+    # Given the candidate's camera: Obama's fourth photo (not a reference), moving a little
+    pc, plan, answer = await publish(attempt, world.gz_worker, PictureTrack([picture(faces.photo("obama_4.jpg"))]))
+    assert answer["setting"]["width"] == 320 and answer["setting"]["height"] == 240
+    try:
+        # Then the media worker receives frames, samples them and records a verified presence
+        stream = await until(lambda: (s := stream_of(attempt)) and s.status == StreamStatus.LIVE and s.samples >= 3 and s.state == "verified" and s, attempt.sitting_id)
+        assert stream.worker and stream.thumbnail and stream.frames_received > stream.samples
+        # And the exam room answers while the video streams
+        communicator, state = await started(world.gz_worker.user, attempt.pk)
+        question = state["questions"][0]
+        reply = await ask(communicator, {"type": "answer", "seq": 5, "question": question["id"], "options": [question["options"][0]["id"]]})
+        assert reply["type"] == "ack"
+        await communicator.disconnect()
+        found = await sync_to_async(lambda: list(Incident.objects.filter(attempt=attempt, kind__startswith="video_").values_list("kind", "detail")))()
+        assert found == []
+    finally:
+        await pc.close()
+    # When the candidate's page closes the link, the board learns that the video is down
+    down = await until(lambda: incidents_of(attempt, IncidentKind.VIDEO_DOWN), attempt.sitting_id)
+    assert down[0].detail["reason"] in {"closed", "failed", "silent"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "pictures, vary, kind",
+    [
+        (lambda: [picture(faces.photo("biden_1.jpg"))], True, IncidentKind.VIDEO_MISMATCH),
+        (lambda: [picture(faces.photo("obama_4.jpg"))], False, IncidentKind.VIDEO_FROZEN),
+        (lambda: [black()], True, IncidentKind.VIDEO_COVERED),
+        (lambda: [picture(faces.photo("noface_coffee.png"))], True, IncidentKind.VIDEO_NO_FACE),
+        (lambda: [picture(faces.photo("multi_obama_biden.jpg"))], True, IncidentKind.VIDEO_SEVERAL_FACES),
+    ],
+    ids=["another-person", "frozen-still", "black", "no-face", "several-faces"],
+)
+async def test_each_finding_is_an_incident_with_its_frame_as_evidence(world, attempt, pictures, vary, kind):
+    pc, _plan, _answer = await publish(attempt, world.gz_worker, PictureTrack(pictures(), vary=vary))
+    try:
+        found = await until(lambda: incidents_of(attempt, kind), attempt.sitting_id)
+    finally:
+        await pc.close()
+    incident = found[0]
+    frame = await sync_to_async(VideoFrame.objects.get)(pk=incident.detail["frame"])
+    assert frame.sha256 == incident.detail["sha256"] and frame.image.name
+    logged = await sync_to_async(
+        lambda: CaptureLogEntry.objects.filter(kind=CaptureLogEntry.Kind.PROCTOR_EVENT, payload__incident=incident.pk).get()
+    )()
+    assert logged.payload["sha256"] == frame.sha256 and logged.payload["event"] == kind
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+async def test_a_stream_that_sends_nothing_is_closed_and_the_board_told(world, attempt, settings):
+    from aiortc import RTCPeerConnection
+
+    # An offer whose peer never completes the connection (the answer is never applied)
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="sendonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    plan = await sync_to_async(video_services.attempt_video_offer)(attempt=attempt, candidate=world.gz_worker, sdp=pc.localDescription.sdp)
+    await media.offer(plan, pc.localDescription.sdp)
+    try:
+        down = await until(lambda: incidents_of(attempt, IncidentKind.VIDEO_DOWN), attempt.sitting_id)
+    finally:
+        await pc.close()
+    assert down[0].detail["reason"] == "connect_timeout"
+    assert (await sync_to_async(stream_of)(attempt)).status == StreamStatus.DOWN
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_sdp_aiortc_cannot_read_is_refused_by_the_worker(world, attempt):
+    sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=garbage\r\n"
+    plan = await sync_to_async(video_services.attempt_video_offer)(attempt=attempt, candidate=world.gz_worker, sdp=sdp)
+    with pytest.raises(DomainError) as refused:
+        await media.offer(plan, sdp)
+    assert refused.value.code == "video_offer_invalid"
+
+
+# The signalling endpoint -----------------------------------------------------------------------
+
+OFFER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+
+
+def post_offer(user, attempt_id, sdp=OFFER):
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(user)
+    return client.post(f"/api/exam/attempts/{attempt_id}/video/offer", json.dumps({"sdp": sdp, "type": "offer"}), content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_only_the_candidate_of_an_open_attempt_may_offer_and_bad_offers_change_nothing(world, attempt):
+    # Someone else's attempt: not found, and no link is made
+    response = post_offer(world.sz_worker.user, attempt.pk)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert stream_of(attempt) is None
+    # Malformed, huge or video-less descriptions
+    for sdp in ("hello", "v=0\r\n" + "a=x\r\n" * 4000, "v=0\r\nm=audio 9 RTP/AVP 0\r\n", ""):
+        response = post_offer(world.gz_worker.user, attempt.pk, sdp)
+        assert response.status_code in (400, 422), sdp[:20]
+        if response.status_code == 400:
+            assert response.json()["code"] == "video_offer_invalid"
+    assert stream_of(attempt) is None
+
+
+@pytest.mark.django_db
+def test_a_flood_of_offers_is_refused_and_no_worker_means_snapshots(world, attempt, settings):
+    settings.VIDEO_EMBEDDED_WORKER = False  # no media worker hears the channel
+    settings.VIDEO_ANSWER_TIMEOUT = 0.5
+    response = post_offer(world.gz_worker.user, attempt.pk)
+    assert response.status_code == 503 and response.json()["code"] == "video_unavailable"
+    response = post_offer(world.gz_worker.user, attempt.pk)
+    assert response.status_code == 429 and response.json()["code"] == "video_offer_flood"
+
+
+@pytest.mark.django_db
+def test_an_offer_after_the_attempt_closed_is_refused(world, attempt):
+    from exam.services.attempts import attempt_submit
+
+    attempt_submit(attempt=attempt, candidate=world.gz_worker)
+    response = post_offer(world.gz_worker.user, attempt.pk)
+    assert response.status_code == 409 and response.json()["code"] == "attempt_closed"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_answering_works_with_the_video_link_down(world, attempt, settings):
+    settings.VIDEO_EMBEDDED_WORKER = False
+    settings.VIDEO_ANSWER_TIMEOUT = 0.3
+    plan = await sync_to_async(video_services.attempt_video_offer)(attempt=attempt, candidate=world.gz_worker, sdp=OFFER)
+    with pytest.raises(DomainError) as refused:
+        await media.offer(plan, OFFER)
+    assert refused.value.code == "video_unavailable"
+    communicator, state = await started(world.gz_worker.user, attempt.pk)
+    for seq, question in enumerate(state["questions"], start=10):
+        reply = await ask(communicator, {"type": "answer", "seq": seq, "question": question["id"], "options": [question["options"][0]["id"]]})
+        assert reply["type"] == "ack"
+    reply = await ask(communicator, {"type": "submit", "seq": 99})
+    assert reply["status"] in (S.SUBMITTED, S.GRADED)
+    await communicator.disconnect()
