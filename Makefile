@@ -16,8 +16,11 @@ setup: uv
 run: setup
 	DEBUG=1 $(PYTHON) manage.py migrate --noinput
 	DEBUG=1 $(PYTHON) manage.py seed_demo
-	@echo ""
-	@echo "Kaohe is running at http://127.0.0.1:$(PORT)/  (log in with a login printed above)"
+	@# The address is printed once the port answers, not before the server has started.
+	@( for i in $$(seq 1 1200); do \
+	    if (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null; then \
+	      echo ""; echo "Kaohe is running at http://127.0.0.1:$(PORT)/  (log in with a login printed above)"; exit 0; \
+	    fi; sleep 0.25; done ) &
 	DEBUG=1 $(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kernel.context_processors.navigation",
+                "lms.context_processors.acting",
             ],
         },
     },

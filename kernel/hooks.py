@@ -41,3 +41,41 @@ def collect(slot: str, **context) -> list:
     for function in _slots.get(slot, ()):
         found.extend(function(**context) or ())
     return sorted(found, key=lambda item: getattr(item, "order", 100))
+
+
+# The home page's workspace (slot "lms.home"): each app contributes cards of what the acting user
+# must do next. A card has figures (a count with a link), items (a row with a status and an
+# action) and an empty state; frontend/card.html draws it.
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: object
+    url: str = ""
+    attention: bool = False  # drawn in the brand colour: something waits
+    element_id: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    url: str = ""
+    note: str = ""
+    status: str = ""  # a status word, drawn as a badge (frontend's `tone` filter)
+    status_label: str = ""
+    action: Link | None = None
+    progress: int | None = None  # a percentage, drawn as a meter
+    key: str = ""  # data-key of the row, for tests and scripts
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    element_id: str
+    order: int = 100
+    figures: tuple[Figure, ...] = ()
+    items: tuple[Item, ...] = ()
+    empty: str = ""  # what an empty card says
+    links: tuple[Link, ...] = ()  # the card's footer: "all of them", "new"
+    note: str = ""

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils.translation import gettext as _
+
 from kernel.validators import id_number_check_char, uscc_check_char
 
 from .models import (
@@ -43,14 +45,14 @@ ORGANISATIONS = [
     ("inst", OrganisationKind.INSTITUTION, "广东建设职业培训学校", "440100", demo_credit_code("52440000MJL1706X1")),
 ]
 
-# username, role, organisation key, display name
+# username, role, organisation key, the staff member's real name (shown in the header)
 STAFF = [
-    ("gd-reviewer", Role.AUTHORITY_REVIEWER, "gd-authority", "省厅审核员"),
-    ("gz-reviewer", Role.AUTHORITY_REVIEWER, "gz-authority", "市局审核员"),
-    ("gz-proctor", Role.PROCTOR, "gz-authority", "市局监考员"),
-    ("ent-gz-admin", Role.ENTERPRISE_ADMIN, "ent-gz", "穗安企业管理员"),
-    ("ent-sz-admin", Role.ENTERPRISE_ADMIN, "ent-sz", "鹏城企业管理员"),
-    ("inst-staff", Role.INSTITUTION_STAFF, "inst", "培训学校教务"),
+    ("gd-reviewer", Role.AUTHORITY_REVIEWER, "gd-authority", "林海涛"),
+    ("gz-reviewer", Role.AUTHORITY_REVIEWER, "gz-authority", "周敏"),
+    ("gz-proctor", Role.PROCTOR, "gz-authority", "黄志强"),
+    ("ent-gz-admin", Role.ENTERPRISE_ADMIN, "ent-gz", "陈晓红"),
+    ("ent-sz-admin", Role.ENTERPRISE_ADMIN, "ent-sz", "吴建华"),
+    ("inst-staff", Role.INSTITUTION_STAFF, "inst", "郑丽"),
 ]
 
 # real name, region of birth, birth date, sequence (odd: male), mobile, education, employer key
@@ -83,16 +85,20 @@ def seed() -> list[tuple[str, str, str]]:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
-    logins = [("admin", "superuser", "—")]
+    logins = [("admin", _("Superuser"), "—")]
 
     for username, role, key, display in STAFF:
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": display})
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        elif user.first_name != display:  # demo data of an older version: give the real name
+            user.first_name = display
+            user.save(update_fields=["first_name"])
         membership_grant(user=user, organisation=organisations[key], role=role)
         logins.append((username, Role(role).label, organisations[key].name))
 
+    learner = _("Learner")
     for name, region, birth, sequence, mobile, education, employer in LEARNERS:
         id_number = demo_id_number(region, birth, sequence)
         person = Person.objects.filter(id_number=id_number).first() or person_register(
@@ -103,6 +109,6 @@ def seed() -> list[tuple[str, str, str]]:
             Employment.objects.create(
                 person=person, enterprise=enterprise, start_date=datetime.date(2022, 3, 1), position="安全员"
             )
-        logins.append((mobile, f"learner {name} ({person.masked_id_number})", employer and organisations[employer].name or "—"))
+        logins.append((mobile, f"{learner} {name} ({person.masked_id_number})", employer and organisations[employer].name or "—"))
 
     return logins

@@ -2,6 +2,9 @@
 
 from django.db.models import QuerySet
 
+from lms.models import Role
+from lms.policies import member_ids
+
 from ..models import CataloguePage, CoursePage, LessonPage
 from ..policies import catalogues_visible, courses_visible, lessons_visible
 from ..rules.search import cjk_query
@@ -34,3 +37,13 @@ def course_lessons(course: CoursePage) -> QuerySet[LessonPage]:
 
 def catalogues() -> QuerySet[CataloguePage]:
     return catalogues_visible().select_related("institution").order_by("institution__name")
+
+
+def workspace_courses(actor) -> QuerySet[CoursePage]:
+    """The courses of the catalogues the actor's institutions edit (live or draft), newest change first."""
+    institutions = member_ids(actor, Role.INSTITUTION_STAFF)
+    return CoursePage.objects.filter(institution_id__in=institutions).order_by("-latest_revision_created_at", "-pk")
+
+
+def workspace_catalogue_ids(actor) -> list[int]:
+    return list(CataloguePage.objects.filter(institution_id__in=member_ids(actor, Role.INSTITUTION_STAFF)).values_list("pk", flat=True))

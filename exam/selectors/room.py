@@ -6,12 +6,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kernel.errors import NotFoundError
 from lms.models import Person, User
-from proctor.models import Snapshot, VideoStream
+from proctor.models import Decision, Snapshot, SnapshotStatus, VideoStream
 
 from ..models import (
     Attempt,
@@ -253,6 +253,8 @@ def board_rows(sitting: Sitting, *, attempt_id: int | None = None, now: datetime
                 "identity_failures": attempt.identity_failures if attempt else 0,
                 "referred": bool(attempt and attempt.identity_referred_at and attempt.status == S.CREATED),
                 "snapshot": snapshot.decision or snapshot.status if snapshot else "",
+                # What a proctor reads: the decision's words, never its code.
+                "snapshot_label": _snapshot_label(snapshot),
                 "snapshot_at": snapshot.received_at.isoformat() if snapshot else None,
                 "incidents": [
                     {"kind": incident.kind, "label": str(incident.get_kind_display()), "at": incident.at.isoformat(), "detail": incident.detail}
@@ -288,6 +290,8 @@ def result_rows(sitting: Sitting, *, attempt_id: int | None = None) -> list[dict
                 "score": str(attempt.score) if attempt and attempt.score is not None else None,
                 "passed": attempt.passed if attempt else None,
                 "graded_at": attempt.graded_at.isoformat() if attempt and attempt.graded_at else None,
+                # The same instant in the user's time zone (Asia/Shanghai by default), as people read it.
+                "graded_at_local": _local(attempt.graded_at) if attempt and attempt.graded_at else "",
             }
         )
     return rows
@@ -308,4 +312,23 @@ def passers(sitting: Sitting) -> list[Person]:
     """Who passed this sitting: the list certificates are issued from."""
     return list(
         Person.objects.filter(exam_attempts__sitting=sitting, exam_attempts__status=S.GRADED, exam_attempts__passed=True).order_by("real_name")
+    )
+
+
+def _local(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i:s")
+
+
+def _snapshot_label(snapshot) -> str:
+    if snapshot is None:
+        return ""
+    if snapshot.decision:
+        return str(Decision(snapshot.decision).label) if snapshot.decision in Decision.values else snapshot.decision
+    return str(SnapshotStatus(snapshot.status).label) if snapshot.status in SnapshotStatus.values else snapshot.status
+
+
+def sitting_max_score(sitting: Sitting):
+    """The paper's maximum score, as the graded attempts of the sitting record it (None before any)."""
+    return (
+        Attempt.objects.filter(sitting=sitting, max_score__isnull=False).order_by().values_list("max_score", flat=True).first()
     )

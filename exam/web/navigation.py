@@ -1,13 +1,16 @@
 """The exam app's links: a candidate's exams; the bank, exams and sittings for those who run them."""
 
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from kernel.hooks import Link, register
+from kernel.hooks import Card, Item, Link, register
 from lms import policies as people
 from lms.models import Role
 
 from .. import policies
+from ..selectors import manage, room
 
 
 @register("navigation")
@@ -45,7 +48,7 @@ def archive_locked(*, person) -> list[bool]:
     return [True] if Application.objects.filter(candidate=person, status__in=REVIEWED).exists() else []
 
 
-@register("lms.home")
+@register("lms.home_notices")
 def home_notifications(*, user) -> list[Link]:
     """The home page says what waits for each party: the candidate's open applications, the
     enterprise's to verify, the authority's to review."""
@@ -58,13 +61,87 @@ def home_notifications(*, user) -> list[Link]:
     items: list[Link] = []
     if people.is_reviewer(user) and (n := counts.get(S.ENTERPRISE_SUBMITTED, 0) + counts.get(S.SUBMITTED, 0)):
         url = reverse("exam:applications") + "?status=" + S.ENTERPRISE_SUBMITTED
-        items.append(Link(_("Applications waiting for review: %(count)d") % {"count": n}, url, element_id="home-review", order=20))
+        items.append(Link(_("Applications waiting for review: %(count)d") % {"count": n}, url, element_id="notice-applications-review", order=20))
     elif people.holds(user, Role.ENTERPRISE_ADMIN) and (n := counts.get(S.SUBMITTED, 0)):
         url = reverse("exam:applications") + "?status=" + S.SUBMITTED
-        items.append(Link(_("Applications to verify: %(count)d") % {"count": n}, url, element_id="home-verify", order=20))
+        items.append(Link(_("Applications to verify: %(count)d") % {"count": n}, url, element_id="notice-applications-verify", order=20))
     elif people.is_learner(user) and (n := counts.get(S.APPROVED, 0)):
         items.append(
             Link(_("Approved applications: print your admission ticket (%(count)d)") % {"count": n},
-                 reverse("exam:my_applications"), element_id="home-ticket", order=20)
+                 reverse("exam:my_applications"), element_id="notice-ticket", order=20)
         )
     return items
+
+
+# The home page's workspace ------------------------------------------------------------------------
+
+
+def _when(sitting) -> str:
+    start, end = timezone.localtime(sitting.starts_at), timezone.localtime(sitting.ends_at)
+    return f"{formats.date_format(start, 'Y-m-d H:i')} – {formats.date_format(end, 'H:i')}"
+
+
+@register("lms.home")
+def home_cards(*, user) -> list[Card]:
+    cards: list[Card] = []
+    now = timezone.now()
+    if people.is_learner(user):
+        items = []
+        for entry in room.candidate_sittings(user.person):
+            attempt = entry.attempt
+            if attempt and attempt.status in room.FINAL:
+                continue
+            if entry.sitting.ends_at <= now:
+                continue
+            if attempt:
+                action = Link(_("Enter the exam room"), reverse("exam:room", args=[attempt.pk]))
+                status, label = attempt.status, attempt.get_status_display()
+            elif entry.is_open:
+                action = Link(_("Enter the exam room"), reverse("exam:enter", args=[entry.sitting.pk]), method="post", element_id=f"enter-{entry.sitting.pk}")
+                status, label = "open", _("Open now")
+            else:
+                action, status, label = None, "upcoming", _("Not open")
+            items.append(Item(entry.sitting.exam.title, note=f"{_when(entry.sitting)} · {entry.sitting.authority.name}", status=status, status_label=label, action=action, key=str(entry.sitting.pk)))
+        cards.append(
+            Card(_("My exams"), "home-exams", order=3, items=tuple(items[:5]), empty=_("No exam is scheduled for you."),
+                 links=(Link(_("My exams"), reverse("exam:my_exams")),))
+        )
+    if people.holds(user, Role.PROCTOR):
+        today = timezone.localdate()
+        sittings = [s for s in room.sittings_proctored(user).order_by("starts_at") if timezone.localtime(s.starts_at).date() <= today <= timezone.localtime(s.ends_at).date()]
+        cards.append(
+            Card(
+                _("Today's sittings"),
+                "home-proctor",
+                order=5,
+                items=tuple(
+                    Item(s.exam.title, note=f"{_when(s)}{' · ' + s.venue if s.venue else ''}", status=manage.sitting_phase(s, now),
+                         status_label=PHASES.get(manage.sitting_phase(s, now), ""),
+                         action=Link(_("Proctor board"), reverse("exam:board", args=[s.pk]), element_id=f"board-{s.pk}"), key=str(s.pk))
+                    for s in sittings
+                ),
+                empty=_("No sitting to proctor today."),
+                links=(Link(_("Sittings"), reverse("exam:sittings")),),
+            )
+        )
+    if people.is_reviewer(user) or people.holds(user, Role.INSTITUTION_STAFF):
+        sittings = list(manage.sittings_for(user)[:5])
+        cards.append(
+            Card(
+                _("Sittings and results"),
+                "home-sittings",
+                order=40,
+                items=tuple(
+                    Item(s.exam.title, url=reverse("exam:sitting", args=[s.pk]), note=_when(s),
+                         status=manage.sitting_phase(s, now), status_label=PHASES.get(manage.sitting_phase(s, now), ""),
+                         action=Link(_("Results"), reverse("exam:results", args=[s.pk])) if manage.sitting_phase(s, now) != "upcoming" else None, key=str(s.pk))
+                    for s in sittings
+                ),
+                empty=_("No sitting yet."),
+                links=(Link(_("Sittings"), reverse("exam:sittings")),),
+            )
+        )
+    return cards
+
+
+PHASES = {"upcoming": _lazy("Upcoming"), "open": _lazy("Open now"), "ended": _lazy("Ended")}

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import KnowledgeCategory
+from kernel.widgets import DateInput
 from lms.models import Credential, Organisation
 
 
@@ -38,7 +39,7 @@ class HoursAdjustForm(forms.Form):
         decimal_places=2,
         help_text=_("Negative to take hours away."),
     )
-    earned_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    earned_on = forms.DateField(label=_("Date"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):

@@ -7,12 +7,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kernel.hooks import Link, register
+from django.utils import formats, timezone
+
+from kernel.hooks import Card, Figure, Item, Link, register
 from lms import policies as people
 from lms.models import Role
 
 from ..models import Certificate, CertificateStatus, Pass, PassListStatus
 from ..selectors import passes as pass_selectors
+from ..selectors import home
+from ..selectors.study import enrolment_of
 
 
 @register("navigation")
@@ -58,13 +62,31 @@ def organisation_actions(*, user, organisation) -> list[Link]:
     ]
 
 
+def _learner_enrolment(user, course):
+    if not (user.is_authenticated and people.is_learner(user)):
+        return None
+    return enrolment_of(user.person, course)
+
+
 @register("cms.course_actions")
 def course_actions(*, user, course) -> list[Link]:
-    return [Link(_("Enrol and study"), reverse("hours:enrol", args=[course.pk]), element_id="enrol", method="post")]
+    """Enrol for who has not; once enrolled, continue with the first lesson not yet completed."""
+    enrolment = _learner_enrolment(user, course)
+    if enrolment is None:
+        return [Link(_("Enrol and study"), reverse("hours:enrol", args=[course.pk]), element_id="enrol", method="post")]
+    following = home.next_lesson(enrolment)
+    if following is None:
+        return [Link(_("Course completed: my courses"), reverse("hours:my_courses"), element_id="enrolled")]
+    return [Link(_("Continue studying"), reverse("hours:study", args=[following.pk]), element_id="continue", style="button")]
 
 
 @register("cms.lesson_link")
 def lesson_link(*, user, lesson) -> list[Link]:
+    """A lesson links to its player only for who is enrolled in its course; the others see the
+    outline and the course's enrol button (the player would refuse them)."""
+    course = lesson.get_parent().specific
+    if _learner_enrolment(user, course) is None:
+        return []
     return [Link(lesson.title, reverse("hours:study", args=[lesson.pk]))]
 
 
@@ -79,7 +101,7 @@ def course_access(*, user, course_ids) -> list[bool]:
     from ..policies import is_enrolled_in_any
 
     return [True] if is_enrolled_in_any(user, course_ids) else []
-@register("lms.home")
+@register("lms.home_notices")
 def home_notices(*, user) -> list[Link]:
     """What waits on the home page: the province's pass lists to confirm; a candidate's new passes,
     issued certificates and certificates expiring within 90 days."""
@@ -104,3 +126,144 @@ def home_notices(*, user) -> list[Link]:
         if expiring:
             items.append(Link(_("A certificate of yours expires within 90 days"), reverse("hours:my_certificates"), element_id="notice-expiring"))
     return items
+
+
+# The home page's workspace ------------------------------------------------------------------------
+
+
+def _number(value) -> str:
+    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register("lms.home")
+def home_cards(*, user) -> list[Card]:
+    cards: list[Card] = []
+    if people.is_learner(user):
+        cards += _learner_cards(user.person)
+    reviewer = people.is_reviewer(user)
+    enterprise_admin = people.holds(user, Role.ENTERPRISE_ADMIN)
+    if reviewer:
+        counts = home.review_counts(user)
+        cards.append(
+            Card(
+                _("Awaiting review"),
+                "home-review",
+                order=10,
+                figures=(
+                    Figure(_("Offline batches to decide"), counts["batches"], reverse("hours:offline_batches"), attention=bool(counts["batches"]), element_id="review-batches"),
+                    Figure(_("Extension requests"), counts["extensions"], reverse("hours:extension_list"), attention=bool(counts["extensions"]), element_id="review-extensions"),
+                    Figure(_("Valid certificates"), counts["certificates"], reverse("hours:certificate_list")),
+                ),
+            )
+        )
+    if reviewer or enterprise_admin:
+        standing = home.standing_counts(user)
+        expiring = list(home.certificates_expiring(user)[:5])
+        short = standing.get("short", 0)
+        cards.append(
+            Card(
+                _("Credit hours of the people you oversee"),
+                "home-hours",
+                order=20,
+                figures=(
+                    Figure(_("Short of hours"), short, f"{reverse('hours:dashboard_list')}?status=short", attention=bool(short), element_id="short-of-hours"),
+                    Figure(_("Reached the hours"), standing.get("met", 0), f"{reverse('hours:dashboard_list')}?status=met"),
+                    Figure(_("On track"), standing.get("on_track", 0), f"{reverse('hours:dashboard_list')}?status=on_track"),
+                ),
+                links=(Link(_("Credit-hour dashboard"), reverse("hours:dashboard")),),
+            )
+        )
+        cards.append(
+            Card(
+                _("Certificates expiring within 90 days"),
+                "home-expiring",
+                order=21,
+                items=tuple(
+                    Item(
+                        f"{certificate.holder.real_name} · {certificate.credential.name}",
+                        note=f"{certificate.number} · {formats.date_format(certificate.expires_on, 'Y-m-d')}",
+                        status="expiring",
+                        status_label=_("%(days)s days left") % {"days": (certificate.expires_on - timezone.localdate()).days},
+                        key=str(certificate.pk),
+                    )
+                    for certificate in expiring
+                ),
+                empty=_("No certificate expires within 90 days."),
+            )
+        )
+    if people.holds(user, Role.INSTITUTION_STAFF):
+        batches = home.recent_batches(user)
+        cards.append(
+            Card(
+                _("Offline training batches"),
+                "home-batches",
+                order=30,
+                items=tuple(
+                    Item(
+                        batch.file_name,
+                        url=reverse("hours:offline_batch", args=[batch.pk]),
+                        note=formats.date_format(timezone.localtime(batch.uploaded_at), "Y-m-d H:i"),
+                        status=batch.status,
+                        status_label=batch.get_status_display(),
+                        key=str(batch.pk),
+                    )
+                    for batch in batches
+                ),
+                empty=_("No batch uploaded yet."),
+                links=(
+                    Link(_("Upload a batch"), reverse("hours:offline_batch_upload"), style="button"),
+                    Link(_("All batches"), reverse("hours:offline_batches")),
+                ),
+            )
+        )
+    return cards
+
+
+def _learner_cards(person) -> list[Card]:
+    courses = home.courses_to_continue(person)
+    needs = home.hours_needed_this_year(person)
+    cards = [
+        Card(
+            _("Courses in progress"),
+            "home-courses",
+            order=1,
+            items=tuple(
+                Item(
+                    entry.progress.enrolment.course.title,
+                    url=entry.progress.enrolment.course.url or "",
+                    note=_("%(done)s of %(total)s lessons") % {"done": entry.progress.completed, "total": entry.progress.lessons},
+                    progress=entry.progress.percent,
+                    action=Link(_("Continue studying"), reverse("hours:study", args=[entry.next_lesson.pk]), element_id=f"continue-{entry.progress.enrolment.course_id}")
+                    if entry.next_lesson
+                    else None,
+                    key=str(entry.progress.enrolment.course_id),
+                )
+                for entry in courses
+            ),
+            empty=_("You are not studying a course. Choose one in the catalogue."),
+            links=(Link(_("Course catalogue"), reverse("cms:course_list")), Link(_("My courses"), reverse("hours:my_courses"))),
+        )
+    ]
+    year = timezone.localdate().year
+    cards.append(
+        Card(
+            _("Credit hours in %(year)s") % {"year": year},
+            "home-year-hours",
+            order=2,
+            items=tuple(
+                Item(
+                    need.credential,
+                    note=_("%(total)s of %(required)s credit hours") % {"total": _number(need.total), "required": _number(need.required)},
+                    status="met" if not need.shortfall else "short",
+                    status_label=_("Reached") if not need.shortfall else _("%(hours)s still needed") % {"hours": _number(need.shortfall)},
+                    progress=min(100, int(100 * need.total / need.required)) if need.required else 100,
+                    key=need.certificate_number,
+                )
+                for need in needs
+            ),
+            empty=_("You hold no valid certificate that counts credit hours."),
+            links=(Link(_("My credit hours"), reverse("hours:my_hours")), Link(_("My certificates"), reverse("hours:my_certificates"))),
+        )
+    )
+    return cards

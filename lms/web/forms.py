@@ -11,6 +11,8 @@ from wagtail.admin.forms import auth as wagtail_auth_forms
 from kernel.errors import DomainError
 from kernel.throttle import client_address
 
+from kernel.widgets import DateInput
+
 from ..models import Education, ProfessionalTitle
 from ..services import login as login_service
 
@@ -100,12 +102,12 @@ class EmployeeAddForm(forms.Form):
     id_number = forms.CharField(label=_("Resident ID number"), max_length=20)
     position = forms.CharField(label=_("Position"), max_length=50, required=False)
     start_date = forms.DateField(
-        label=_("Start date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"), initial=timezone.localdate, widget=DateInput()
     )
 
 
 class EmploymentEndForm(forms.Form):
     end_date = forms.DateField(
-        label=_("End date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("End date"), initial=timezone.localdate, widget=DateInput()
     )
 

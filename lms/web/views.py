@@ -87,8 +87,10 @@ def home(request):
         "memberships": home_selectors.memberships_of(request.user),
         "current_employment": current_employment_of(request.user) if person else None,
         "role_names": policies.roles_of(request.user).names,
-        # What the other apps put on the home page (e.g. links to the work waiting).
-        "home_links": hooks.collect("lms.home", user=request.user),
+        # The workspace: what the other apps put on the home page, the work waiting (kernel.hooks.Card).
+        "home_cards": hooks.collect("lms.home", user=request.user),
+        # Notices from the other apps (kernel.hooks.Link): applications, pass lists, new certificates.
+        "home_links": hooks.collect("lms.home_notices", user=request.user),
     }
     return render(request, "lms/home.html", context)
 

@@ -317,6 +317,11 @@ def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_
             give(room, question, chosen[question])
             wait_saved(room, question)
         assert room.inner_text("#answered-count") == "3"
+        # the answer card shows the three as answered, the rest unanswered; a mark shows too
+        card = "#answer-card-grid button"
+        assert room.eval_on_selector_all(card, "cells => cells.map(c => c.dataset.state)") == ["answered"] * 3 + ["unanswered"] * 4
+        room.click(f'li.question[data-question="{ids[5]}"] .flag')
+        assert room.get_attribute(f'{card}[data-question="{ids[5]}"]', "data-flagged") == "true"
         lap("three answers")
 
         # When the candidate's network is cut (the one socket the room opened is up until then)
@@ -357,8 +362,11 @@ def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_
             give(room, question, chosen[question])
             wait_saved(room, question)
         assert room.inner_text("#answered-count") == "7"
-        room.once("dialog", lambda dialog: dialog.accept())
+        # the confirmation names what is marked, and submitting waits for the candidate's yes
         room.click("#submit")
+        room.wait_for_selector("#confirm-dialog[open]")
+        assert room.inner_text("#confirm-list").split("\n") == ["所有题目均已作答。", "标记待复查的题目：第 6 题。"]
+        room.click("#confirm-ok")
 
         # Then they see the score the server stored
         room.wait_for_selector("#result", state="visible")

@@ -71,3 +71,22 @@ def test_institution_staff_see_their_learners_and_no_one_else(client, world, cou
     assert client.get(f"/people/{world.sz_worker.pk}/").status_code == 404
     # Another institution's staff do not see them.
     assert world.gz_worker not in people_visible(world.gz_staff)
+
+
+def test_the_course_page_shows_the_outline_and_enrol_then_continue(client, world, course):  # noqa: F811
+    """Before enrolment the lessons are an outline (no link the player would refuse with a 404)
+    under the enrol button; after it the page offers 继续学习 to the first lesson not completed, and
+    my courses too."""
+    outline = lessons(course)
+    client.force_login(world.gz_worker.user)
+    html = client.get(course.url).content.decode()
+    assert 'id="enrol"' in html and f"/hours/study/lessons/{outline[0].pk}/" not in html
+    client.post(f"/hours/courses/{course.pk}/enrol/")
+    html = client.get(course.url).content.decode()
+    assert 'id="enrol"' not in html and 'id="continue"' in html
+    assert f'href="/hours/study/lessons/{outline[0].pk}/"' in html
+    mine = client.get("/hours/my/courses/").content.decode()
+    assert "继续学习" in mine and f'href="/hours/study/lessons/{outline[0].pk}/"' in mine
+    # and the home page's card continues there too
+    home = client.get("/").content.decode()
+    assert f'id="continue-{course.pk}"' in home

@@ -62,7 +62,7 @@ def test_guangdong_journey_over_http(client, future):
     assert application.status == S.ENTERPRISE_SUBMITTED
 
     login(client, w.reviewer)
-    assert "home-review" in client.get(reverse("lms:home")).content.decode()
+    assert "notice-applications-review" in client.get(reverse("lms:home")).content.decode()
     proof = client.get(reverse("exam:application_proof", args=[application.pk]))
     assert proof.status_code == 200 and b"".join(proof.streaming_content).startswith(b"%PDF")
     client.post(reverse("exam:applications_approve"), {"ids": [application.pk]})

@@ -8,6 +8,7 @@ The WebSocket protocol of the room and the watchers is tested in test_exam_room.
 import datetime
 import io
 import json
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -734,7 +735,7 @@ def test_opening_the_board_or_results_changes_nothing_and_the_sweep_grades_what_
     assert attempt.status == S.GRADED and attempt.score == 9 and attempt.passed
     assert AttemptEvent.objects.get(attempt=attempt, to_status=S.SUBMITTED).actor is None
     row = html(chinese.get(reverse(name, args=[sitting.pk]))).select_one(f'#rows tr[data-attempt="{attempt.pk}"]')
-    assert row["data-status"] == S.GRADED and row.select_one(".score").text == "9.00"
+    assert row["data-status"] == S.GRADED and Decimal(row.select_one(".score").text) == 9  # results: "9", without trailing zeros
 
 
 # 7. Reviewing a graded attempt ------------------------------------------------------------------
@@ -922,3 +923,47 @@ def test_the_other_tenants_sittings_and_attempts_are_404_everywhere(chinese, wor
     assert state_of(theirs) == before
     assert Paper.objects.get(attempt=theirs).items == sz_paper
     assert not Snapshot.objects.exists() and not Certificate.objects.exists()
+
+
+def test_results_show_local_times_plain_scores_words_and_charts(chinese, world, sitting):
+    """The results page: grading times in Asia/Shanghai (not UTC), scores without trailing zeros,
+    the result column called 考试结果 (not 处理结果), the pass rate and the score distribution."""
+    attempt = graded(sitting, world.gz_worker)
+    chinese.force_login(world.gz_reviewer)
+    page = html(chinese.get(reverse("exam:results", args=[sitting.pk])))
+    row = page.select_one(f'tr[data-attempt="{attempt.pk}"]')
+    local = timezone.localtime(attempt.graded_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert row.select_one("td.graded-at").text == local and "+00:00" not in row.text
+    assert row.select_one("td.score").text == str(attempt.score.normalize())
+    assert "考试结果" in page.select_one("#results thead").text and "处理结果" not in page.text
+    assert page.select_one("#chart-pass-rate") is not None
+    assert page.select_one("#chart-scores rect[data-value='1']") is not None
+
+
+def test_the_board_says_attempt_statuses_and_decisions_in_words(chinese, world, sitting, proctor):
+    """An exam in progress is 进行中 (not the course's 学习中); a decision is its words, not a code."""
+    attempt = running(sitting, world.gz_worker)
+    chinese.force_login(proctor)
+    page = html(chinese.get(reverse("exam:board", args=[sitting.pk])))
+    text = page.select_one(f'tr[data-attempt="{attempt.pk}"]').text
+    assert "进行中" in text and "学习中" not in text
+    from exam.selectors.room import _snapshot_label
+    from proctor.models import Decision
+
+    class Decided:
+        decision, status = Decision.VERIFIED, "decided"
+
+    assert _snapshot_label(Decided()) == "核验通过"
+
+
+def test_refusal_codes_never_reach_the_page_only_their_words(chinese, world, sitting):
+    """A skipped ID number says why in Chinese; the internal code (id_number_check) stays in a
+    data attribute for scripts and tests, never in the text people read."""
+    chinese.force_login(world.gz_reviewer)
+    bad = world.loner.id_number[:-1] + ("0" if world.loner.id_number[-1] != "0" else "1")
+    response = chinese.post(reverse("exam:sitting_candidates_add", args=[sitting.pk]), {"id_numbers": bad}, follow=True)
+    page = html(response)
+    row = page.select_one("#skipped tbody tr")
+    if row is None:
+        pytest.skip("the report is not shown on this page")
+    assert "id_number" not in row.text and "校验" in row.text

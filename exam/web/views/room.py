@@ -2,6 +2,8 @@
 WebSocket), the review of a graded attempt; the proctor dashboard and the results of a sitting,
 both live over WebSocket; the proctor's actions."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from lms.selectors.people import person_of
 from proctor.selectors.profiles import face_profile
 
 from ...models import AttemptStatus
+from ...rules.distribution import score_bands
 from ...policies import can_issue_certificates
 from ...realtime.consumers import FINAL_CLOSE_CODES
 from ...realtime.routing import attempt_socket_path, sitting_socket_path
@@ -114,6 +117,15 @@ def _room_words() -> dict[str, str]:
         "video_down": _("Live video is off: the exam goes on with snapshots."),
         "pass_mark": _("Pass mark"),
         "submitted": _("Submitted"),
+        "question_number": _("Question %(number)s"),
+        "flag": _("Mark for review"),
+        "unflag": _("Marked"),
+        "submit_ok": _("Submit the paper"),
+        "all_answered": _("Every question is answered."),
+        "unanswered_list": _("Not yet answered: questions %(numbers)s."),
+        "flagged_list": _("Marked for review: questions %(numbers)s."),
+        "online": _("Connected"),
+        "offline": _("Reconnecting…"),
     }
 
 
@@ -165,13 +177,20 @@ def board(request, sitting_id: int):
 @login_required
 def results(request, sitting_id: int):
     sitting = selectors.sitting_watched_get(request.user, sitting_id)
+    rows = selectors.result_rows(sitting)
+    summary = selectors.results_summary(sitting)
+    max_score = selectors.sitting_max_score(sitting)
+    bands = score_bands([Decimal(row["score"]) for row in rows if row["score"] is not None], max_score) if max_score else []
     return render(
         request,
         "exam/room/results.html",
         {
             "sitting": sitting,
-            "rows": selectors.result_rows(sitting),
-            "summary": selectors.results_summary(sitting),
+            "rows": rows,
+            "summary": summary,
+            # The charts: the same numbers as the table and the summary.
+            "bands": [(label, count) for label, count, _low in bands],
+            "pass_from": next((low for _label, _count, low in bands if low >= sitting.exam.pass_mark), None),
             "config": {
                 "view": "results",
                 "socket": _socket(sitting_socket_path(sitting.pk, "results")),

@@ -21,6 +21,8 @@
   let deadlineAt = null;  // performance.now() at which the server's time runs out
   let countdownTimer = null;
   let heartbeatTimer = null;
+  const flagged = new Set();  // question ids the candidate marked for review (kept in this tab)
+  let current = 0;            // the index shown when one question at a time
 
   // The identity check ---------------------------------------------------------------------------
 
@@ -64,9 +66,15 @@
     return link.send(message);
   }
 
+  function linkState(state) {
+    $("link-state").dataset.state = state;
+    $("link-text").textContent = state === "online" ? words.online : words.offline;
+  }
+
   function online() {
     show("connection", false);
     $("connection").dataset.state = "online";
+    linkState("online");
     send({ type: "join", seq: ++seq });
     clearInterval(heartbeatTimer);
     heartbeatTimer = setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);
@@ -77,6 +85,7 @@
     if (!retrying) return;  // the attempt is over, or the server refused the room for good
     show("connection", true);
     $("connection").dataset.state = "offline";
+    linkState("offline");
   }
 
   function connect() {
@@ -165,18 +174,43 @@
   function renderPaper(list) {
     questions = list || [];
     const container = $("questions");
+    const grid = $("answer-card-grid");
     container.textContent = "";
-    for (const question of questions) {
+    grid.textContent = "";
+    questions.forEach((question, index) => {
       const item = document.createElement("li");
       item.className = "question";
       item.dataset.question = question.id;
+      item.id = `question-${question.id}`;
+      const head = document.createElement("div");
+      head.className = "qhead";
       const stem = document.createElement("p");
       stem.className = "stem";
-      stem.textContent = `${question.stem} `;
+      const number = document.createElement("span");
+      number.className = "qnum";
+      number.textContent = `${index + 1}.`;
+      stem.appendChild(number);
+      stem.appendChild(document.createTextNode(`${question.stem} `));
       const meta = document.createElement("small");
-      meta.textContent = `（${words[question.kind]} · ${question.points} ${words.points}）`;
+      meta.textContent = `（${words[question.kind]} · ${Number(question.points)} ${words.points}）`;
       stem.appendChild(meta);
-      item.appendChild(stem);
+      const flag = document.createElement("button");
+      flag.type = "button";
+      flag.className = "flag";
+      flag.setAttribute("aria-pressed", "false");
+      flag.textContent = words.flag;
+      flag.addEventListener("click", () => toggleFlag(question.id));
+      head.appendChild(stem);
+      head.appendChild(flag);
+      item.appendChild(head);
+      const cell = document.createElement("button");
+      cell.type = "button";
+      cell.dataset.question = question.id;
+      cell.dataset.state = "unanswered";
+      cell.textContent = String(index + 1);
+      cell.title = words.question_number.replace("%(number)s", index + 1);
+      cell.addEventListener("click", () => goTo(index));
+      grid.appendChild(cell);
       const many = question.kind === "multiple";
       for (const option of question.options) {
         const label = document.createElement("label");
@@ -194,9 +228,61 @@
       state.className = "answer-state";
       item.appendChild(state);
       container.appendChild(item);
-    }
+    });
     $("question-count").textContent = questions.length;
+    showCurrent();
   }
+
+  // The answer card: one button per question, answered / unanswered / saving, and marked.
+  function renderCell(questionId) {
+    const cell = $("answer-card-grid").querySelector(`button[data-question="${questionId}"]`);
+    if (!cell) return;
+    cell.dataset.state = pending[questionId] ? "pending" : (confirmed[questionId] ? "answered" : "unanswered");
+    cell.dataset.flagged = String(flagged.has(Number(questionId)));
+  }
+
+  function toggleFlag(questionId) {
+    if (flagged.has(questionId)) flagged.delete(questionId); else flagged.add(questionId);
+    const button = document.querySelector(`li.question[data-question="${questionId}"] .flag`);
+    button.setAttribute("aria-pressed", String(flagged.has(questionId)));
+    button.textContent = flagged.has(questionId) ? words.unflag : words.flag;
+    renderCell(questionId);
+  }
+
+  function oneAtATime() { return $("one-at-a-time").checked; }
+
+  function goTo(index) {
+    current = Math.max(0, Math.min(questions.length - 1, index));
+    showCurrent();
+    const question = questions[current];
+    if (!question) return;
+    if (!oneAtATime()) $(`question-${question.id}`).scrollIntoView({ block: "start" });
+    if (window.matchMedia("(max-width: 800px)").matches) toggleCard(false);
+  }
+
+  function showCurrent() {
+    const single = oneAtATime();
+    $("questions").classList.toggle("one-at-a-time", single);
+    show("paper-nav", single);
+    document.querySelectorAll("li.question").forEach((item, index) => item.classList.toggle("current", index === current));
+    $("answer-card-grid").querySelectorAll("button").forEach((cell, index) => {
+      if (index === current) cell.setAttribute("aria-current", "true"); else cell.removeAttribute("aria-current");
+    });
+    $("previous-question").disabled = current === 0;
+    $("next-question").disabled = current >= questions.length - 1;
+  }
+
+  function toggleCard(open) {
+    const card = $("answer-card");
+    const next = open === undefined ? !card.classList.contains("open") : open;
+    card.classList.toggle("open", next);
+    $("answer-card-toggle").setAttribute("aria-expanded", String(next));
+  }
+
+  $("one-at-a-time").addEventListener("change", showCurrent);
+  $("previous-question").addEventListener("click", () => goTo(current - 1));
+  $("next-question").addEventListener("click", () => goTo(current + 1));
+  $("answer-card-toggle").addEventListener("click", () => toggleCard());
 
   function choose(question, item) {
     const options = [...item.querySelectorAll("input:checked")].map((input) => input.value);
@@ -222,6 +308,7 @@
     item.querySelectorAll("input").forEach((input) => { input.checked = chosen.includes(input.value); });
     item.dataset.saved = waiting ? "pending" : (confirmed[questionId] ? "saved" : "");
     item.querySelector(".answer-state").textContent = waiting ? words.saving : "";
+    renderCell(questionId);
     $("answered-count").textContent = Object.keys(confirmed).length;
     $("save-state").textContent = Object.keys(pending).length ? words.saving : words.saved;
   }
@@ -239,6 +326,7 @@
     if (deadlineAt === null) return;
     const left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
     $("countdown").textContent = Kaohe.countdown(left);
+    $("countdown").classList.toggle("low", left <= 300);
     if (left === 0) send({ type: "heartbeat" });  // the server closes the attempt and says so
   }
 
@@ -249,10 +337,16 @@
   }
 
   $("start").addEventListener("click", () => send({ type: "start", seq: ++seq }));
-  $("submit").addEventListener("click", () => {
-    const left = questions.length - Object.keys(confirmed).length;
-    const question = left ? `${words.confirm_submit}\n${words.unanswered}: ${left}` : words.confirm_submit;
-    if (window.confirm(question)) send({ type: "submit", seq: ++seq });
+  // Submitting asks first, naming the questions still unanswered and those marked for review.
+  $("submit").addEventListener("click", async () => {
+    const numbers = (keep) => questions.map((q, i) => (keep(q) ? i + 1 : null)).filter((n) => n !== null).join("、");
+    const unanswered = numbers((q) => !confirmed[q.id]);
+    const marked = numbers((q) => flagged.has(q.id));
+    const items = [];
+    items.push(unanswered ? words.unanswered_list.replace("%(numbers)s", unanswered) : words.all_answered);
+    if (marked) items.push(words.flagged_list.replace("%(numbers)s", marked));
+    const sure = await Kaohe.confirm({ text: words.confirm_submit, items, okLabel: words.submit_ok, tone: "primary" });
+    if (sure) send({ type: "submit", seq: ++seq });
   });
 
   // Proctoring -------------------------------------------------------------------------------

@@ -73,7 +73,7 @@
     if (config.view === "board") {
       tr.appendChild(cell("time-left", ""));
       tr.appendChild(cell("answered", `${row.answered} / ${row.questions}`));
-      tr.appendChild(cell("snapshot", row.snapshot));
+      tr.appendChild(cell("snapshot", row.snapshot_label || ""));
       tr.appendChild(video(row));
       const events = cell("events", "");
       for (const incident of row.incidents) {
@@ -95,9 +95,9 @@
         delete deadlines[row.attempt_id];
       }
     } else {
-      tr.appendChild(cell("score", row.score));
+      tr.appendChild(cell("score", row.score === null || row.score === undefined ? "" : String(Number(row.score))));
       tr.appendChild(cell("passed", row.passed === true ? words.passed : row.passed === false ? words.failed : ""));
-      tr.appendChild(cell("graded-at", row.graded_at ? row.graded_at.replace("T", " ").slice(0, 19) : ""));
+      tr.appendChild(cell("graded-at", row.graded_at_local || ""));
     }
     return tr;
   }

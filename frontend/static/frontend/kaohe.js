@@ -167,5 +167,102 @@
     return { connect, send, stop };
   }
 
-  window.Kaohe = { config, url, csrfToken, api, ApiError, errorMessage, socket, countdown, randomInterval };
+  // The layout's components (docs/interface.md, "Components") -----------------------------------
+
+  // The confirmation dialog of the base layout: resolves true when the user confirms. `text` says
+  // what will happen; `items` (optional) lists what it concerns (the unanswered questions).
+  function confirmAction({ text, items, okLabel, tone } = {}) {
+    const dialog = document.getElementById("confirm-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(window.confirm(text));
+    const ok = document.getElementById("confirm-ok");
+    const cancel = document.getElementById("confirm-cancel");
+    const list = document.getElementById("confirm-list");
+    ok.dataset.label = ok.dataset.label || ok.textContent;
+    ok.textContent = okLabel || ok.dataset.label;
+    ok.className = tone === "primary" ? "" : "danger";
+    document.getElementById("confirm-text").textContent = text || "";
+    list.textContent = "";
+    (items || []).forEach((item) => {
+      const entry = document.createElement("li");
+      entry.textContent = item;
+      list.appendChild(entry);
+    });
+    list.hidden = !(items && items.length);
+    return new Promise((resolve) => {
+      const finish = (answer) => {
+        ok.removeEventListener("click", yes);
+        cancel.removeEventListener("click", no);
+        dialog.removeEventListener("cancel", no);
+        if (dialog.open) dialog.close();
+        resolve(answer);
+      };
+      const yes = () => finish(true);
+      const no = (event) => { if (event) event.preventDefault(); finish(false); };
+      ok.addEventListener("click", yes);
+      cancel.addEventListener("click", no);
+      dialog.addEventListener("cancel", no);
+      dialog.showModal();
+      cancel.focus();
+    });
+  }
+
+  // A form (or a submit button) with data-confirm="what will happen" asks first.
+  function guardConfirmations() {
+    document.addEventListener("submit", async (event) => {
+      const form = event.target;
+      const button = event.submitter;
+      const text = (button && button.dataset.confirm) || form.dataset.confirm;
+      if (!text || form.dataset.confirmed === "yes") return;
+      event.preventDefault();
+      const label = (button && button.dataset.confirmOk) || form.dataset.confirmOk;
+      if (!(await confirmAction({ text, okLabel: label || (button && button.textContent.trim()) }))) return;
+      form.dataset.confirmed = "yes";
+      if (button && button.name) {
+        const carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = button.name;
+        carried.value = button.value;
+        form.appendChild(carried);
+      }
+      form.submit();
+    });
+  }
+
+  function layout() {
+    const toggle = document.getElementById("menu-toggle");
+    if (toggle) {
+      toggle.addEventListener("click", () => {
+        const open = document.body.classList.toggle("nav-open");
+        toggle.setAttribute("aria-expanded", String(open));
+      });
+    }
+    // The navigation marks the page it leads to (the longest link that starts the path).
+    let current = null;
+    document.querySelectorAll(".sidenav a[href]").forEach((link) => {
+      const path = new URL(link.href, location.href).pathname;
+      const matches = location.pathname === path || (path !== "/" && location.pathname.startsWith(path));
+      if (matches && (!current || path.length > new URL(current.href).pathname.length)) current = link;
+    });
+    if (current) current.setAttribute("aria-current", "page");
+    // Toasts: a success fades after a while; warnings and errors stay until closed.
+    document.querySelectorAll("li.toast").forEach((toast) => {
+      toast.querySelector(".toast-close").addEventListener("click", () => toast.remove());
+      if (toast.dataset.level === "success" || toast.dataset.level === "info") setTimeout(() => toast.remove(), 8000);
+    });
+    // Tables that become cards on a phone: each cell carries its column's name.
+    document.querySelectorAll("main table:not(.keep)").forEach((table) => {
+      const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+      table.querySelectorAll("tbody tr").forEach((row) => {
+        [...row.children].forEach((cell, index) => {
+          if (names[index] && !cell.hasAttribute("colspan")) cell.dataset.label = names[index];
+        });
+      });
+    });
+    guardConfirmations();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", layout);
+  else layout();
+
+  window.Kaohe = { config, url, csrfToken, api, ApiError, errorMessage, socket, countdown, randomInterval, confirm: confirmAction };
 })();

@@ -64,7 +64,18 @@ def overview(request):
         for item in dashboard.figures(_overseen(request), as_of=as_of)
     ]
     headers = [labels[status] for status in dashboard.STATUSES]
-    return render(request, "hours/dashboard/overview.html", {"table": table, "headers": headers, "as_of": as_of})
+    # The charts draw the same counts as the table and the export.
+    by_credential = [(credential.name, [count for _status, _label, count in cells]) for credential, _total, cells in table]
+    by_region = [
+        (region, [counts[status] for status in dashboard.STATUSES])
+        for region, counts in dashboard.figures_by_region(_overseen(request), as_of=as_of)
+    ]
+    context = {
+        "table": table, "headers": headers, "as_of": as_of, "by_credential": by_credential, "by_region": by_region,
+        "total": sum(total for _credential, total, _cells in table),
+        "met": sum(cells[0][2] for _credential, _total, cells in table if cells),
+    }
+    return render(request, "hours/dashboard/overview.html", context)
 
 
 @login_required

@@ -18,6 +18,7 @@ from proctor.selectors.profiles import face_profile
 from ... import services
 from ...errors import ERRORS
 from ...selectors import ledger
+from ...selectors.home import next_lesson
 from ...selectors import study as selectors
 
 
@@ -92,7 +93,8 @@ def hours_reassign(request, entry_id: int):
 @login_required
 def my_courses(request):
     person = person_of(request.user)
-    return render(request, "hours/my_courses.html", {"courses": selectors.my_courses(person)})
+    courses = [(item, next_lesson(item.enrolment)) for item in selectors.my_courses(person)]
+    return render(request, "hours/my_courses.html", {"courses": courses})
 
 
 @login_required

@@ -1,5 +1,7 @@
 """Demo data, safe to run again. Each app adds its part through settings.DEMO_SEEDERS."""
 
+import unicodedata
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -18,4 +20,13 @@ class Command(BaseCommand):
                 logins.extend(import_string(path)() or [])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every password is {DEMO_PASSWORD}"))
         for login, role, organisation in logins:
-            self.stdout.write(f"  {login:<16} {role:<28} {organisation}")
+            self.stdout.write(f"  {pad(login, 16)} {pad(str(role), 34)} {organisation}")
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives the text: two for a wide (CJK) character, one for the others."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))

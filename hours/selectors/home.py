@@ -1,0 +1,108 @@
+"""Reads of the home page's workspace cards (hours/web/navigation.py, slot "lms.home"), each
+scoped to the acting user through the same policies and selectors as the pages they link to."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from cms.models import LessonPage
+from lms.models import Person, User
+
+from ..models import CertificateStatus, ExtensionStatus
+from ..models.offline import BatchStatus
+from . import dashboard
+from .certificates import certificates_managed, extension_requests_for
+from .ledger import my_certificate_hours
+from .offline import batches_for
+from .study import CourseProgress, my_courses
+
+EXPIRING_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CourseToContinue:
+    progress: CourseProgress
+    next_lesson: LessonPage | None
+
+
+def next_lesson(enrolment) -> LessonPage | None:
+    """The first live lesson of the enrolment's course not yet completed (None: all done)."""
+    done = set(enrolment.progress.filter(completed_at__isnull=False).values_list("lesson_id", flat=True))
+    lessons = LessonPage.objects.child_of(enrolment.course).live().order_by("path")
+    return next((lesson for lesson in lessons if lesson.pk not in done), None)
+
+
+def courses_to_continue(person: Person, limit: int = 5) -> list[CourseToContinue]:
+    """The learner's courses not yet complete, each with the first lesson not yet completed."""
+    found = []
+    for progress in my_courses(person):
+        if progress.lessons and progress.completed >= progress.lessons:
+            continue
+        found.append(CourseToContinue(progress, next_lesson(progress.enrolment)))
+        if len(found) >= limit:
+            break
+    return found
+
+
+@dataclass(frozen=True)
+class YearNeed:
+    certificate_number: str
+    credential: str
+    year: int
+    total: Decimal
+    required: Decimal
+    shortfall: Decimal
+    status: str
+
+
+def hours_needed_this_year(person: Person, *, today: datetime.date | None = None) -> list[YearNeed]:
+    """Per certificate: this calendar year's hours, the year's requirement and what is still needed."""
+    today = today or timezone.localdate()
+    needs = []
+    for item in my_certificate_hours(person, as_of=today):
+        if item.certificate.status != CertificateStatus.VALID:
+            continue
+        year = next((tally for tally in item.standing.years if tally.year == today.year), None)
+        if year is None:
+            continue
+        needs.append(
+            YearNeed(
+                item.certificate.number, item.certificate.credential.name, year.year, year.total, year.required,
+                year.shortfall, item.standing.status,
+            )
+        )
+    return needs
+
+
+def standing_counts(actor: User, *, today: datetime.date | None = None) -> dict[str, int]:
+    """How many valid certificates the actor counts stand met, on track, short... (the dashboard's)."""
+    counts: dict[str, int] = {}
+    for figure in dashboard.figures(dashboard.certificates_counted(actor), as_of=today or timezone.localdate()):
+        for status, count in figure.counts.items():
+            counts[status] = counts.get(status, 0) + count
+    return counts
+
+
+def certificates_expiring(actor: User, *, today: datetime.date | None = None, days: int = EXPIRING_DAYS):
+    """The valid certificates the actor counts that expire within `days`, soonest first."""
+    today = today or timezone.localdate()
+    return (
+        dashboard.certificates_counted(actor)
+        .filter(status=CertificateStatus.VALID, expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=days))
+        .order_by("expires_on", "pk")
+    )
+
+
+def review_counts(actor: User) -> dict[str, int]:
+    """An authority's queue: offline batches awaiting a decision and pending extension requests."""
+    return {
+        "batches": batches_for(actor).filter(status=BatchStatus.SUBMITTED).count(),
+        "extensions": extension_requests_for(actor, status=ExtensionStatus.PENDING).count(),
+        "certificates": certificates_managed(actor).filter(status=CertificateStatus.VALID).count(),
+    }
+
+
+def recent_batches(actor: User, limit: int = 5):
+    return batches_for(actor)[:limit]
