@@ -140,7 +140,8 @@ def _questions(reviewer: User, credential: Credential) -> None:
 
 
 def _sitting(reviewer, exam, authority, institution, *, starts_at, ends_at, venue, now) -> Sitting:
-    current = Sitting.objects.filter(exam=exam, authority=authority, institution=institution, ends_at__gt=now).first()
+    # Found by its venue too: the published sitting of the applications is the same exam and authority.
+    current = Sitting.objects.filter(exam=exam, authority=authority, institution=institution, venue=venue, ends_at__gt=now).first()
     return current or sitting_schedule(
         actor=reviewer, exam=exam, authority=authority, institution=institution,
         starts_at=starts_at, ends_at=ends_at, venue=venue, now=now,

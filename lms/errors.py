@@ -41,13 +41,11 @@ ERRORS = Catalogue(
         "document_empty": Refusal(_("Choose a file to upload.")),
         "document_too_large": Refusal(_("A document is at most %(mb)d MB.")),
         "document_type_invalid": Refusal(_("A document must be a PDF file or a JPEG or PNG image.")),
-        "document_not_found": Refusal(_("There is no such document."), 404),
         "archive_locked": Refusal(
             _("An authority has reviewed your application: the archive can no longer be changed. Ask for a change request."),
             409,
         ),
         "management_since_future": Refusal(_("The start of your construction management work cannot be in the future.")),
-        "id_photo_missing": Refusal(_("Upload an ID photo first.")),
         "id_photo_not_pending": Refusal(_("This ID photo is not waiting for review."), 409),
         "id_photo_person_not_found": Refusal(_("There is no such person."), 404),
         # organisations and regions (lms.services.organisations)

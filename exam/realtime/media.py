@@ -109,7 +109,7 @@ def embedded_worker(layer) -> None:
 # The worker side ---------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: _live holds them
 class Session:
     stream: int
     link: str
@@ -120,6 +120,36 @@ class Session:
     connected: bool = False
     connected_at: float = 0.0
     closed: bool = False
+    closer: object = None  # the worker's close of this session: closer(reason) -> coroutine
+    # Set once the close is recorded (or the offer refused): embedded_worker_stop waits for it.
+    recorded: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+# Every session of this process whose close is not yet recorded.
+_live: set = set()
+
+
+async def embedded_worker_stop(timeout: float = 15.0) -> None:
+    """Close this process's links, wait until each close is written, and stop the embedded worker.
+    A test's database is flushed after it; a write still in flight would find it locked or gone."""
+    global _embedded
+    sessions = list(_live)
+    if not sessions and _embedded is None:
+        return
+    for session in sessions:
+        if not session.closed and session.closer is not None:
+            await session.closer("closed")
+    if sessions:
+        await asyncio.wait_for(asyncio.gather(*(session.recorded.wait() for session in sessions)), timeout)
+    # The database thread runs calls in order: one more call returns after the last write.
+    await database_sync_to_async(lambda: None)()
+    if _embedded is not None and _embedded.get_loop() is asyncio.get_running_loop():
+        _embedded.cancel()
+        try:
+            await _embedded
+        except (asyncio.CancelledError, Exception):  # noqa: BLE001  (stopping, whatever it was doing)
+            pass
+        _embedded = None
 
 
 class MediaConsumer(AsyncConsumer):
@@ -145,6 +175,8 @@ class MediaConsumer(AsyncConsumer):
         pc = RTCPeerConnection()
         session = Session(stream=stream_id, link=link, attempt=attempt_id, pc=pc)
         self._sessions()[stream_id] = session
+        session.closer = lambda reason: self._close(session, reason=reason)
+        _live.add(session)
         try:
             references = await database_sync_to_async(_references)(event["person"])
             await database_sync_to_async(video_held)(stream_id=stream_id, link=link, worker=self.channel_name)
@@ -181,6 +213,8 @@ class MediaConsumer(AsyncConsumer):
             self._sessions().pop(stream_id, None)
             session.closed = True
             await pc.close()
+            _live.discard(session)
+            session.recorded.set()
             if reply_to:
                 await self.channel_layer.send(reply_to, {"type": "media.refused", "code": code})
             return
@@ -230,20 +264,24 @@ class MediaConsumer(AsyncConsumer):
         if session.closed:
             return
         session.closed = True
-        if self._sessions().get(session.stream) is session:
-            del self._sessions()[session.stream]
-        await session.pc.close()
-        for task in session.tasks:
-            if task is not asyncio.current_task():
-                task.cancel()
-        if reason:
-            log.warning("video link of attempt %s closed: %s", session.attempt, reason)
-            try:
-                await database_sync_to_async(services.attempt_video_down)(
-                    attempt_id=session.attempt, stream_id=session.stream, link=session.link, reason=reason
-                )
-            except Exception:  # noqa: BLE001
-                log.exception("video link %s: down not recorded", session.stream)
+        try:
+            if self._sessions().get(session.stream) is session:
+                del self._sessions()[session.stream]
+            await session.pc.close()
+            for task in session.tasks:
+                if task is not asyncio.current_task():
+                    task.cancel()
+            if reason:
+                log.warning("video link of attempt %s closed: %s", session.attempt, reason)
+                try:
+                    await database_sync_to_async(services.attempt_video_down)(
+                        attempt_id=session.attempt, stream_id=session.stream, link=session.link, reason=reason
+                    )
+                except Exception:  # noqa: BLE001
+                    log.exception("video link %s: down not recorded", session.stream)
+        finally:
+            _live.discard(session)
+            session.recorded.set()
 
 
 def _references(person_id: int) -> list:

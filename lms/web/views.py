@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kernel import hooks
 from kernel.errors import DomainError, NotFoundError
-from kernel.images import upload_bytes
+from kernel.images import served_image, upload_bytes
 from kernel.throttle import client_address
 
 from .. import policies
@@ -116,6 +116,7 @@ def person_detail(request, pk: int):
     return render(request, "lms/person_detail.html", context)
 
 
+@served_image
 @login_required
 def person_id_photo(request, pk: int):
     """Identity evidence: the person, the authorities that oversee them and superusers only (an

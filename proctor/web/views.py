@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.errors import DomainError
-from kernel.images import upload_bytes
+from kernel.images import served_image, upload_bytes
 from lms.selectors.people import person_of
 
 from ..rules.consent import consent_paragraphs
@@ -98,11 +98,13 @@ def _private_image(field) -> FileResponse:
     return response
 
 
+@served_image
 @login_required
 def snapshot_image(request, snapshot_id: str):
     return _private_image(evidence.snapshot_image_get(request.user, snapshot_id).image)
 
 
+@served_image
 @login_required
 def reference_image(request, reference_id: int):
     return _private_image(evidence.reference_image_get(request.user, reference_id).image)

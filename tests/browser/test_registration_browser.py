@@ -110,7 +110,7 @@ def test_guangdong_path_across_three_roles(browser, live_server, setting, tmp_pa
     authority = as_user(browser, live_server, s.reviewer)
     authority.goto(f"{live_server.url}/")
     assert "待审核的报名：1" in authority.locator("#notice-applications-review").inner_text()
-    authority.click("#notice-applications-review")
+    authority.click("#notice-applications-review a")
     authority.check(f'tr[data-application="{application.pk}"] input[name=ids]')
     authority.click("#bulk-approve")
     authority.wait_for_selector(".messages:has-text('已通过 1 条报名')")

@@ -26,7 +26,7 @@ from exam.selectors import manage as selectors
 from exam.services import exams as exam_services
 from exam.services import sittings as sitting_services
 from kernel.errors import DomainError
-from lms.models import Credential, Role
+from lms.models import Credential, Employment, Role
 from lms.policies import roles_of
 from tests.factories import (
     EmploymentFactory,
@@ -609,15 +609,27 @@ def test_adding_candidates_reports_every_id_number(chinese, world, gz_sitting):
     assert set(gz_sitting.enrolments.values_list("person_id", flat=True)) == {world.gz_worker.pk, newcomer.pk}
     assert f'data-person="{newcomer.pk}"' in page
 
-    report = sitting_services.sitting_candidates_add(actor=world.gz_reviewer, sitting=gz_sitting, id_numbers=[world.loner.id_number, valid])
-    assert [p.pk for p in report.added] == [world.loner.pk] and [s.code for s in report.skipped] == ["person_unknown"]
+    # A pasted number seats only someone working in the authority's region: not the unemployed.
+    employed = _employed_in(world.gz_enterprise)
+    report = sitting_services.sitting_candidates_add(
+        actor=world.gz_reviewer, sitting=gz_sitting, id_numbers=[employed.id_number, world.loner.id_number, valid]
+    )
+    assert [p.pk for p in report.added] == [employed.pk]
+    assert [s.code for s in report.skipped] == ["candidate_not_employed", "person_unknown"]
+
+
+def _employed_in(enterprise):
+    person = PersonFactory()
+    EmploymentFactory(person=person, enterprise=enterprise)
+    return person
 
 
 def test_adding_only_good_id_numbers_redirects_and_empty_input_is_explained(chinese, world, gz_sitting):
     chinese.force_login(world.gz_reviewer)
     url = reverse("exam:sitting_candidates_add", args=[gz_sitting.pk])
-    response = chinese.post(url, {"id_numbers": world.loner.id_number})
-    assert response.status_code == 302 and gz_sitting.enrolments.filter(person=world.loner).exists()
+    employed = _employed_in(world.gz_enterprise)
+    response = chinese.post(url, {"id_numbers": employed.id_number})
+    assert response.status_code == 302 and gz_sitting.enrolments.filter(person=employed).exists()
     response = chinese.post(url, {"id_numbers": " ,\n "})
     assert response.status_code == 200 and 'class="errors"' in html(response)
 
@@ -641,14 +653,15 @@ def test_nothing_changes_once_the_sitting_has_ended(chinese, world, exam):
 
 
 def test_a_candidate_without_an_attempt_is_removed_and_one_with_an_attempt_stays(chinese, world, gz_sitting):
-    sitting_services.sitting_candidates_add(actor=world.gz_reviewer, sitting=gz_sitting, id_numbers=world.loner.id_number)
+    employed = _employed_in(world.gz_enterprise)
+    sitting_services.sitting_candidates_add(actor=world.gz_reviewer, sitting=gz_sitting, id_numbers=employed.id_number)
     Attempt.objects.create(sitting=gz_sitting, candidate=world.gz_worker, created_at=timezone.now())
     chinese.force_login(world.gz_reviewer)
     page = html(chinese.get(reverse("exam:sitting", args=[gz_sitting.pk])))
-    assert reverse("exam:sitting_candidate_remove", args=[gz_sitting.pk, world.loner.pk]) in page
+    assert reverse("exam:sitting_candidate_remove", args=[gz_sitting.pk, employed.pk]) in page
     assert reverse("exam:sitting_candidate_remove", args=[gz_sitting.pk, world.gz_worker.pk]) not in page
     chinese.post(reverse("exam:sitting_candidate_remove", args=[gz_sitting.pk, world.gz_worker.pk]))
-    chinese.post(reverse("exam:sitting_candidate_remove", args=[gz_sitting.pk, world.loner.pk]))
+    chinese.post(reverse("exam:sitting_candidate_remove", args=[gz_sitting.pk, employed.pk]))
     assert list(gz_sitting.enrolments.values_list("person_id", flat=True)) == [world.gz_worker.pk]
     with pytest.raises(DomainError) as refused:
         sitting_services.sitting_candidate_remove(actor=world.gz_reviewer, sitting=gz_sitting, person=world.gz_worker)
@@ -707,6 +720,12 @@ def test_the_exam_demo_data_is_idempotent(world):
     exam = Exam.objects.get(title=demo.EXAM_TITLE)
     assert first[0] >= 30 and exam.pass_mark == Decimal("14") and exam.duration_minutes == 30
     assert set(Question.objects.values_list("kind", flat=True)) == set(QuestionKind.values)
-    open_sitting = Sitting.objects.get(institution__isnull=True, exam=exam)
-    assert open_sitting.starts_at <= timezone.now() < open_sitting.ends_at and open_sitting.enrolments.count() == 5
+    open_sitting = Sitting.objects.get(institution__isnull=True, exam=exam, starts_at__lte=timezone.now())  # not the published one
+    # The demo learners working in the authority's region are its candidates (a paste seats no one else).
+    local = set(
+        Employment.objects.filter(end_date__isnull=True, enterprise__region__path__startswith=open_sitting.authority.region.path)
+        .values_list("person_id", flat=True)
+    )
+    seated = set(open_sitting.enrolments.values_list("person_id", flat=True))
+    assert open_sitting.starts_at <= timezone.now() < open_sitting.ends_at and seated and seated <= local
     assert Sitting.objects.filter(institution__isnull=False, exam=exam).exists()

@@ -43,6 +43,14 @@ WAIT = 40  # seconds at most for a condition (the engine on two shared cores)
 
 
 @pytest.fixture(autouse=True)
+async def media_stopped():
+    """The media worker runs in the test's loop: its links are closed and their last writes land
+    before the test's database is flushed."""
+    yield
+    await media.embedded_worker_stop()
+
+
+@pytest.fixture(autouse=True)
 def fast_video(settings):
     settings.VIDEO = FAST
     settings.VIDEO_ANSWER_TIMEOUT = 8

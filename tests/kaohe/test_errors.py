@@ -94,7 +94,8 @@ def _uses_in(node, package: str, catalogue_names: dict[str, str], where: str) ->
             and name in CATALOGUE_METHODS
         ):
             uses += [Use(code, catalogue_names[func.value.id], app, where) for code in first]
-        elif name.endswith(("Error", "Rejected")) and not hasattr(builtins, name):  # not ValueError("why")
+        # A rule's Failure("code", ...) (exam/rules/admission.py) is a refusal too, reported through its app's catalogue.
+        elif name.endswith(("Error", "Rejected", "Failure")) and not hasattr(builtins, name):  # not ValueError("why")
             codes = [code for code in first if CODE_LIKE.match(code)]
             codes += [s for keyword in node.keywords if keyword.arg == "code" for s in _strings(keyword.value)]
             uses += [Use(code, None, app, where) for code in codes]

@@ -23,7 +23,7 @@ from proctor.services.exports import export_request
 
 pytestmark = pytest.mark.django_db
 Kind = CaptureLogEntry.Kind
-VERIFIER = Path(__file__).resolve().parent.parent / "verifier" / "kaohe_verify.py"
+VERIFIER = Path(__file__).resolve().parents[2] / "verifier" / "kaohe_verify.py"
 T0 = datetime.datetime(2026, 11, 1, 8, 0, tzinfo=datetime.UTC)
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 OTHER_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64)))

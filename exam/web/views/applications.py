@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kernel.audit import trail_of
 from kernel.errors import DomainError, NotFoundError
+from kernel.images import served_image
 from lms.models import Credential, IdPhotoStatus
 from lms.selectors.archive import documents_for
 from lms.selectors.people import person_of
@@ -237,6 +238,7 @@ def checkin(request):
     return render(request, "exam/applications/checkin.html", {"found": found, "error": error, "number": number})
 
 
+@served_image
 @login_required
 def checkin_photo(request, pk: int):
     """The approved ID photo of a ticket holder, for the proctors of the ticket's sitting only."""

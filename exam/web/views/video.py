@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from kernel.images import served_image
+
 from ...selectors import room as selectors
 from ...services import video as video_services
 
@@ -32,6 +34,7 @@ def video_view(request, attempt_id: int):
     )
 
 
+@served_image
 @never_cache
 @login_required
 def video_frame(request, attempt_id: int):
