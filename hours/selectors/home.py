@@ -16,7 +16,7 @@ from . import dashboard
 from .certificates import certificates_managed, extension_requests_for
 from .ledger import my_certificate_hours
 from .offline import batches_for
-from .study import CourseProgress, my_courses
+from .study import CourseProgress, my_courses, next_lessons
 
 EXPIRING_DAYS = 90
 
@@ -27,23 +27,11 @@ class CourseToContinue:
     next_lesson: LessonPage | None
 
 
-def next_lesson(enrolment) -> LessonPage | None:
-    """The first live lesson of the enrolment's course not yet completed (None: all done)."""
-    done = set(enrolment.progress.filter(completed_at__isnull=False).values_list("lesson_id", flat=True))
-    lessons = LessonPage.objects.child_of(enrolment.course).live().order_by("path")
-    return next((lesson for lesson in lessons if lesson.pk not in done), None)
-
-
 def courses_to_continue(person: Person, limit: int = 5) -> list[CourseToContinue]:
     """The learner's courses not yet complete, each with the first lesson not yet completed."""
-    found = []
-    for progress in my_courses(person):
-        if progress.lessons and progress.completed >= progress.lessons:
-            continue
-        found.append(CourseToContinue(progress, next_lesson(progress.enrolment)))
-        if len(found) >= limit:
-            break
-    return found
+    unfinished = [p for p in my_courses(person) if not (p.lessons and p.completed >= p.lessons)][:limit]
+    following = next_lessons([p.enrolment for p in unfinished])
+    return [CourseToContinue(p, following[p.enrolment.pk]) for p in unfinished]
 
 
 @dataclass(frozen=True)

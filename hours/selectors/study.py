@@ -72,6 +72,29 @@ def _live_lesson_counts(courses: list[CoursePage]) -> dict[str, int]:
     return counts
 
 
+def next_lessons(enrolments: list[Enrolment]) -> dict[int, LessonPage | None]:
+    """Per enrolment id, the first live lesson of its course not yet completed (None: all done),
+    in two queries for any number of enrolments (the lessons under all the courses, then the
+    completed ones)."""
+    if not enrolments:
+        return {}
+    under = Q()
+    for enrolment in enrolments:
+        under |= Q(path__startswith=enrolment.course.path, depth=enrolment.course.depth + 1)
+    by_course: dict[str, list[LessonPage]] = {}
+    for lesson in LessonPage.objects.live().filter(under).order_by("path"):
+        by_course.setdefault(lesson.path[: -LessonPage.steplen], []).append(lesson)
+    done = set(
+        LessonProgress.objects.filter(enrolment__in=enrolments, completed_at__isnull=False).values_list("enrolment_id", "lesson_id")
+    )
+    return {
+        enrolment.pk: next(
+            (lesson for lesson in by_course.get(enrolment.course.path, []) if (enrolment.pk, lesson.pk) not in done), None
+        )
+        for enrolment in enrolments
+    }
+
+
 def enrolment_of(person: Person, course: CoursePage) -> Enrolment | None:
     return Enrolment.objects.filter(person=person, course=course).first()
 

@@ -16,7 +16,7 @@ from lms.models import Role
 from ..models import Certificate, CertificateStatus, Pass, PassListStatus
 from ..selectors import passes as pass_selectors
 from ..selectors import home
-from ..selectors.study import enrolment_of
+from ..selectors.study import enrolment_of, next_lessons
 
 
 @register("navigation")
@@ -74,7 +74,7 @@ def course_actions(*, user, course) -> list[Link]:
     enrolment = _learner_enrolment(user, course)
     if enrolment is None:
         return [Link(_("Enrol and study"), reverse("hours:enrol", args=[course.pk]), element_id="enrol", method="post")]
-    following = home.next_lesson(enrolment)
+    following = next_lessons([enrolment])[enrolment.pk]
     if following is None:
         return [Link(_("Course completed: my courses"), reverse("hours:my_courses"), element_id="enrolled")]
     return [Link(_("Continue studying"), reverse("hours:study", args=[following.pk]), element_id="continue", style="button")]

@@ -81,7 +81,7 @@ def test_the_answer_card_on_a_phone(browser, server):
         # submitting asks first and names the unanswered and the marked questions; cancel keeps the paper
         page.click("#submit")
         page.wait_for_selector("#confirm-dialog[open]")
-        items = page.inner_text("#confirm-list").split("\n")
+        items = page.inner_text("#confirm-dialog-list").split("\n")
         assert items[0].startswith("尚未作答的题目：第 1、2、4") and items[1] == "标记待复查的题目：第 1 题。", items
         page.click("#confirm-cancel")
         assert page.locator("#paper").is_visible()

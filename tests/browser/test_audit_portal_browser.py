@@ -40,6 +40,8 @@ def test_a_reviewer_filters_opens_the_dossier_views_a_snapshot_and_dismisses_a_r
     page.set_viewport_size({"width": width, "height": 900})
     page.set_default_timeout(90_000)  # the shared machine is slow; each wait is for an event
     log_in(page, live_server.url, world.gz_reviewer.username, PASSWORD)
+    if width < 800:  # on a phone the menu is a drawer
+        page.click("#menu-toggle")
     page.click("#nav-audit")
     page.wait_for_url("**/exam/audit/")
     assert page.locator("h1").inner_text() == "抓拍记录"

@@ -365,7 +365,7 @@ def test_a_still_picture_never_opens_the_paper_the_candidate_survives_a_network_
         # the confirmation names what is marked, and submitting waits for the candidate's yes
         room.click("#submit")
         room.wait_for_selector("#confirm-dialog[open]")
-        assert room.inner_text("#confirm-list").split("\n") == ["所有题目均已作答。", "标记待复查的题目：第 6 题。"]
+        assert room.inner_text("#confirm-dialog-list").split("\n") == ["所有题目均已作答。", "标记待复查的题目：第 6 题。"]
         room.click("#confirm-ok")
 
         # Then they see the score the server stored

@@ -114,6 +114,8 @@ def test_the_candidates_camera_reaches_the_server_the_proctor_sees_it_and_the_ex
                 "() => document.querySelectorAll('ol#questions > li.question').length === Number(document.getElementById('answered-count').textContent)"
             )
             room.click("#submit")
+            room.wait_for_selector("#confirm-dialog[open]")  # submitting waits for the candidate's yes
+            room.click("#confirm-ok")
             room.wait_for_selector("#result:not([hidden])")
             stored = server.run_python(
                 "from exam.models import Attempt, Incident\n"

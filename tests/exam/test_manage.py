@@ -648,7 +648,7 @@ def test_nothing_changes_once_the_sitting_has_ended(chinese, world, exam):
     response = chinese.post(
         reverse("exam:sitting_candidates_add", args=[sitting.pk]), {"id_numbers": world.loner.id_number}, follow=True
     )
-    assert response.redirect_chain and '<li class="error">' in html(response)
+    assert response.redirect_chain and '<li class="toast error"' in html(response)
     assert list(sitting.enrolments.values_list("person_id", flat=True)) == [world.gz_worker.pk]
 
 

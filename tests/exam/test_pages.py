@@ -565,7 +565,7 @@ def test_a_snapshot_during_the_exam_is_stored_decided_and_put_on_the_dashboard(
     assert incident.detail == {"snapshot": str(stored.pk), "decision": "verified", "reason": ""}
     chinese.force_login(world.gz_reviewer)
     row = html(chinese.get(reverse("exam:board", args=[sitting.pk]))).select_one(f'#rows tr[data-attempt="{attempt.pk}"]')
-    assert row.select_one(".snapshot").text == "verified"
+    assert row.select_one(".snapshot").text == "核验通过"
     assert row.select_one(".events .incident.snapshot") is not None
 
 

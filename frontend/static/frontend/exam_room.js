@@ -21,7 +21,16 @@
   let deadlineAt = null;  // performance.now() at which the server's time runs out
   let countdownTimer = null;
   let heartbeatTimer = null;
-  const flagged = new Set();  // question ids the candidate marked for review (kept in this tab)
+  // Question ids the candidate marked for review. Kept in this tab's session storage, by attempt,
+  // so that a reload keeps them; they are the candidate's notes, never sent to the server.
+  const FLAGS_KEY = `kaohe-flags:${config.socket}`;
+  const flagged = new Set(readFlags());
+  function readFlags() {
+    try { return JSON.parse(sessionStorage.getItem(FLAGS_KEY) || "[]").map(Number); } catch (e) { return []; }
+  }
+  function saveFlags() {
+    try { sessionStorage.setItem(FLAGS_KEY, JSON.stringify([...flagged])); } catch (e) { /* storage refused: this page only */ }
+  }
   let current = 0;            // the index shown when one question at a time
 
   // The identity check ---------------------------------------------------------------------------
@@ -197,8 +206,8 @@
       const flag = document.createElement("button");
       flag.type = "button";
       flag.className = "flag";
-      flag.setAttribute("aria-pressed", "false");
-      flag.textContent = words.flag;
+      flag.setAttribute("aria-pressed", String(flagged.has(question.id)));
+      flag.textContent = flagged.has(question.id) ? words.unflag : words.flag;
       flag.addEventListener("click", () => toggleFlag(question.id));
       head.appendChild(stem);
       head.appendChild(flag);
@@ -243,6 +252,7 @@
 
   function toggleFlag(questionId) {
     if (flagged.has(questionId)) flagged.delete(questionId); else flagged.add(questionId);
+    saveFlags();
     const button = document.querySelector(`li.question[data-question="${questionId}"] .flag`);
     button.setAttribute("aria-pressed", String(flagged.has(questionId)));
     button.textContent = flagged.has(questionId) ? words.unflag : words.flag;

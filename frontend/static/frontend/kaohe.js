@@ -176,7 +176,7 @@
     if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(window.confirm(text));
     const ok = document.getElementById("confirm-ok");
     const cancel = document.getElementById("confirm-cancel");
-    const list = document.getElementById("confirm-list");
+    const list = document.getElementById("confirm-dialog-list");
     ok.dataset.label = ok.dataset.label || ok.textContent;
     ok.textContent = okLabel || ok.dataset.label;
     ok.className = tone === "primary" ? "" : "danger";

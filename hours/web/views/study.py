@@ -18,7 +18,6 @@ from proctor.selectors.profiles import face_profile
 from ... import services
 from ...errors import ERRORS
 from ...selectors import ledger
-from ...selectors.home import next_lesson
 from ...selectors import study as selectors
 
 
@@ -93,7 +92,9 @@ def hours_reassign(request, entry_id: int):
 @login_required
 def my_courses(request):
     person = person_of(request.user)
-    courses = [(item, next_lesson(item.enrolment)) for item in selectors.my_courses(person)]
+    items = selectors.my_courses(person)
+    following = selectors.next_lessons([item.enrolment for item in items])
+    courses = [(item, following[item.enrolment.pk]) for item in items]
     return render(request, "hours/my_courses.html", {"courses": courses})
 
 
