@@ -119,6 +119,20 @@ class FaceTasks:
 
 
 @pytest.fixture
+def inline_tasks():
+    """Celery tasks run inline, as on the embedded defaults, also in CI's Redis run: for tests of
+    what a task produces (an export's contents), not of the queue (those use face_worker)."""
+    from kaohe.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+
+
+@pytest.fixture
 def face_worker(settings):
     """A real Celery worker, in a thread of this process, consuming this test process's face queue
     (through Redis in CI's service run, Celery's in-process transport on the embedded defaults).

@@ -97,7 +97,10 @@ def embedded_worker(layer) -> None:
     global _embedded
     from channels.layers import InMemoryChannelLayer
 
-    if not isinstance(layer, InMemoryChannelLayer) or not getattr(settings, "VIDEO_EMBEDDED_WORKER", True):
+    # VIDEO_EMBEDDED_WORKER: True (default) only with the in-memory layer, "always" also on Redis
+    # (tests, where no `runworker media` runs beside them), False never.
+    mode = getattr(settings, "VIDEO_EMBEDDED_WORKER", True)
+    if not mode or (mode != "always" and not isinstance(layer, InMemoryChannelLayer)):
         return
     if _embedded is None or _embedded.done() or _embedded.get_loop() is not asyncio.get_running_loop():
         from channels.worker import Worker

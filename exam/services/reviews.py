@@ -62,7 +62,7 @@ def review_transition(
 ) -> Review:
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Review.objects.select_for_update().select_related("incident__attempt", "snapshot").get(pk=review.pk)
+        locked = Review.objects.select_for_update(of=("self",)).select_related("incident__attempt", "snapshot").get(pk=review.pk)
         source = locked.status
         REVIEW_MACHINE.check(source, to)
         fields = {"status": to, **(changes or {})}

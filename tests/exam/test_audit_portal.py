@@ -65,7 +65,7 @@ class TestScoping:
         client.force_login(world.province_reviewer)
         assert len(rows(client.get(reverse("exam:audit_log")))) == 10
 
-    def test_another_regions_reviewer_gets_404_for_evidence_dossiers_and_exports(self, client, world, entries, django_capture_on_commit_callbacks, settings):
+    def test_another_regions_reviewer_gets_404_for_evidence_dossiers_and_exports(self, client, world, entries, django_capture_on_commit_callbacks, settings, inline_tasks):
         import base64
 
         settings.CAPTURELOG_SIGNING_KEY = base64.b64encode(bytes(range(32))).decode()

@@ -52,6 +52,8 @@ async def media_stopped():
 
 @pytest.fixture(autouse=True)
 def fast_video(settings):
+    # On CI's Redis run no `runworker media` process runs beside the tests: this test's loop is the worker.
+    settings.VIDEO_EMBEDDED_WORKER = "always"
     settings.VIDEO = FAST
     settings.VIDEO_ANSWER_TIMEOUT = 8
 

@@ -67,6 +67,11 @@ _COMMIT = {}
 
 
 @pytest.fixture(autouse=True)
+def _inline(inline_tasks):
+    """The export's task runs inline: these tests read what it writes."""
+
+
+@pytest.fixture(autouse=True)
 def _commit(django_capture_on_commit_callbacks):
     """The export is built by its Celery task after commit (eager here): run the callbacks."""
     _COMMIT["capture"] = django_capture_on_commit_callbacks
