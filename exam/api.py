@@ -6,6 +6,7 @@ import datetime
 import uuid
 
 from asgiref.sync import async_to_sync
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 
 from kernel.api import ERROR_RESPONSES
@@ -47,14 +48,14 @@ def _own_attempt(request, attempt_id: int):
     return person, selectors.own_attempt_get(person, attempt_id)
 
 
-@router.post("/exam/attempts/{int:attempt_id}/identity/request", response={200: EvidenceOut, **ERROR_RESPONSES})
+@router.post("/exam/attempts/{int:attempt_id}/identity/request", response={200: EvidenceOut, **ERROR_RESPONSES}, summary=_("Ask for the identity check's snapshot before the exam"))
 def identity_request(request, attempt_id: int):
     """The request the identity check answers: its nonce, frames and head-turn challenge."""
     person, attempt = _own_attempt(request, attempt_id)
     return request_as_json(proctoring.identity_request(attempt=attempt, candidate=person))
 
 
-@router.post("/exam/attempts/{int:attempt_id}/identity", response={200: IdentityOut, **ERROR_RESPONSES})
+@router.post("/exam/attempts/{int:attempt_id}/identity", response={200: IdentityOut, **ERROR_RESPONSES}, summary=_("Check the candidate's identity"))
 def identity_check(request, attempt_id: int):
     """A burst from the webcam, answering the identity request, checked against the candidate's
     references before the paper opens."""
@@ -64,7 +65,7 @@ def identity_check(request, attempt_id: int):
     )
 
 
-@router.post("/exam/attempts/{int:attempt_id}/snapshots", response={202: SnapshotOut, **ERROR_RESPONSES}, url_name="exam_snapshot")
+@router.post("/exam/attempts/{int:attempt_id}/snapshots", response={202: SnapshotOut, **ERROR_RESPONSES}, url_name="exam_snapshot", summary=_("Upload an exam snapshot"))
 def snapshot(request, attempt_id: int):
     """A burst answering the room's request during the exam; its decision reaches the room over
     the socket."""
@@ -86,7 +87,7 @@ class VideoAnswerOut(Schema):
     setting: dict
 
 
-@router.post("/exam/attempts/{int:attempt_id}/video/offer", response={200: VideoAnswerOut, **ERROR_RESPONSES}, url_name="exam_video_offer")
+@router.post("/exam/attempts/{int:attempt_id}/video/offer", response={200: VideoAnswerOut, **ERROR_RESPONSES}, url_name="exam_video_offer", summary=_("Open the exam's video connection"))
 def video_offer(request, attempt_id: int, body: VideoOfferIn):
     """The candidate's camera over WebRTC: the browser's SDP offer (ICE gathered) in, the media
     worker's answer and the bandwidth it asks for out. Only the attempt's candidate, only while it

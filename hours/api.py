@@ -4,6 +4,7 @@ import datetime
 import uuid
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -86,7 +87,7 @@ class HeartbeatOut(Schema):
     evidence: EvidenceOut | None = None
 
 
-@router.post("/courses/{int:course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut, **ERROR_RESPONSES})
+@router.post("/courses/{int:course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut, **ERROR_RESPONSES}, summary=_("Enrol in a course"))
 def enrol(request, course_id: int):
     person = person_of(request.user)
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
@@ -94,13 +95,13 @@ def enrol(request, course_id: int):
     return Status(201 if created else 200, enrolment)
 
 
-@router.get("/enrolments", response=list[EnrolmentOut])
+@router.get("/enrolments", response=list[EnrolmentOut], summary=_("My course enrolments"))
 def enrolments(request):
     person = person_of(request.user)
     return [item.enrolment for item in selectors.my_courses(person)]
 
 
-@router.post("/enterprises/{int:enterprise_id}/assignments", response={201: list[EnrolmentOut], **ERROR_RESPONSES})
+@router.post("/enterprises/{int:enterprise_id}/assignments", response={201: list[EnrolmentOut], **ERROR_RESPONSES}, summary=_("Assign a course to an enterprise's employees"))
 def assign(request, enterprise_id: int, payload: AssignmentIn):
     enterprise = organisation_get(request.user, enterprise_id)
     employees = selectors.assignable_employees(request.user, enterprise.pk)
@@ -113,7 +114,7 @@ def assign(request, enterprise_id: int, payload: AssignmentIn):
     return Status(201, enrolments)
 
 
-@router.post("/study/sessions", response={201: SessionOut, **ERROR_RESPONSES})
+@router.post("/study/sessions", response={201: SessionOut, **ERROR_RESPONSES}, summary=_("Start studying"))
 def session_open(request, payload: SessionIn):
     person = person_of(request.user)
     lesson = get_object_or_404(LessonPage.objects.live(), pk=payload.lesson_id)
@@ -137,7 +138,7 @@ def session_open(request, payload: SessionIn):
     )
 
 
-@router.post("/study/sessions/{session_id}/heartbeats", response={200: HeartbeatOut, **ERROR_RESPONSES})
+@router.post("/study/sessions/{session_id}/heartbeats", response={200: HeartbeatOut, **ERROR_RESPONSES}, summary=_("Study heartbeat"))
 def heartbeat(request, session_id: str, payload: HeartbeatIn):
     person = person_of(request.user)
     return services.heartbeat_record(
@@ -155,8 +156,7 @@ class SnapshotAcceptedOut(Schema):
 
 
 @router.post(
-    "/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERROR_RESPONSES}, url_name="study_snapshot"
-)
+    "/study/sessions/{session_id}/snapshots", response={202: SnapshotAcceptedOut, **ERROR_RESPONSES}, url_name="study_snapshot", summary=_("Upload a study snapshot"))
 def snapshot(request, session_id: str):
     """A burst answering the server's request: the frames as repeated multipart fields `frame`
     (small JPEGs, in the order taken) and the request's `nonce`. Any time the client sends is
@@ -169,7 +169,7 @@ def snapshot(request, session_id: str):
     return Status(202, {"id": item.pk, "status": item.status})
 
 
-@router.post("/study/sessions/{session_id}/close", response={204: None, **ERROR_RESPONSES})
+@router.post("/study/sessions/{session_id}/close", response={204: None, **ERROR_RESPONSES}, summary=_("Stop studying"))
 def session_close(request, session_id: str):
     services.study_session_close(person=person_of(request.user), session_id=session_id)
     return Status(204, None)

@@ -2,7 +2,7 @@
 {"code": ..., "message": ...} with a 4xx status. Each app's router joins it in kaohe/urls.py."""
 
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
@@ -26,6 +26,8 @@ api = NinjaAPI(
     description="考核 Kaohe: people, organisations, learning, exams. Errors are {code, message}.",
     auth=CsrfSessionAuth(),
     urls_namespace="api",
+    # Served from /static/ninja/ (ninja is an installed app); no online validator badge either.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "taggit",
     "channels",
     "csp",
+    # django-ninja in the apps makes /api/docs use its own Swagger UI files from /static/, not a CDN.
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -115,9 +117,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the ASGI server, inline tasks and tests share the file.
+    # WAL and a busy timeout let the ASGI server, inline tasks and tests share the file: readers
+    # never wait for the writer, and a writer waits up to 20 s for another instead of failing with
+    # "database is locked". Transactions take the write lock when they begin (IMMEDIATE), so two
+    # that read then write cannot deadlock into that error halfway (a deferred one cannot wait).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs seconds per query on the dashboard's wide aggregates and saves nothing
@@ -274,6 +283,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
 
 WAGTAIL_SITE_NAME = "考核 Kaohe"
+# Wagtail's own admin in Chinese first (its zh-hans catalogue), English second.
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

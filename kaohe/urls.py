@@ -39,6 +39,8 @@ urlpatterns = [
     path("exam/", include("exam.web.urls")),
     # Certificates printed before the learning record moved under /hours/ carry this address.
     path("verify/<str:token>/", RedirectView.as_view(pattern_name="hours:certificate_verify", permanent=True)),
-    # Wagtail serves the published catalogue pages under /pages/.
+    # Wagtail serves the published catalogue pages under /pages/; its site root is Wagtail's English
+    # welcome page, so the bare prefix goes to the catalogue instead.
+    path("pages/", RedirectView.as_view(pattern_name="cms:course_list", permanent=False)),
     path("pages/", include(wagtail_urls)),
 ]

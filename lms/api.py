@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -85,7 +86,7 @@ class EmploymentEndIn(Schema):
 router = Router(tags=["people"])
 
 
-@router.get("/me", response={200: MeOut, **ERROR_RESPONSES})
+@router.get("/me", response={200: MeOut, **ERROR_RESPONSES}, summary=_("The signed-in user"))
 def me(request):
     person = getattr(request.user, "person", None)
     roles = roles_of(request.user)
@@ -100,7 +101,7 @@ def me(request):
     }
 
 
-@router.get("/people", response=list[PersonOut])
+@router.get("/people", response=list[PersonOut], summary=_("People"))
 @paginate(LimitOffsetPagination)
 def people(request, q: str = ""):
     queryset = people_visible(request.user)
@@ -109,24 +110,24 @@ def people(request, q: str = ""):
     return queryset
 
 
-@router.get("/people/{int:person_id}", response={200: PersonOut, **ERROR_RESPONSES})
+@router.get("/people/{int:person_id}", response={200: PersonOut, **ERROR_RESPONSES}, summary=_("A person"))
 def person(request, person_id: int):
     return person_get(request.user, person_id)
 
 
-@router.get("/organisations", response=list[OrganisationOut])
+@router.get("/organisations", response=list[OrganisationOut], summary=_("Organisations"))
 @paginate(LimitOffsetPagination)
 def organisations(request, kind: str = ""):
     queryset = organisations_visible(request.user)
     return queryset.filter(kind=kind) if kind else queryset
 
 
-@router.get("/organisations/{int:organisation_id}", response={200: OrganisationOut, **ERROR_RESPONSES})
+@router.get("/organisations/{int:organisation_id}", response={200: OrganisationOut, **ERROR_RESPONSES}, summary=_("An organisation"))
 def organisation(request, organisation_id: int):
     return organisation_get(request.user, organisation_id)
 
 
-@router.get("/employments", response=list[EmploymentOut])
+@router.get("/employments", response=list[EmploymentOut], summary=_("Employments"))
 @paginate(LimitOffsetPagination)
 def employments(request, current: bool | None = None):
     queryset = employments_visible(request.user)
@@ -135,14 +136,14 @@ def employments(request, current: bool | None = None):
     return queryset
 
 
-@router.post("/organisations/{int:organisation_id}/employees", response={201: EmploymentOut, **ERROR_RESPONSES})
+@router.post("/organisations/{int:organisation_id}/employees", response={201: EmploymentOut, **ERROR_RESPONSES}, summary=_("Add an employee"))
 def employee_add(request, organisation_id: int, payload: EmployeeIn):
     enterprise = organisation_get(request.user, organisation_id)
     employment = employee_add_service(actor=request.user, enterprise=enterprise, **payload.dict())
     return Status(201, employment)
 
 
-@router.post("/employments/{int:employment_id}/end", response={200: EmploymentOut, **ERROR_RESPONSES})
+@router.post("/employments/{int:employment_id}/end", response={200: EmploymentOut, **ERROR_RESPONSES}, summary=_("End an employment"))
 def employment_end(request, employment_id: int, payload: EmploymentEndIn):
     employment = employment_get(request.user, employment_id)
     return employment_end_service(actor=request.user, employment=employment, end_date=payload.end_date)

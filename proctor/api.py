@@ -4,6 +4,7 @@ signed checkpoints and public key, published for regulators without logging in."
 import datetime
 import uuid
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -101,12 +102,12 @@ def _person(request):
     return person_of(request.user)
 
 
-@router.get("/proctor/profile", response={200: FaceProfileOut, **ERROR_RESPONSES})
+@router.get("/proctor/profile", response={200: FaceProfileOut, **ERROR_RESPONSES}, summary=_("My face profile"))
 def profile(request):
     return _profile_out(_person(request))
 
 
-@router.post("/proctor/references", response={201: ReferenceOut, **ERROR_RESPONSES})
+@router.post("/proctor/references", response={201: ReferenceOut, **ERROR_RESPONSES}, summary=_("Add a face reference photo"))
 def reference_add(request):
     """A live webcam capture (multipart field `image`) added to the learner's references."""
     person = _person(request)
@@ -116,7 +117,7 @@ def reference_add(request):
     return Status(201, {"id": reference.pk, "source": reference.source, "profile": _profile_out(person)})
 
 
-@router.post("/proctor/references/guidance", response={200: GuidanceOut, **ERROR_RESPONSES}, url_name="reference_guidance")
+@router.post("/proctor/references/guidance", response={200: GuidanceOut, **ERROR_RESPONSES}, url_name="reference_guidance", summary=_("Guidance on a reference photo"))
 def reference_guidance(request):
     """Live guidance before a capture: one camera frame (multipart field `image`) judged for one
     face, centred, in enough light. Nothing is stored or logged; the capture itself is checked again."""
@@ -127,7 +128,7 @@ def reference_guidance(request):
     return {"ok": result.ok, "code": result.code, "message": guidance_message(result.code)}
 
 
-@router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERROR_RESPONSES}, url_name="snapshot_get")
+@router.get("/proctor/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERROR_RESPONSES}, url_name="snapshot_get", summary=_("A snapshot's check result"))
 def snapshot(request, snapshot_id: str):
     item = evidence.own_snapshot_get(request.user, snapshot_id)
     message = decision_message(item.decision, item.reason) if item.decision else ""
@@ -147,6 +148,7 @@ def snapshot(request, snapshot_id: str):
     auth=None,
     response={200: PublicKeyOut, 503: ErrorOut, **ERROR_RESPONSES},
     tags=["capture log"],
+    summary=_("The capture log's signing public key"),
 )
 def capturelog_public_key(request):
     """The Ed25519 public key that signs the capture log's checkpoints, and its id (SHA-256 of its
@@ -154,7 +156,7 @@ def capturelog_public_key(request):
     return capturelog.public_key_published()
 
 
-@router.get("/capturelog/checkpoints", auth=None, response=list[CheckpointOut], tags=["capture log"])
+@router.get("/capturelog/checkpoints", auth=None, response=list[CheckpointOut], tags=["capture log"], summary=_("The capture log's signed checkpoints"))
 @paginate(LimitOffsetPagination)
 def capturelog_checkpoints(request, after: int = 0):
     """The signed checkpoints in sequence order, those after `after` only if given. Public: they

@@ -17,6 +17,7 @@ from wagtail.search import index
 from kernel import hooks
 from lms.models import Credential, OrganisationKind
 
+from ..forms import UniqueSlugPageForm
 from ..rules.search import cjk_terms
 
 
@@ -57,6 +58,8 @@ class CataloguePage(Page):
 
 
 class CoursePage(Page):
+    base_form_class = UniqueSlugPageForm
+
     institution = models.ForeignKey(
         "lms.Organisation",
         on_delete=models.PROTECT,
@@ -161,6 +164,8 @@ class CoursePage(Page):
 
 
 class LessonPage(Page):
+    base_form_class = UniqueSlugPageForm
+
     video = models.ForeignKey(
         "wagtaildocs.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("video file"),
