@@ -54,7 +54,9 @@ def _write_exclusive(path: Path, data: bytes, mode: int) -> bool:
     return True
 
 
-def _create_development_pair(key_path: Path, cert_path: Path) -> None:
+def create_development_pair(key_path: Path, cert_path: Path) -> None:
+    """A self-signed key and certificate for one machine (make run, the test suite); a pair already
+    there is kept."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -113,7 +115,7 @@ def key_files(*, create_development_key: bool = True) -> tuple[Path, Path] | Non
     if not key_path.exists():
         if not create_development_key:
             return None
-        _create_development_pair(key_path, cert_path)
+        create_development_pair(key_path, cert_path)
     return key_path, cert_path
 
 
