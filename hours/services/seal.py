@@ -145,6 +145,7 @@ def seal_pdf(data: bytes, *, signer_name: str, reason: str, location: str) -> by
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, name=signer_name, reason=reason, location=location
     )
+    key = signer()  # before reading the document: no key, no work
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    output = signers.sign_pdf(writer, metadata, signer=signer())
+    output = signers.sign_pdf(writer, metadata, signer=key)
     return output.getvalue()

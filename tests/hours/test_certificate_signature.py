@@ -38,7 +38,8 @@ def _status(pdf: bytes, cert_path=None):
 
 
 def _text(pdf: bytes) -> str:
-    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    # Without the NULs pypdf puts before each glyph of fpdf2's two-byte font encoding.
+    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\x00", "").split())
 
 
 def _tampered(pdf: bytes) -> bytes:
@@ -71,8 +72,9 @@ def _assert_sealed(pdf: bytes, certificate) -> None:
 
 def _assert_broken(pdf: bytes) -> None:
     _signature, status = _status(_tampered(pdf))
+    # The digest of the signed bytes no longer matches the one the signature covers; the CMS
+    # signature over its own attributes still checks out (`valid`), so `intact` is what fails.
     assert status.intact is False
-    assert status.valid is False
     assert not status.bottom_line
 
 
