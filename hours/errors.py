@@ -104,5 +104,11 @@ ERRORS = Catalogue(
         "pass_list_not_confirmed": Refusal(_("Certificates are issued only from a pass list the province has confirmed."), 409),
         "extension_not_found": Refusal(_("This extension request does not exist."), 404),
         "extension_decided": Refusal(_("This extension request has already been decided."), 409),
+        # the issuer's electronic seal on certificate PDFs and hours statements (hours.services.seal)
+        "seal_key_missing": Refusal(
+            _("No certificate seal key is configured: set CERTIFICATE_SEAL_KEY_FILE and CERTIFICATE_SEAL_CERT_FILE."),
+            503,
+        ),
+        "seal_key_invalid": Refusal(_("The certificate seal key or certificate cannot be used: %(error)s"), 503),
     },
 )

@@ -439,6 +439,13 @@ CELERY_BEAT_SCHEDULE = {
 # Chinese face (Debian's fonts-noto-cjk: 2 is Noto Sans CJK SC).
 CERTIFICATE_FONT = Path(os.environ.get("CERTIFICATE_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
 CERTIFICATE_FONT_INDEX = int(os.environ.get("CERTIFICATE_FONT_INDEX", "2"))
+# The issuer's electronic seal (电子签章) on certificate PDFs and hours statements (docs/certificates.md):
+# a PAdES signature made by pyHanko with a PEM private key and its X.509 certificate. With neither
+# set and DEBUG on, a self-signed development pair is generated once under var/; with neither set
+# and DEBUG off, documents are refused (system check hours.W001).
+CERTIFICATE_SEAL_KEY_FILE = os.environ.get("CERTIFICATE_SEAL_KEY_FILE", "")
+CERTIFICATE_SEAL_CERT_FILE = os.environ.get("CERTIFICATE_SEAL_CERT_FILE", "")
+CERTIFICATE_SEAL_DEVELOPMENT_DIR = Path(os.environ.get("CERTIFICATE_SEAL_DEVELOPMENT_DIR", VAR_DIR / "seal"))
 # The public address the certificate's QR code points at (e.g. https://kaohe.example.cn); empty:
 # the address of the request that downloads the PDF.
 KAOHE_PUBLIC_URL = os.environ.get("KAOHE_PUBLIC_URL", "").rstrip("/")

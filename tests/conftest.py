@@ -32,6 +32,18 @@ def pytest_configure(config):
     # development key there, so the suite uses a key of its own.
     if settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY:
         settings.SECRET_KEY = "tests-only-key-" + "k" * 40
+    # With DEBUG off documents are sealed only with a configured key: the suite makes its own pair
+    # once per run (hours.services.seal), as a deployment configures the authority's.
+    if not settings.CERTIFICATE_SEAL_KEY_FILE:
+        import tempfile
+        from pathlib import Path
+
+        from hours.services.seal import create_development_pair
+
+        directory = Path(tempfile.mkdtemp(prefix="kaohe-seal-"))
+        create_development_pair(directory / "key.pem", directory / "cert.pem")
+        settings.CERTIFICATE_SEAL_KEY_FILE = str(directory / "key.pem")
+        settings.CERTIFICATE_SEAL_CERT_FILE = str(directory / "cert.pem")
 
 
 @pytest.fixture(autouse=True)

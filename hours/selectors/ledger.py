@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -124,3 +125,57 @@ def my_certificate_hours(person: Person, *, as_of: datetime.date | None = None) 
     """Each of the learner's certificates with its own hours (several certificates are kept apart)."""
     certificates = Certificate.objects.filter(holder=person).select_related("credential", "authority__region")
     return [CertificateHours(c, certificate_standing(c, as_of=as_of)) for c in certificates]
+
+
+# The hours statement (学时证明) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    earned_on: datetime.date
+    source: str  # the course, the training institution or the adjustment's reason
+    source_kind: str  # HoursSource
+    category: str  # KnowledgeCategory
+    hours: Decimal
+
+
+@dataclass(frozen=True)
+class CertificateStatement:
+    certificate: Certificate
+    standing: eligibility.Standing
+    lines: tuple[StatementLine, ...]
+    as_of: datetime.date
+
+
+def _entry_source(entry: HoursEntry) -> str:
+    if entry.progress_id:
+        return entry.progress.enrolment.course.title
+    if entry.offline_row_id:
+        return entry.offline_row.batch.institution.name
+    return entry.reason
+
+
+def certificate_statement(certificate: Certificate, *, as_of: datetime.date | None = None) -> CertificateStatement:
+    """The entries that counted toward a certificate's standing, with the standing itself: the
+    same entries `eligibility.standing` counts (within the validity up to `as_of`, and not before
+    the rule's `hours_count_from`), so the statement and the certificate's standing never differ."""
+    as_of = as_of or timezone.localdate()
+    standing = certificate_standing(certificate, as_of=as_of)
+    rule = standing.rule
+    lines: tuple[StatementLine, ...] = ()
+    if rule is not None:
+        entries = (
+            HoursEntry.objects.filter(
+                person_id=certificate.holder_id,
+                credential_id=certificate.credential_id,
+                earned_on__gte=max(certificate.issued_on, rule.hours_count_from or certificate.issued_on),
+                earned_on__lte=min(certificate.expires_on, as_of),
+            )
+            .select_related("progress__enrolment__course", "offline_row__batch__institution")
+            .order_by("earned_on", "pk")
+        )
+        lines = tuple(
+            StatementLine(entry.earned_on, _entry_source(entry), entry.source, entry.category, entry.hours)
+            for entry in entries
+        )
+    return CertificateStatement(certificate, standing, lines, as_of)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from ..models import Certificate, CertificateStatus
+from ..services.seal import seal_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +48,20 @@ def _date(day) -> str:
 
 
 def certificate_pdf(certificate: Certificate, *, verify_url: str, status: str | None = None) -> bytes:
-    """The PDF bytes of one certificate. `verify_url` is the absolute address the QR code opens;
-    `status` the status to print (defaults to the stored one)."""
+    """The sealed PDF bytes of one certificate. `verify_url` is the absolute address the QR code
+    opens; `status` the status to print (defaults to the stored one)."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _render(certificate, verify_url, status or certificate.status)
+        return seal_certificate_document(
+            certificate, _render(certificate, verify_url, status or certificate.status), reason=_("Electronic certificate seal")
+        )
+
+
+def seal_certificate_document(certificate: Certificate, data: bytes, *, reason: str) -> bytes:
+    """A document of `certificate` sealed in the name of its issuing authority: the signer's name
+    and location a PDF reader shows are the authority's, whatever key the deployment holds."""
+    return seal_pdf(
+        data, signer_name=certificate.authority.name, reason=reason, location=certificate.authority.region.name
+    )
 
 
 def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("certificates/extensions/", certificates.extension_list, name="extension_list"),
     path("certificates/extensions/<int:pk>/decide/", certificates.extension_decide, name="extension_decide"),
     path("certificates/<int:pk>/pdf/", certificates.certificate_download, name="certificate_pdf"),
+    path("certificates/<int:pk>/statement/", certificates.certificate_statement, name="certificate_statement"),
     path("certificates/<int:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("verify/<str:token>/", certificates.certificate_verify, name="certificate_verify"),
     path("lookup/", certificates.certificate_lookup, name="certificate_lookup"),

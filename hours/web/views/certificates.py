@@ -30,6 +30,7 @@ from ...selectors import ledger
 from ...selectors import passes as pass_selectors
 from ...services import certificates as certificate_services
 from ..certificate_pdf import certificate_pdf as render_certificate_pdf
+from ..statement_pdf import statement_pdf as render_statement_pdf
 
 PAGE_SIZE = 50
 
@@ -85,6 +86,17 @@ def certificate_download(request, pk: int):
     data = render_certificate_pdf(certificate, verify_url=_verify_url(request, certificate), status=status)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def certificate_statement(request, pk: int):
+    """The hours statement (学时证明): seen by whoever may see the certificate PDF, else 404."""
+    certificate = certificate_selectors.certificate_get(request.user, pk)
+    data = render_statement_pdf(ledger.certificate_statement(certificate, as_of=timezone.localdate()))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="hours-statement-{certificate.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 
