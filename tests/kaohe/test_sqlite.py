@@ -4,19 +4,20 @@ timeout and write locks taken when a transaction begins."""
 import threading
 
 from django.conf import settings
+from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 
 def _connection(path):
-    config = {**settings.DATABASES["default"], "NAME": str(path), "TEST": {}}
+    # The embedded default's options, whichever database this run uses (CI also runs on PostgreSQL).
+    config = {**connections.databases["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": dict(settings.SQLITE_OPTIONS), "TEST": {}}
     wrapper = DatabaseWrapper(config, alias="sqlite_file_check")
     wrapper.ensure_connection()
     return wrapper
 
 
 def test_the_default_sqlite_options_ask_for_wal_a_busy_timeout_and_immediate_transactions():
-    options = settings.DATABASES["default"]["OPTIONS"]
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    options = settings.SQLITE_OPTIONS
     assert options["timeout"] >= 10
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
