@@ -22,6 +22,9 @@
   function actions(row) {
     const td = document.createElement("td");
     td.className = "actions";
+    // What the forms act on: while it stays the same, the forms (and what a proctor is typing
+    // into them) are kept across pushes.
+    td.dataset.key = [row.attempt_id || "", row.status, row.referred ? "referred" : ""].join("|");
     if (!row.attempt_id || CLOSED.has(row.status)) return td;
     const template = $("actions-template");
     if (!template) return td;
@@ -82,13 +85,7 @@
       }
       tr.appendChild(events);
       tr.appendChild(cell("score", row.score));
-      // Keep what a proctor is typing: the row's forms are only replaced when its state changes.
-      const old = document.querySelector(`#rows tr[data-person="${row.person_id}"]`);
-      if (old && old.dataset.status === row.status && old.querySelector("td.actions") && old.contains(document.activeElement)) {
-        tr.appendChild(old.querySelector("td.actions"));
-      } else {
-        tr.appendChild(actions(row));
-      }
+      tr.appendChild(actions(row));
       if (row.remaining_seconds !== null && row.remaining_seconds !== undefined) {
         deadlines[row.attempt_id] = performance.now() + row.remaining_seconds * 1000;
       } else {
@@ -102,11 +99,32 @@
     return tr;
   }
 
+  // A row is updated in place. Its forms stay in the document (neither replaced nor moved, which
+  // would drop the focus and what a proctor is typing) unless what they act on has changed.
   function put(row) {
-    const old = document.querySelector(`#rows tr[data-person="${row.person_id}"]`);
     const fresh = render(row);
-    if (old) old.replaceWith(fresh); else $("rows").appendChild(fresh);
-    if (fresh.dataset.flagged) $("rows").prepend(fresh);
+    let tr = document.querySelector(`#rows tr[data-person="${row.person_id}"]`);
+    const kept = tr && tr.querySelector("td.actions");
+    const next = fresh.querySelector("td.actions");
+    if (kept && next && kept.dataset.key === next.dataset.key) {
+      Array.from(tr.children).forEach((td) => { if (td !== kept) td.remove(); });
+      Array.from(fresh.children).forEach((td) => { if (td !== next) kept.before(td); });
+      Object.assign(tr.dataset, fresh.dataset);
+    } else if (tr) {
+      tr.replaceWith(fresh);
+      tr = fresh;
+    } else {
+      tr = fresh;
+      $("rows").appendChild(tr);
+    }
+    if (tr.dataset.flagged && $("rows").firstElementChild !== tr) $("rows").prepend(tr);
+  }
+
+  // The whole table: every row updated in place, and the rows no longer in it removed.
+  function putAll(rows) {
+    const people = new Set(rows.map((row) => String(row.person_id)));
+    document.querySelectorAll("#rows tr").forEach((tr) => { if (!people.has(tr.dataset.person)) tr.remove(); });
+    rows.forEach(put);
   }
 
   // Thumbnails of live videos are refreshed every few seconds between the pushes.
@@ -142,8 +160,7 @@
   function receive(message) {
     if (message.type === "rows") {
       deadlines = {};
-      $("rows").textContent = "";
-      message.rows.forEach(put);
+      putAll(message.rows);
     } else if (message.type === "row") {
       message.rows.forEach(put);
     }
