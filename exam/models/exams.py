@@ -33,7 +33,7 @@ class Exam(models.Model):
         _("points per true-or-false question"), max_digits=6, decimal_places=2, default=Decimal("1")
     )
     partial_credit_multiple = models.BooleanField(_("partial credit for multiple choice"), default=False)
-    review_allowed = models.BooleanField(_("candidates may review their answers after grading"), default=False)
+    review_allowed = models.BooleanField(_("candidates may review their answers after the sitting ends"), default=False)
     # The parts of the exam (理论考试和实操考试, notice 001): a candidate passes only when every
     # part is passed (exam.rules.results).
     theory_mode = models.CharField(_("theory part"), max_length=16, choices=TheoryMode.choices, default=TheoryMode.ONLINE)

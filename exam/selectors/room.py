@@ -124,8 +124,18 @@ def result_of(attempt: Attempt) -> dict:
         "max_score": None if attempt.max_score is None else str(attempt.max_score),
         "pass_mark": str(exam.pass_mark),
         "passed": attempt.passed,
+        # The review link shows once graded; the review itself opens when the sitting ends.
         "review": exam.review_allowed and attempt.status == S.GRADED,
     }
+
+
+def review_opens_at(attempt: Attempt):
+    """When the candidate may see the right answers and explanations: once the sitting has ended
+    for everyone, so that no one who finished early can pass the bank's answers to those still
+    sitting. None when the exam does not allow review or the attempt is not graded."""
+    if not (attempt.sitting.exam.review_allowed and attempt.status == S.GRADED):
+        return None
+    return attempt.sitting.ends_at
 
 
 def termination_reason(attempt: Attempt) -> str:
@@ -135,9 +145,10 @@ def termination_reason(attempt: Attempt) -> str:
 
 def review_of(attempt: Attempt) -> list[dict] | None:
     """Each question with the candidate's answer, the right options and the explanation, as the
-    candidate saw it (the version on their paper); None unless the exam allows review and the
-    attempt is graded."""
-    if not (attempt.sitting.exam.review_allowed and attempt.status == S.GRADED):
+    candidate saw it (the version on their paper); None unless the exam allows review, the
+    attempt is graded and the sitting has ended (review_opens_at)."""
+    opens_at = review_opens_at(attempt)
+    if opens_at is None or timezone.now() < opens_at:
         return None
     grading = {row["version_id"]: row for row in attempt.grading}
     answers = answers_of(attempt)

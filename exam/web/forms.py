@@ -185,7 +185,9 @@ class ExamForm(forms.Form):
         help_text=_("A multiple-choice answer with some right options and no wrong one earns part of the points."),
     )
     review_allowed = forms.BooleanField(
-        label=_("Candidates may review their answers after grading"), required=False
+        label=_("Candidates may review their answers after the sitting ends"),
+        help_text=_("Off for certification exams, so that the bank is not exposed: the right answers and explanations are shown only once the sitting has ended."),
+        required=False,
     )
     theory_mode = forms.ChoiceField(label=_("Theory part"), choices=TheoryMode.choices, initial=TheoryMode.ONLINE, required=False)
     theory_max_score = forms.DecimalField(

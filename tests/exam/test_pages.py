@@ -28,6 +28,7 @@ from exam.models import (
     Paper,
     QuestionKind,
     QuestionVersion,
+    Sitting,
 )
 from exam.services.attempts import (
     answer_record,
@@ -762,6 +763,7 @@ def test_the_review_shows_the_versions_the_candidate_saw_after_an_edit(chinese, 
 
     # Then I was graded against what I saw
     assert attempt.status == S.GRADED and attempt.score == 9 and attempt.passed
+    sitting_ended(sitting)
     chinese.force_login(world.gz_worker.user)
     response = chinese.get(reverse("exam:review", args=[attempt.pk]))
     assert response.status_code == 200
@@ -774,9 +776,35 @@ def test_the_review_shows_the_versions_the_candidate_saw_after_an_edit(chinese, 
     assert attempt.score == 9 and {row["version_id"] for row in attempt.grading} == set(attempt.paper.version_ids)
 
 
+def sitting_ended(sitting) -> None:
+    Sitting.objects.filter(pk=sitting.pk).update(ends_at=timezone.now() - datetime.timedelta(minutes=1))
+
+
+def test_the_right_answers_stay_hidden_until_the_sitting_has_ended_for_everyone(chinese, world, sitting):
+    # Given a candidate who finished early, graded, while the other candidate still sits the exam
+    done = graded(sitting, world.loner)
+    running(sitting, world.gz_worker)
+    chinese.force_login(world.loner.user)
+
+    # When they open the review, then it shows no question, answer or explanation, and says when it opens
+    response = chinese.get(reverse("exam:review", args=[done.pk]))
+    page = html(response)
+    assert response.status_code == 403 and not page.select("li.question") and not page.select(".explanation")
+    opens_at = timezone.localtime(sitting.ends_at).strftime("%Y-%m-%d %H:%M")
+    assert "考试场次结束后" in page.select_one("#review-not-yet").text and opens_at in page.text
+    # and their score is shown meanwhile
+    assert page.select_one("p.figure strong").text == f"{done.score.normalize():f}"  # no trailing zeros
+
+    # Once the sitting has ended, the review opens
+    sitting_ended(sitting)
+    response = chinese.get(reverse("exam:review", args=[done.pk]))
+    assert response.status_code == 200 and len(html(response).select("li.question")) == 7
+
+
 def test_the_review_is_refused_unless_allowed_and_graded(chinese, world, sitting, exam):
     in_progress = running(sitting, world.gz_worker)
     done = graded(sitting, world.loner)
+    sitting_ended(sitting)
 
     chinese.force_login(world.gz_worker.user)
     response = chinese.get(reverse("exam:review", args=[in_progress.pk]))

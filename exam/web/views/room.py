@@ -137,7 +137,13 @@ def review(request, attempt_id: int):
     return render(
         request,
         "exam/room/review.html",
-        {"attempt": attempt, "exam": attempt.sitting.exam, "questions": questions, "result": selectors.result_of(attempt)},
+        {
+            "attempt": attempt,
+            "exam": attempt.sitting.exam,
+            "questions": questions,
+            "opens_at": selectors.review_opens_at(attempt),
+            "result": selectors.result_of(attempt),
+        },
         status=200 if questions is not None else 403,
     )
 
