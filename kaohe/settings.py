@@ -364,6 +364,10 @@ SNAPSHOT_REQUEUE_SECONDS = int(os.environ.get("SNAPSHOT_REQUEUE_SECONDS", "180")
 # - face templates and reference images: until consent is withdrawn or the account closes;
 # - the capture log, hashes and decisions: kept (the log is append-only).
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "180"))
+
+# A 学时 (class hour) is this many minutes of study: a lesson may award at most its length in
+# 学时 (cms.rules.credit). Forty-five minutes is the class hour of the continuing-education rules.
+MINUTES_PER_CREDIT_HOUR = int(os.environ.get("MINUTES_PER_CREDIT_HOUR", "45"))
 RETENTION_REVIEW_HOLD_DAYS = int(os.environ.get("RETENTION_REVIEW_HOLD_DAYS", "30"))
 # An appeal against a review's decision may be lodged within this many days of it.
 APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", "15"))

@@ -17,7 +17,7 @@ from wagtail.search import index
 from kernel import hooks
 from lms.models import Credential, OrganisationKind
 
-from ..forms import UniqueSlugPageForm
+from ..forms import CoursePageForm, LessonPageForm
 from ..rules.search import cjk_terms
 
 
@@ -58,7 +58,7 @@ class CataloguePage(Page):
 
 
 class CoursePage(Page):
-    base_form_class = UniqueSlugPageForm
+    base_form_class = CoursePageForm
 
     institution = models.ForeignKey(
         "lms.Organisation",
@@ -76,7 +76,8 @@ class CoursePage(Page):
     credentials = ParentalManyToManyField(Credential, related_name="courses", verbose_name=_("credentials served"))
     category = models.CharField(_("knowledge category"), max_length=16, choices=KnowledgeCategory.choices)
     credit_hours = models.DecimalField(
-        _("credit hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+        _("credit hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))],
+        help_text=_("What the whole course awards: the sum of its lessons' 学时."),
     )
     completion_ratio = models.DecimalField(
         _("share of each lesson to watch"),
@@ -164,7 +165,7 @@ class CoursePage(Page):
 
 
 class LessonPage(Page):
-    base_form_class = UniqueSlugPageForm
+    base_form_class = LessonPageForm
 
     video = models.ForeignKey(
         "wagtaildocs.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -176,7 +177,8 @@ class LessonPage(Page):
         _("length in minutes"), max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))]
     )
     credit_hours = models.DecimalField(
-        _("credit hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
+        _("credit hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("At most the lesson's length in 学时 (a 学时 is 45 minutes of study, unless configured otherwise)."),
     )
 
     content_panels = Page.content_panels + [

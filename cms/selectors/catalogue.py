@@ -1,12 +1,18 @@
 """Reads of the published catalogue. Everything public is live pages only."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
 
 from lms.models import Role
 from lms.policies import member_ids
 
 from ..models import CataloguePage, CoursePage, LessonPage
 from ..policies import catalogues_visible, courses_visible, lessons_visible
+from ..rules.credit import hours_for_minutes
 from ..rules.search import cjk_query
 
 
@@ -47,3 +53,31 @@ def workspace_courses(actor) -> QuerySet[CoursePage]:
 
 def workspace_catalogue_ids(actor) -> list[int]:
     return list(CataloguePage.objects.filter(institution_id__in=member_ids(actor, Role.INSTITUTION_STAFF)).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class CreditMismatch:
+    """A live course whose declared 学时 is not what its live lessons can award."""
+
+    course: CoursePage
+    declared: Decimal
+    lessons: Decimal  # the sum over its lessons of their 学时, each capped by its length
+
+
+def credit_mismatches(courses) -> list[CreditMismatch]:
+    """The courses among `courses` (live ones) whose 学时 differ from their lessons' (one query for
+    the lessons)."""
+    courses = [course for course in courses if course.live]
+    if not courses:
+        return []
+    lessons = LessonPage.objects.live().filter(reduce(or_, (Q(path__startswith=course.path, depth=course.depth + 1) for course in courses)))
+    awarded: dict[str, Decimal] = {}
+    for path, hours, minutes in lessons.values_list("path", "credit_hours", "minutes"):
+        course_path = path[: -LessonPage.steplen]
+        awarded[course_path] = awarded.get(course_path, Decimal("0")) + min(hours, hours_for_minutes(minutes))
+    found = []
+    for course in courses:
+        total = awarded.get(course.path, Decimal("0"))
+        if total != course.credit_hours:
+            found.append(CreditMismatch(course, course.credit_hours, total))
+    return found

@@ -8,6 +8,7 @@ from kernel.hooks import Card, Figure, Item, Link, register
 from lms import policies as people
 from lms.models import Role
 
+from ..forms import plain
 from ..selectors import catalogue
 
 
@@ -27,6 +28,8 @@ def home_cards(*, user) -> list[Card]:
     drafts = courses.filter(has_unpublished_changes=True)
     catalogues = catalogue.workspace_catalogue_ids(user)
     explore = reverse("wagtailadmin_explore", args=[catalogues[0]]) if catalogues else reverse("wagtailadmin_home")
+    # A live course whose 学时 its lessons do not add up to promises learners what they cannot earn.
+    mismatched = catalogue.credit_mismatches(courses.filter(live=True))
     return [
         Card(
             _("Courses"),
@@ -41,6 +44,12 @@ def home_cards(*, user) -> list[Card]:
                      status="draft" if not course.live else "review",
                      status_label=_("Draft") if not course.live else _("Unpublished changes"), key=str(course.pk))
                 for course in drafts[:5]
+            ) + tuple(
+                Item(found.course.title, url=reverse("wagtailadmin_pages:edit", args=[found.course.pk]),
+                     note=_("The course awards %(declared)s 学时; its lessons award %(lessons)s") % {
+                         "declared": plain(found.declared), "lessons": plain(found.lessons)},
+                     status="short", status_label=_("学时 do not add up"), key=f"credit-{found.course.pk}")
+                for found in mismatched[:5]
             ),
             links=(Link(_("Edit courses (content admin)"), explore, style="button"),),
         )

@@ -7,8 +7,10 @@ import pytest
 from django.core.management import call_command
 from wagtail.documents import get_document_model
 
-from cms.demo import COURSES
+from cms.demo import COURSES, LESSON_SECONDS
+from cms.checks import course_credit
 from cms.demo_video import lesson_video
+from cms.selectors.catalogue import credit_mismatches
 from cms.models import (
     CoursePage,
     LessonPage,
@@ -43,10 +45,7 @@ def test_lesson_video_is_a_real_webm_of_the_asked_length():
 # --- 8. the demo catalogue -----------------------------------------------------------------------
 
 
-def test_seed_demo_creates_courses_with_document_videos_once(monkeypatch):
-    # given lessons of 6 s instead of 30 s: still real WebM documents, a fifth of the encoding
-    monkeypatch.setattr("cms.demo.LESSON_SECONDS", 6)
-
+def test_seed_demo_creates_courses_with_document_videos_once():
     # when
     call_command("seed_demo", stdout=io.StringIO())
 
@@ -62,7 +61,7 @@ def test_seed_demo_creates_courses_with_document_videos_once(monkeypatch):
             assert lesson.video_id and not lesson.video_url
             assert lesson.video_source == lesson.video.url
             assert lesson.video.file.size > 0
-            assert lesson.duration_seconds == 6
+            assert lesson.duration_seconds == LESSON_SECONDS
     counts = (CoursePage.objects.count(), LessonPage.objects.count(), get_document_model().objects.count())
 
     # when run again
@@ -71,3 +70,16 @@ def test_seed_demo_creates_courses_with_document_videos_once(monkeypatch):
     # then nothing is duplicated
     assert (CoursePage.objects.count(), LessonPage.objects.count(), get_document_model().objects.count()) == counts
     assert counts[1] == sum(len(spec["lessons"]) for spec in COURSES)
+
+
+def test_the_demo_awards_what_its_lessons_length_can_earn_and_a_course_what_its_lessons_award():
+    # Given the demo catalogue (its lessons were once 30-second clips worth a whole 学时 each)
+    call_command("seed_demo", stdout=io.StringIO())
+
+    # Then no lesson awards more than its length at 45 minutes a 学时
+    for lesson in LessonPage.objects.live():
+        assert lesson.credit_hours > 0
+        assert lesson.credit_hours * 45 <= lesson.minutes, (lesson.title, lesson.minutes, lesson.credit_hours)
+    # and every course awards exactly what its lessons award: the catalogue check finds nothing
+    assert credit_mismatches(CoursePage.objects.live()) == []
+    assert [message.id for message in course_credit(None, databases=["default"])] == []
