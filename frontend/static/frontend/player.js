@@ -58,7 +58,7 @@
     status.textContent = lines[state] || "";
     if (state === "checking") checkStatus.textContent = checkDetail || words.hold;
     else if (state === "locked") checkStatus.textContent = detail ? `${words.look} ${detail}` : words.look;
-    else checkStatus.textContent = checkDetail;
+    else checkStatus.textContent = state === "studying" ? checkDetail : "";  // one state shows at a time
     resumeHere.hidden = state !== "superseded";
     if (state !== "checking") prompt.hidden = true;
   }
