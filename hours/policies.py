@@ -95,12 +95,19 @@ def certificates_managed(actor: User) -> QuerySet[Certificate]:
 
 
 def certificates_visible(actor: User) -> QuerySet[Certificate]:
-    """What the actor may open: their own certificates and those managed by their authorities."""
+    """What the actor may open (the PDF, the 学时证明): their own certificates, those managed by
+    their authorities, and those of the current employees of the enterprises they administer, the
+    same certificates as their 证书管理 list (enterprise_certificates)."""
     if people.is_superuser(actor):
         return Certificate.objects.all()
     condition = _issued_in_regions(actor)
     if people.is_learner(actor):
         condition |= Q(holder__user=actor)
+    if enterprise_ids := people.member_ids(actor, Role.ENTERPRISE_ADMIN):
+        employed = Certificate.objects.filter(
+            holder__employments__enterprise_id__in=enterprise_ids, holder__employments__end_date__isnull=True
+        )
+        condition |= Q(pk__in=employed.values("pk"))
     return Certificate.objects.filter(condition)
 
 

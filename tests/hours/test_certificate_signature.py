@@ -144,7 +144,8 @@ def test_the_statement_is_for_whoever_may_see_the_certificate(world, client, cer
     for user, status in (
         (world.gz_worker.user, 200),  # the holder
         (world.sz_worker.user, 404),  # another learner: not found, never 500
-        (world.gz_admin, 404),  # the holder's enterprise: as for the certificate PDF
+        (world.gz_admin, 200),  # the holder's current employer (its 证书管理 links both)
+        (world.sz_admin, 404),  # another enterprise
         (world.sz_reviewer, 404),  # another city's authority
         (world.gz_reviewer, 200),  # the issuing authority
         (world.province_reviewer, 200),  # the province above it

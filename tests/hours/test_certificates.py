@@ -465,7 +465,7 @@ def test_the_pdf_without_a_photo_draws_a_placeholder(world):
     assert "".join(zh("No photo on file").split()) in _text(pdf)
 
 
-def test_the_pdf_is_for_the_holder_and_overseeing_authorities(world, client):
+def test_the_pdf_is_for_the_holder_the_overseeing_authorities_and_the_current_employer(world, client):
     certificate = issue(world, world.gz_worker)
     url = reverse("hours:certificate_pdf", args=[certificate.pk])
 
@@ -473,7 +473,8 @@ def test_the_pdf_is_for_the_holder_and_overseeing_authorities(world, client):
     for user, status in (
         (world.sz_worker.user, 404),
         (world.sz_reviewer, 404),
-        (world.gz_admin, 404),
+        (world.sz_admin, 404),  # another enterprise
+        (world.gz_admin, 200),  # the holder's current employer
         (world.province_reviewer, 200),
         (world.superuser, 200),
         (world.gz_worker.user, 200),

@@ -23,7 +23,7 @@ from hours.services import certificates as certificate_services
 from hours.services import passes as pass_services
 from kernel.audit import trail_of
 from kernel.errors import DomainError
-from lms.models import Credential
+from lms.models import Credential, Employment
 from tests.exam.test_pages import graded, html
 from tests.factories import EmploymentFactory, PersonFactory
 
@@ -295,9 +295,9 @@ class TestEnterpriseCertificates:
         client.force_login(world.gz_admin)
         url = reverse("hours:enterprise_certificates", args=[world.gz_enterprise.pk])
         page = html(client.get(url))
-        numbers = [row.select("td")[2].text for row in page.select("#enterprise-certificates tr[data-certificate]")]
+        numbers = [row.select_one("a.certificate-pdf").text for row in page.select("#enterprise-certificates tr[data-certificate]")]
         assert numbers == ["GZ-SOON"]
-        assert [r.select("td")[2].text for r in html(client.get(url, {"show": "expiring"})).select("tr[data-certificate]")] == ["GZ-SOON"]
+        assert [r.select_one("a.certificate-pdf").text for r in html(client.get(url, {"show": "expiring"})).select("tr[data-certificate]")] == ["GZ-SOON"]
         assert client.get(url, {"format": "xlsx"})["Content-Type"].startswith("application/vnd.openxmlformats")
         client.post(reverse("hours:enterprise_extension_apply", args=[world.gz_enterprise.pk, soon.pk]))
         request = ExtensionRequest.objects.get()
@@ -310,6 +310,26 @@ class TestEnterpriseCertificates:
         client.force_login(world.sz_admin)
         assert client.get(reverse("hours:enterprise_certificates", args=[world.gz_enterprise.pk])).status_code == 404
         assert client.post(reverse("hours:enterprise_extension_apply", args=[world.sz_enterprise.pk, soon.pk])).status_code == 404
+        # nor opens its sealed PDF or hours statement
+        for name in ("hours:certificate_pdf", "hours:certificate_statement"):
+            assert client.get(reverse(name, args=[soon.pk])).status_code == 404
+
+    def test_the_enterprise_opens_its_employees_sealed_pdf_and_statement_until_the_employment_ends(self, client, world):
+        today = timezone.localdate()
+        soon = self._certificate(world, world.gz_worker, "GZ-SOON", today + datetime.timedelta(days=30))
+        client.force_login(world.gz_admin)
+        page = html(client.get(reverse("hours:enterprise_certificates", args=[world.gz_enterprise.pk])))
+        row = page.select_one(f'#enterprise-certificates tr[data-certificate="{soon.pk}"]')
+        # The links on its 证书管理 list open (they answered 404 to the enterprise before)
+        for link, name in (("a.certificate-pdf", "hours:certificate_pdf"), ("a.certificate-statement", "hours:certificate_statement")):
+            assert row.select_one(link)["href"] == reverse(name, args=[soon.pk])
+            response = client.get(reverse(name, args=[soon.pk]))
+            assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+            assert response.content.startswith(b"%PDF")
+        # Once the employee has left, the certificate is no longer the enterprise's to open
+        Employment.objects.filter(person=world.gz_worker, enterprise=world.gz_enterprise).update(end_date=today)
+        for name in ("hours:certificate_pdf", "hours:certificate_statement"):
+            assert client.get(reverse(name, args=[soon.pk])).status_code == 404
 
 
 class TestNotices:
