@@ -30,6 +30,9 @@ class Roles:
     is_learner: bool = False
     # role -> ids of the organisations in which the user holds it
     by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+    # roles -> the region paths of those authorities (region_paths), filled on first use: a page
+    # asks several policies, each of which needs them.
+    paths: dict[tuple[str, ...], list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def organisation_ids(self, role: str) -> frozenset[int]:
         return self.by_role.get(role, frozenset())
@@ -87,12 +90,16 @@ def region_paths(actor: User, roles: tuple[str, ...] = (Role.AUTHORITY_REVIEWER,
     """The region paths of the authorities in which the actor holds one of `roles`: each covers its
     own region and every region below it."""
     held = roles_of(actor)
+    key = tuple(roles)
+    if key in held.paths:
+        return list(held.paths[key])
     ids = set().union(*(held.organisation_ids(role) for role in roles))
-    if not ids:
-        return []
-    return list(
+    paths = list(
         Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.AUTHORITY).values_list("region__path", flat=True)
-    )
+    ) if ids else []
+    if getattr(actor, "is_authenticated", False):
+        held.paths[key] = paths  # kept with the roles on the user object, forgotten with them
+    return list(paths)
 
 
 def in_regions(paths: list[str], lookup: str) -> Q:

@@ -111,6 +111,9 @@ class TestTheLog:
             with django_assert_max_num_queries(15) as queries:
                 response = client.get(reverse("exam:audit_log"), {"before": cursor})
             assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+            # the reviewer's region paths are read once, however many policies the page asks
+            region_reads = [q for q in queries.captured_queries if q["sql"].startswith('SELECT "lms_region"."path"')]
+            assert len(region_reads) == 1, [q["sql"] for q in region_reads]
         everything = sorted((e.pk for group in entries.values() for e in group), reverse=True)
         assert seen == everything
         assert client.get(reverse("exam:audit_log"), {"before": "-3"}).status_code == 400
