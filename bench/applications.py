@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--approve", type=int, default=1_000)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print the SQL of one approval and a profile of the bulk")
     args = parser.parse_args()
     recreate_database()
     os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
@@ -172,9 +173,24 @@ def main() -> None:
     first, median = timed(lambda: page(enterprise_id=enterprises[3].pk), args.reps)
     print(f"review list filtered by enterprise: first {first * 1000:.1f} ms, median {median * 1000:.1f} ms")
     ids = list(applications_for(reviewer, status=ApplicationStatus.ENTERPRISE_SUBMITTED).values_list("pk", flat=True)[: args.approve])
+    if args.profile:
+        with CaptureQueriesContext(connection) as queries:
+            applications_approve(actor=User.objects.get(pk=reviewer.pk), ids=ids[:1])
+        print(f"one approval: {len(queries)} queries")
+        for query in queries.captured_queries:
+            print("  ", query["sql"][:220])
+        ids = ids[1:]
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     start = time.perf_counter()
     report = applications_approve(actor=User.objects.get(pk=reviewer.pk), ids=ids)
     elapsed = time.perf_counter() - start
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     print(
         f"bulk approval of {len(ids)}: {elapsed:.2f} s ({elapsed / max(len(ids), 1) * 1000:.1f} ms each), "
         f"{len(report.approved)} approved, {len(report.refused)} refused"

@@ -2,6 +2,7 @@
 (exam.policies.applications_visible): another tenant's application is a 404, on pages and API."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core import signing
@@ -102,9 +103,16 @@ def current_employer_id(person: Person) -> int | None:
     return Employment.objects.filter(person=person, end_date__isnull=True).values_list("enterprise_id", flat=True).first()
 
 
-def hours_of(person: Person, credential: Credential) -> Decimal:
-    total = HoursEntry.objects.filter(person=person, credential=credential).aggregate(total=Sum("hours"))["total"]
-    return total or Decimal(0)
+@dataclass(frozen=True)
+class Question:
+    """Whether a person may sit for a credential: through an enterprise, for a sitting, leaving out
+    one application of theirs (the one being decided) from the overlap."""
+
+    person: Person
+    credential: Credential
+    enterprise: Organisation | None
+    sitting: Sitting | None
+    exclude_id: int | None = None
 
 
 def eligibility_facts(
@@ -116,35 +124,62 @@ def eligibility_facts(
     today: datetime.date,
     exclude_id: int | None = None,
 ) -> admission.Facts:
-    certificate = (
-        Certificate.objects.filter(holder=person, credential=credential, status=CertificateStatus.VALID, expires_on__gte=today)
-        .values_list("number", flat=True)
-        .first()
-    )
-    overlapping = False
-    if sitting is not None:
-        overlapping = (
-            Application.objects.filter(
-                candidate=person, status__in=ACTIVE, sitting__starts_at__lt=sitting.ends_at, sitting__ends_at__gt=sitting.starts_at
-            )
-            .exclude(pk=exclude_id)
-            .exists()
+    [facts] = eligibility_facts_many([Question(person, credential, enterprise, sitting, exclude_id)], today=today)
+    return facts
+
+
+def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -> list[admission.Facts]:
+    """The facts of admission.failures for each question, in four queries however many there are
+    (a bulk approval of a thousand applications asks them all at once): valid certificates, live
+    applications (for the overlaps), current employers and hours."""
+    people = {question.person.pk for question in questions}
+    credentials = {question.credential.pk for question in questions}
+    certificates: dict[tuple[int, int], str] = {}
+    for holder, credential, number in (
+        Certificate.objects.filter(
+            holder_id__in=people, credential_id__in=credentials, status=CertificateStatus.VALID, expires_on__gte=today
+        ).order_by("pk").values_list("holder_id", "credential_id", "number")
+    ):
+        certificates.setdefault((holder, credential), number)
+    live: dict[int, list[tuple[int, datetime.datetime, datetime.datetime]]] = {}
+    if any(question.sitting is not None for question in questions):
+        for pk, candidate, starts, ends in Application.objects.filter(
+            candidate_id__in=people, status__in=ACTIVE, sitting__isnull=False
+        ).values_list("pk", "candidate_id", "sitting__starts_at", "sitting__ends_at"):
+            live.setdefault(candidate, []).append((pk, starts, ends))
+    employers: dict[int, int] = {}
+    for person, enterprise in (
+        Employment.objects.filter(person_id__in=people, end_date__isnull=True).order_by("-start_date", "-pk").values_list("person_id", "enterprise_id")
+    ):
+        employers.setdefault(person, enterprise)
+    hours = {
+        (row["person_id"], row["credential_id"]): row["total"]
+        for row in HoursEntry.objects.filter(person_id__in=people, credential_id__in=credentials)
+        .values("person_id", "credential_id").annotate(total=Sum("hours"))
+    }
+    facts = []
+    for question in questions:
+        person, credential, enterprise, sitting = question.person, question.credential, question.enterprise, question.sitting
+        overlapping = sitting is not None and any(
+            pk != question.exclude_id and starts < sitting.ends_at and ends > sitting.starts_at
+            for pk, starts, ends in live.get(person.pk, ())
         )
-    return admission.Facts(
-        credential_code=credential.code,
-        credential_family=credential.family,
-        birth_date=person.birth_date,
-        education=person.education,
-        professional_title=person.professional_title,
-        management_since=person.management_since,
-        employer_id=current_employer_id(person),
-        enterprise_id=enterprise.pk if enterprise else None,
-        enterprise_name=enterprise.name if enterprise else "",
-        hours=hours_of(person, credential),
-        hours_required=sitting.hours_required if sitting else Decimal(0),
-        valid_certificate=certificate,
-        overlapping=overlapping,
-    )
+        facts.append(admission.Facts(
+            credential_code=credential.code,
+            credential_family=credential.family,
+            birth_date=person.birth_date,
+            education=person.education,
+            professional_title=person.professional_title,
+            management_since=person.management_since,
+            employer_id=employers.get(person.pk),
+            enterprise_id=enterprise.pk if enterprise else None,
+            enterprise_name=enterprise.name if enterprise else "",
+            hours=hours.get((person.pk, credential.pk)) or Decimal(0),
+            hours_required=sitting.hours_required if sitting else Decimal(0),
+            valid_certificate=certificates.get((person.pk, credential.pk)),
+            overlapping=overlapping,
+        ))
+    return facts
 
 
 def seats_taken(sitting: Sitting) -> int:

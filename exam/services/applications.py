@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from kernel import audit
@@ -48,12 +48,17 @@ MAX_BULK = 1000
 PROOF_MAX_BYTES = 5 * 1024 * 1024
 
 
-def _raise_failures(found: list[admission.Failure]) -> None:
+def _failures_error(found: list[admission.Failure]) -> DomainError | None:
     """All failed rules at once: the first one's code, every rule's sentence."""
     if not found:
-        return
+        return None
     messages = [ERRORS.message(failure.code, **failure.params) for failure in found]
-    raise ERRORS.error(found[0].code, message="；".join(messages), details={"failures": [f.code for f in found]})
+    return ERRORS.error(found[0].code, message="；".join(messages), details={"failures": [f.code for f in found]})
+
+
+def _raise_failures(found: list[admission.Failure]) -> None:
+    if error := _failures_error(found):
+        raise error
 
 
 def _check_eligible(application_or_none, *, person, credential, enterprise, sitting, now) -> None:
@@ -90,59 +95,122 @@ def application_transition(
     changes: dict | None = None,
     now: datetime.datetime | None = None,
 ) -> Application:
-    """Move an application: the one place its status changes. Must run inside the caller's
-    transaction; locks the row, checks the move, stamps the time, seats or unseats the candidate,
-    writes the audit row and schedules the effects after commit."""
-    now = now or timezone.now()
-    locked = Application.objects.select_for_update().get(pk=application.pk)
-    source = locked.status
-    if source == S.PRINTED and to in (S.WITHDRAWN, S.CANCELLED):
-        raise ERRORS.error("ticket_printed")
-    APPLICATION_MACHINE.check(source, to)
-    for name, value in (changes or {}).items():
-        setattr(locked, name, value)
-    if to == S.ENTERPRISE_SUBMITTED:
-        locked.enterprise_submitted_at = now
-    elif to in (S.APPROVED, S.REJECTED):
-        locked.decided_at, locked.decided_by, locked.reason = now, actor, reason
-    elif to == S.PRINTED:
-        locked.printed_at = now
-    elif to in (S.WITHDRAWN, S.CANCELLED):
-        locked.closed_at, locked.reason = now, reason
-    if to == S.APPROVED:
-        _seat(locked, now)
-    if to in (S.WITHDRAWN, S.CANCELLED) and locked.seat is not None:
-        _unseat(locked)
-    locked.status = to
-    locked.save()
-    audit.record(
-        event_type=AuditEventType.STATUS_CHANGED, target=locked, actor=actor, old_state=source, new_state=to,
-        extra={"reason": reason, "sitting": locked.sitting_id, "seat": locked.seat, "ticket": locked.ticket_number},
-        now=now,
+    """Move one application (applications_transition for one): raises its refusal."""
+    moved, refused = applications_transition(
+        applications=[application], to=to, actor=actor, reason=reason, changes=changes, now=now
     )
-    pk = locked.pk
+    if refused:
+        raise refused[0][1]
+    application.status = moved[0].status
+    return moved[0]
+
+
+def applications_transition(
+    *,
+    applications: list[Application],
+    to: str,
+    actor: User | None,
+    reason: str = "",
+    changes: dict | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[list[Application], list[tuple[int, DomainError]]]:
+    """Move applications: the one place their status changes. Must run inside the caller's
+    transaction. Locks the rows (in id order, so that two batches never deadlock), checks each
+    move, stamps the time, seats or unseats the candidate (each sitting locked once, see _Seats),
+    then writes the moved rows in one UPDATE, the sitting's new candidates and the audit rows in
+    one INSERT each, and schedules the effects after commit. Returns the moved rows and, for each
+    refused one, its id and error; a refused row is left as it was."""
+    now = now or timezone.now()
+    wanted = list(dict.fromkeys(application.pk for application in applications))
+    locked = Application.objects.select_for_update().order_by("pk").in_bulk(wanted)
+    seats = _Seats(now)
+    moved: list[Application] = []
+    refused: list[tuple[int, DomainError]] = []
+    trail = []
+    for pk in wanted:
+        row = locked[pk]
+        source = row.status
+        try:
+            if source == S.PRINTED and to in (S.WITHDRAWN, S.CANCELLED):
+                raise ERRORS.error("ticket_printed")
+            APPLICATION_MACHINE.check(source, to)
+            if to == S.APPROVED:
+                seats.seat(row)
+            if to in (S.WITHDRAWN, S.CANCELLED) and row.seat is not None:
+                _unseat(row)
+        except DomainError as error:
+            refused.append((pk, error))
+            continue
+        for name, value in (changes or {}).items():
+            setattr(row, name, value)
+        if to == S.ENTERPRISE_SUBMITTED:
+            row.enterprise_submitted_at = now
+        elif to in (S.APPROVED, S.REJECTED):
+            row.decided_at, row.decided_by, row.reason = now, actor, reason
+        elif to == S.PRINTED:
+            row.printed_at = now
+        elif to in (S.WITHDRAWN, S.CANCELLED):
+            row.closed_at, row.reason = now, reason
+        row.status = to
+        moved.append(row)
+        trail.append(audit.entry(
+            event_type=AuditEventType.STATUS_CHANGED, target=row, actor=actor, old_state=source, new_state=to,
+            extra={"reason": reason, "sitting": row.sitting_id, "seat": row.seat, "ticket": row.ticket_number},
+            now=now,
+        ))
+    if moved:
+        Application.objects.bulk_update(moved, sorted(_MOVED_FIELDS | set(changes or ())))
+        seats.save()
+        audit.record_all(trail)
+    moves = [(row.pk, trail_row.old_state) for row, trail_row in zip(moved, trail)]
 
     def effects() -> None:
-        log.info("application %s: %s -> %s by user %s", pk, source, to, getattr(actor, "pk", None))
+        for pk, source in moves:
+            log.info("application %s: %s -> %s by user %s", pk, source, to, getattr(actor, "pk", None))
 
-    after_commit(effects)
-    application.status = locked.status
-    return locked
+    if moves:
+        after_commit(effects)
+    return moved, refused
 
 
-def _seat(application: Application, now: datetime.datetime) -> None:
-    """Seat the candidate: under the sitting's row lock, so two approvals for the last seat queue
-    and the second finds the sitting full."""
-    if application.sitting_id is None:
-        raise ERRORS.error("sitting_required")
-    sitting = Sitting.objects.select_for_update().select_related("exam").get(pk=application.sitting_id)
-    if now >= sitting.ends_at:
-        raise ERRORS.error("sitting_over")
-    _check_capacity(sitting)
-    last = Application.objects.filter(sitting=sitting, seat__isnull=False).aggregate(m=Max("seat"))["m"] or 0
-    application.seat = last + 1
-    application.ticket_number = f"{sitting.pk:05d}{application.pk:08d}"
-    SittingCandidate.objects.get_or_create(sitting=sitting, person_id=application.candidate_id)
+# What a move may change on the row, written by the one UPDATE of applications_transition.
+_MOVED_FIELDS = frozenset({
+    "status", "enterprise_submitted_at", "decided_at", "decided_by", "reason", "printed_at", "closed_at",
+    "seat", "ticket_number",
+})
+
+
+class _Seats:
+    """Seats given in one transition: each sitting is locked (its row, FOR UPDATE) and counted
+    once, so that two approvals for the last seat queue and the second finds the sitting full,
+    and a batch of a thousand costs one lock and one count, not a thousand."""
+
+    def __init__(self, now: datetime.datetime):
+        self.now = now
+        self.sittings: dict[int, list] = {}  # id -> [sitting, seats taken, last seat number]
+        self.candidates: list[SittingCandidate] = []
+
+    def seat(self, application: Application) -> None:
+        if application.sitting_id is None:
+            raise ERRORS.error("sitting_required")
+        state = self.sittings.get(application.sitting_id)
+        if state is None:
+            sitting = Sitting.objects.select_for_update().select_related("exam").get(pk=application.sitting_id)
+            seated = Application.objects.filter(sitting=sitting, seat__isnull=False).aggregate(n=Count("pk"), m=Max("seat"))
+            state = self.sittings[sitting.pk] = [sitting, seated["n"], seated["m"] or 0]
+        sitting, taken, last = state
+        if self.now >= sitting.ends_at:
+            raise ERRORS.error("sitting_over")
+        if sitting.capacity is not None and taken >= sitting.capacity:
+            raise ERRORS.error("sitting_full")
+        state[1], state[2] = taken + 1, last + 1
+        application.seat = last + 1
+        application.ticket_number = f"{sitting.pk:05d}{application.pk:08d}"
+        self.candidates.append(SittingCandidate(sitting=sitting, person_id=application.candidate_id))
+
+    def save(self) -> None:
+        # The candidate may be on the list already (seated by an earlier application): kept once.
+        SittingCandidate.objects.bulk_create(self.candidates, ignore_conflicts=True)
 
 
 def _unseat(application: Application) -> None:
@@ -340,26 +408,52 @@ class BulkReport:
 def applications_approve(
     *, actor: User, ids: Iterable[int], now: datetime.datetime | None = None
 ) -> BulkReport:
-    """Bulk approval: each application approved on its own (its own savepoint), each refusal named.
-    Ids the actor cannot see are refused as application_not_found, never approved."""
+    """Bulk approval, as application_decide approves one: each application's eligibility checked
+    again, each refusal named, the rest approved in one transition (one lock of each sitting, one
+    UPDATE, one INSERT of audit rows). Ids the actor cannot see are refused as
+    application_not_found, never approved."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
     wanted = list(dict.fromkeys(int(pk) for pk in ids))
     if len(wanted) > MAX_BULK:
         raise ERRORS.error("too_many_applications", count=MAX_BULK)
-    visible = {
-        application.pk: application
-        for application in reads.applications_for(actor).filter(pk__in=wanted).select_related("enterprise__region", "sitting__authority")
-    }
-    report = BulkReport()
+    visible = reads.applications_for(actor).filter(pk__in=wanted).select_related(
+        "candidate", "credential", "enterprise__region", "sitting__authority"
+    ).in_bulk()
+    refusals: dict[int, DomainError] = {}
+    candidates = []
     for pk in wanted:
         application = visible.get(pk)
         if application is None:
-            report.refused.append((pk, "application_not_found", ERRORS.message("application_not_found")))
-            continue
-        try:
-            application_decide(actor=actor, application=application, approve=True, now=now)
-        except DomainError as error:
-            report.refused.append((pk, error.code, str(error.message)))
+            refusals[pk] = ERRORS.error("application_not_found")
+        elif not policies.can_review_application(actor, application):
+            refusals[pk] = ERRORS.error("not_application_reviewer")
+        elif application.path == ApplicationPath.ENTERPRISE and application.status == S.SUBMITTED:
+            refusals[pk] = ERRORS.error(
+                "application_move_illegal", **{"from": APPLICATION_MACHINE.label(S.SUBMITTED), "to": APPLICATION_MACHINE.label(S.APPROVED)}
+            )
         else:
+            candidates.append(application)
+    questions = [
+        reads.Question(a.candidate, a.credential, a.enterprise, a.sitting, exclude_id=a.pk) for a in candidates
+    ]
+    eligible = []
+    for application, facts in zip(candidates, reads.eligibility_facts_many(questions, today=today)):
+        if error := _failures_error(admission.failures(facts, today)):
+            refusals[application.pk] = error
+        else:
+            eligible.append(application)
+    moved: list[Application] = []
+    if eligible:
+        with transaction.atomic():
+            moved, refused = applications_transition(applications=eligible, to=S.APPROVED, actor=actor, reason="", now=now)
+        refusals.update(refused)
+    approved = {application.pk for application in moved}
+    report = BulkReport()
+    for pk in wanted:
+        if pk in approved:
             report.approved.append(pk)
+        else:
+            error = refusals[pk]
+            report.refused.append((pk, error.code, str(error.message)))
     return report

@@ -342,6 +342,45 @@ def test_bulk_approval_names_each_refusal(world):
     assert report.refused[0][:2] == (apps[2].pk, "sitting_full")
 
 
+def test_bulk_approval_checks_each_again_and_its_queries_do_not_grow_with_the_batch(world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kernel.audit import trail_of
+    from lms.models import Employment
+
+    world.sitting.capacity = 20
+    world.sitting.save(update_fields=["capacity"])
+
+    def approve(applications):
+        reviewer = type(world.reviewer).objects.get(pk=world.reviewer.pk)  # roles read afresh, as in a request
+        with CaptureQueriesContext(connection) as queries:
+            report = svc.applications_approve(actor=reviewer, ids=[a.pk for a in applications], now=NOW)
+        return report, len(queries)
+
+    # Given a batch of three, one of whose candidates has left the enterprise since it submitted
+    small = [guangdong(world) for _ in range(3)]
+    Employment.objects.filter(person=small[1].candidate).update(end_date=datetime.date(2026, 2, 1))
+    report, few = approve(small)
+    # Then the others are approved, seated in order, with their audit rows, and the leaver is named
+    assert report.approved == [small[0].pk, small[2].pk]
+    assert report.refused[0][:2] == (small[1].pk, "not_employed")
+    seated = {a.pk: a for a in Application.objects.filter(pk__in=report.approved)}
+    assert [seated[pk].seat for pk in report.approved] == [1, 2]
+    assert all(seated[pk].status == S.APPROVED and seated[pk].decided_by_id == world.reviewer.pk for pk in report.approved)
+    assert SittingCandidate.objects.filter(sitting=world.sitting).count() == 2
+    for pk in report.approved:
+        [row] = trail_of(seated[pk]).filter(new_state=S.APPROVED)
+        assert row.old_state == S.ENTERPRISE_SUBMITTED and row.extra["seat"] == seated[pk].seat
+    assert Application.objects.get(pk=small[1].pk).status == S.ENTERPRISE_SUBMITTED  # the refused one is as it was
+
+    # And a batch of twelve costs the same statements as the batch of three
+    large = [guangdong(world) for _ in range(12)]
+    report, many = approve(large)
+    assert len(report.approved) == 12 and many <= few
+    assert sorted(a.seat for a in Application.objects.filter(pk__in=report.approved)) == list(range(3, 15))
+
+
 def test_review_list_queries_do_not_grow_with_rows(world, django_assert_num_queries):
     def page():
         reviewer = type(world.reviewer).objects.get(pk=world.reviewer.pk)  # no cached roles
