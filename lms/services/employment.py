@@ -144,6 +144,9 @@ def employment_request_transition(
     is refused (employment_request_move_illegal): nothing happens twice."""
     now = now or timezone.now()
     with transaction.atomic():
+        # Always the person first, then the request: every writer of a person's employment takes
+        # the locks in this order, so two moves at once wait for each other and never deadlock.
+        list(Person.objects.select_for_update().filter(pk=request.person_id).values_list("pk", flat=True))
         request = (
             EmploymentRequest.objects.select_for_update()
             .select_related("person", "enterprise__region")
@@ -206,8 +209,13 @@ def _require_party(actor: User, request: EmploymentRequest, to: str) -> None:
 def _current_elsewhere(request: EmploymentRequest) -> Employment:
     """The person's current employment at another enterprise, which the change would end; its start
     must come before the new one's."""
-    Person.objects.select_for_update().get(pk=request.person_id)
-    current = Employment.objects.select_related("enterprise").filter(person=request.person, end_date__isnull=True).first()
+    # The row is locked so that the old enterprise ending it at the same moment waits (employment_end).
+    current = (
+        Employment.objects.select_for_update(of=("self",))
+        .select_related("enterprise")
+        .filter(person_id=request.person_id, end_date__isnull=True)
+        .first()
+    )
     if current is None:
         raise ERRORS.error("employment_changed")
     if current.enterprise_id == request.enterprise_id:
@@ -249,7 +257,7 @@ def employment_request_accept(*, actor: User, request: EmploymentRequest) -> Emp
     enterprise, the request goes to the authority as a personnel change request."""
     with transaction.atomic():
         # The person's row is locked first, so the choice below holds until the move is written.
-        Person.objects.select_for_update().filter(pk=request.person_id).first()
+        list(Person.objects.select_for_update().filter(pk=request.person_id).values_list("pk", flat=True))
         current = Employment.objects.filter(person_id=request.person_id, end_date__isnull=True).first()
         elsewhere = current is not None and current.enterprise_id != request.enterprise_id
         return employment_request_transition(actor=actor, request=request, to=S.REVIEW if elsewhere else S.ACCEPTED)

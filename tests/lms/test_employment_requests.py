@@ -367,3 +367,85 @@ class TestPages:
         client.force_login(world.loner.user)
         assert client.get(reverse("lms:my_invitations")).status_code == 200
         assert client.get(reverse("lms:personnel_changes")).status_code == 404
+
+
+# Two decisions at once --------------------------------------------------------------------------
+
+
+def second_shenzhen_enterprise(world):
+    from lms.models import OrganisationKind
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    enterprise = OrganisationFactory(kind=OrganisationKind.ENTERPRISE, name="深圳二建", region=world.shenzhen)
+    return enterprise, MembershipFactory(organisation=enterprise, role="enterprise_admin").user
+
+
+def test_two_confirmed_moves_of_one_person_cannot_both_be_approved(world):
+    first = change_request(world)
+    enterprise, admin = second_shenzhen_enterprise(world)
+    second = invite(world, world.gz_worker, admin=admin, enterprise=enterprise, start_date=datetime.date(2024, 6, 1))
+    second = employment_request_accept(actor=world.gz_worker.user, request=second)
+    employment_request_approve(actor=world.sz_reviewer, request=first)
+    refused("employment_changed", employment_request_approve, actor=world.sz_reviewer, request=second)
+    assert Employment.objects.get(person=world.gz_worker, end_date__isnull=True).enterprise == world.sz_enterprise
+
+
+def _in_parallel(calls):
+    import threading
+
+    from django.db import connection
+
+    results, barrier = [], threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        try:
+            call()
+            results.append("approved")
+        except DomainError as error:
+            results.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)
+
+
+def _postgresql_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write; the row lock race needs PostgreSQL")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_approval_twice_at_once_moves_the_person_once(world):
+    _postgresql_only()
+    request = change_request(world)
+    approve = lambda: employment_request_approve(actor=world.sz_reviewer, request=request)  # noqa: E731
+    assert _in_parallel([approve, approve]) == ["approved", "employment_request_move_illegal"]
+    assert world.gz_worker.employments.count() == 2
+    assert world.gz_worker.employments.filter(end_date__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moves_of_one_person_approved_at_once_move_them_once(world):
+    _postgresql_only()
+    first = change_request(world)
+    enterprise, admin = second_shenzhen_enterprise(world)
+    second = employment_request_accept(
+        actor=world.gz_worker.user,
+        request=invite(world, world.gz_worker, admin=admin, enterprise=enterprise, start_date=datetime.date(2024, 6, 1)),
+    )
+    results = _in_parallel(
+        [
+            lambda: employment_request_approve(actor=world.sz_reviewer, request=first),
+            lambda: employment_request_approve(actor=world.sz_reviewer, request=second),
+        ]
+    )
+    assert results == ["approved", "employment_changed"]
+    assert world.gz_worker.employments.filter(end_date__isnull=True).count() == 1

@@ -3,8 +3,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import override
 from PIL import Image
 
+from lms.errors import ERRORS
 from lms.models import Person
 from tests.factories import PASSWORD, make_id_number
 
@@ -180,14 +183,15 @@ def test_a_person_employed_elsewhere_is_invited_not_moved(chinese, world):
     assert world.gz_worker.employments.count() == 1
 
 
-def test_a_bad_start_date_is_explained_on_the_page(chinese, world):
+def test_an_employee_already_here_is_explained_on_the_page(chinese, world):
     chinese.force_login(world.gz_admin)
     response = chinese.post(
         reverse("lms:employee_add", args=[world.gz_enterprise.pk]),
         {"real_name": world.gz_worker.real_name, "id_number": world.gz_worker.id_number, "start_date": "2024-05-01"},
     )
     assert response.status_code == 200
-    assert "已" in response.content.decode()  # already_employed, an existing message
+    with override("zh-hans"):
+        assert escape(ERRORS.message("already_employed")) in response.content.decode()
     assert not world.gz_worker.employment_requests.exists()
 
 
