@@ -8,7 +8,12 @@ from PIL import Image
 
 from kernel.errors import DomainError
 from lms.models import Employment, Organisation, Person, User
-from lms.services.employment import employee_add, employment_end, employment_request_accept, employment_start
+from lms.services.employment import (
+    employee_add,
+    employment_end,
+    employment_request_accept,
+    employment_start,
+)
 from lms.services.organisations import membership_grant, organisation_create
 from lms.services.people import person_register
 from tests.factories import PASSWORD, PersonFactory, make_credit_code, make_id_number
