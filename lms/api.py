@@ -7,15 +7,19 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kernel.api import ERROR_RESPONSES
+from kernel.errors import NotFoundError
 
 from .policies import (
+    employment_requests_visible,
     employments_visible,
     organisations_visible,
     people_visible,
     roles_of,
 )
+from .selectors.employment_requests import request_for_action
 from .selectors.organisations import employment_get, organisation_get
 from .selectors.people import person_get
+from .services import employment as employment_services
 from .services.employment import employee_add as employee_add_service
 from .services.employment import employment_end as employment_end_service
 
@@ -79,6 +83,40 @@ class EmployeeIn(Schema):
     position: str = ""
 
 
+class EmploymentRequestOut(Schema):
+    """An invitation (人员变更申请): no employment exists until the person accepts and, for a person
+    employed elsewhere, an authority approves."""
+
+    id: int
+    person_id: int
+    person_name: str
+    enterprise_id: int
+    enterprise_name: str
+    position: str
+    start_date: datetime.date
+    status: str
+    previous_enterprise_id: int | None
+    employment_id: int | None
+    reason: str
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_person_name(request) -> str:
+        return request.person.real_name
+
+    @staticmethod
+    def resolve_enterprise_name(request) -> str:
+        return request.enterprise.name
+
+    @staticmethod
+    def resolve_previous_enterprise_id(request) -> int | None:
+        return request.previous_employment.enterprise_id if request.previous_employment_id else None
+
+
+class EmploymentRequestRejectIn(Schema):
+    reason: str = ""
+
+
 class EmploymentEndIn(Schema):
     end_date: datetime.date
 
@@ -136,15 +174,55 @@ def employments(request, current: bool | None = None):
     return queryset
 
 
-@router.post("/organisations/{int:organisation_id}/employees", response={201: EmploymentOut, **ERROR_RESPONSES}, summary=_("Add an employee"))
+@router.post("/organisations/{int:organisation_id}/employees", response={201: EmploymentRequestOut, **ERROR_RESPONSES}, summary=_("Invite an employee"))
 def employee_add(request, organisation_id: int, payload: EmployeeIn):
+    """Creates an invitation, never an employment: the person accepts it (and an authority approves
+    a change from another enterprise)."""
     enterprise = organisation_get(request.user, organisation_id)
-    employment = employee_add_service(actor=request.user, enterprise=enterprise, **payload.dict())
-    return Status(201, employment)
+    invitation = employee_add_service(actor=request.user, enterprise=enterprise, **payload.dict())
+    return Status(201, invitation)
+
+
+@router.get("/employment-requests", response=list[EmploymentRequestOut], summary=_("Invitations and personnel change requests"))
+@paginate(LimitOffsetPagination)
+def employment_requests(request, status: str = ""):
+    queryset = employment_requests_visible(request.user)
+    return queryset.filter(status=status) if status else queryset
+
+
+_ACTIONS = {
+    "accept": employment_services.employment_request_accept,
+    "decline": employment_services.employment_request_decline,
+    "cancel": employment_services.employment_request_cancel,
+    "approve": employment_services.employment_request_approve,
+}
+
+
+@router.post(
+    "/employment-requests/{int:request_id}/reject",
+    response={200: EmploymentRequestOut, **ERROR_RESPONSES},
+    summary=_("Reject a personnel change request, with a reason"),
+)
+def employment_request_reject(request, request_id: int, payload: EmploymentRequestRejectIn):
+    employment_request = request_for_action(request.user, request_id, "reject")
+    return employment_services.employment_request_reject(
+        actor=request.user, request=employment_request, reason=payload.reason
+    )
+
+
+@router.post(
+    "/employment-requests/{int:request_id}/{action}",
+    response={200: EmploymentRequestOut, **ERROR_RESPONSES},
+    summary=_("Accept, decline, cancel or approve an employment request"),
+)
+def employment_request_act(request, request_id: int, action: str):
+    if action not in _ACTIONS:
+        raise NotFoundError.default()
+    employment_request = request_for_action(request.user, request_id, action)
+    return _ACTIONS[action](actor=request.user, request=employment_request)
 
 
 @router.post("/employments/{int:employment_id}/end", response={200: EmploymentOut, **ERROR_RESPONSES}, summary=_("End an employment"))
 def employment_end(request, employment_id: int, payload: EmploymentEndIn):
     employment = employment_get(request.user, employment_id)
     return employment_end_service(actor=request.user, employment=employment, end_date=payload.end_date)
-

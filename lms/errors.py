@@ -73,6 +73,30 @@ ERRORS = Catalogue(
         "employment_already_ended": Refusal(_("This employment has already ended.")),
         "end_before_start": Refusal(_("The end date cannot be before the start date.")),
         "end_date_future": Refusal(_("The end date cannot be in the future.")),
+        # invitations and personnel change requests (lms.services.employment)
+        "employment_request_exists": Refusal(
+            _("An invitation of this enterprise to this person is already waiting for an answer."), 409
+        ),
+        "start_in_earlier_employment": Refusal(
+            _("The start date falls within an earlier employment of this person; choose a later start date.")
+        ),
+        "employment_request_not_yours": Refusal(_("Only the invited person can answer this invitation."), 403),
+        "not_change_reviewer": Refusal(
+            _("Only a reviewer of an authority covering the new enterprise's region can decide this change request."),
+            403,
+        ),
+        "employment_request_move_illegal": Refusal(
+            _("This request can no longer be changed: it is already “%(from)s”."), 409
+        ),
+        "employment_changed": Refusal(
+            _("The person's employment has changed since they confirmed; the enterprise must invite them again."), 409
+        ),
+        "change_before_current_start": Refusal(
+            _(
+                "The new employment must start after the current one at %(enterprise)s began; the enterprise must "
+                "invite again with a later start date."
+            )
+        ),
         # the WebSocket health check (lms.realtime.consumers)
         "unknown_type": Refusal(_("This type of message is not known.")),
     },

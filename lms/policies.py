@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 
 from .models import (
     Employment,
+    EmploymentRequest,
+    EmploymentRequestStatus,
     Membership,
     Organisation,
     OrganisationKind,
@@ -249,6 +251,45 @@ def can_manage_employees(actor: User, enterprise: Organisation) -> bool:
     if roles_of(actor).is_superuser:
         return True
     return enterprise.pk in roles_of(actor).organisation_ids(Role.ENTERPRISE_ADMIN)
+
+
+# Invitations and personnel change requests (人员变更申请) -------------------------------------------
+
+# What the old employer and the authorities see: the requests the person has confirmed.
+CONFIRMED_REQUEST_STATUSES = (
+    EmploymentRequestStatus.REVIEW,
+    EmploymentRequestStatus.APPROVED,
+    EmploymentRequestStatus.REJECTED,
+)
+
+
+def employment_requests_visible(actor: User) -> QuerySet[EmploymentRequest]:
+    """A person their own invitations; an enterprise those it made, and, once the person has
+    confirmed, those that take one of its employees away (the same request seen from the old side);
+    an authority reviewer the confirmed change requests of the enterprises of its regions; a
+    superuser all. An invitation the person has not answered is never shown to their employer."""
+    queryset = EmploymentRequest.objects.select_related(
+        "person", "enterprise__region", "previous_employment__enterprise"
+    )
+    roles = roles_of(actor)
+    if roles.is_superuser:
+        return queryset.all()
+    conditions: list[Q] = []
+    if roles.is_learner:
+        conditions.append(Q(person__user=actor))
+    if enterprise_ids := roles.organisation_ids(Role.ENTERPRISE_ADMIN):
+        conditions.append(Q(enterprise_id__in=enterprise_ids))
+        conditions.append(
+            Q(previous_employment__enterprise_id__in=enterprise_ids, status__in=CONFIRMED_REQUEST_STATUSES)
+        )
+    if paths := region_paths(actor):
+        conditions.append(Q(in_regions(paths, "enterprise__region__path"), status__in=CONFIRMED_REQUEST_STATUSES))
+    return queryset.filter(any_of(conditions))
+
+
+def can_decide_change_request(actor: User, enterprise: Organisation) -> bool:
+    """人员变更审核: a reviewer of an authority covering the new enterprise's region (or a superuser)."""
+    return covers(actor, enterprise)
 
 
 def can_see_people_lists(actor: User) -> bool:

@@ -59,7 +59,7 @@ def percent(value, total):
 TONES = {
     "ok": {
         "verified", "approved", "passed", "valid", "earned", "graded", "issued", "active", "completed",
-        "complete", "confirmed", "enrolled", "current", "met", "ok", "open", "published",
+        "complete", "confirmed", "enrolled", "current", "met", "ok", "open", "published", "accepted",
     },
     "warn": {
         "pending", "submitted", "referred", "in_progress", "draft", "waiting", "due", "expiring",
@@ -67,7 +67,7 @@ TONES = {
     },
     "bad": {
         "rejected", "revoked", "terminated", "failed", "expired", "voided", "refused", "closed",
-        "not_passed", "absent", "ended", "withdrawn", "missing", "overdue",
+        "not_passed", "absent", "ended", "withdrawn", "missing", "overdue", "declined",
     },
     "info": {"upcoming", "registered", "new", "ready", "not_started"},
 }

@@ -3,7 +3,13 @@ in the module named for it; this package exports them for Django and for callers
 
 from .archive import ArchiveDocument, DocumentKind
 from .credentials import Credential, CredentialFamily
-from .employment import Employment
+from .employment import (
+    EMPLOYMENT_REQUEST_MACHINE,
+    OPEN_REQUEST_STATUSES,
+    Employment,
+    EmploymentRequest,
+    EmploymentRequestStatus,
+)
 from .organisations import (
     ROLE_ORGANISATION_KINDS,
     Membership,
@@ -24,6 +30,8 @@ from .people import (
 )
 
 __all__ = [
+    "EMPLOYMENT_REQUEST_MACHINE",
+    "OPEN_REQUEST_STATUSES",
     "ROLE_ORGANISATION_KINDS",
     "ArchiveDocument",
     "Credential",
@@ -31,6 +39,8 @@ __all__ = [
     "DocumentKind",
     "Education",
     "Employment",
+    "EmploymentRequest",
+    "EmploymentRequestStatus",
     "IdPhotoStatus",
     "Membership",
     "Organisation",

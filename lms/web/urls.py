@@ -40,4 +40,9 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/employees/add/", views.employee_add, name="employee_add"),
     path("employments/<int:pk>/end/", views.employment_end, name="employment_end"),
+    path("invitations/", views.my_invitations, name="my_invitations"),
+    path("personnel-changes/", views.personnel_changes, name="personnel_changes"),
+    path(
+        "employment-requests/<int:pk>/<slug:action>/", views.employment_request_act, name="employment_request_act"
+    ),
 ]

@@ -17,6 +17,8 @@ from kernel.images import served_image, upload_bytes
 from kernel.throttle import client_address
 
 from .. import policies
+from ..models import EmploymentRequestStatus
+from ..selectors import employment_requests as request_selectors
 from ..selectors import home as home_selectors
 from ..selectors.organisations import (
     administered_enterprise_get,
@@ -28,6 +30,7 @@ from ..selectors.organisations import (
 )
 from ..selectors.people import people_list as people_selector
 from ..selectors.people import person_get, person_of
+from ..services import employment as employment_services
 from ..services import login as login_service
 from ..services.employment import employee_add as employee_add_service
 from ..services.employment import employment_end as employment_end_service
@@ -146,6 +149,8 @@ def organisation_detail(request, pk: int):
         "can_manage": can_manage,
         "current": [employment for employment in employments if employment.is_current],
         "former": [employment for employment in employments if not employment.is_current],
+        "requests_made": list(request_selectors.requests_made_by(request.user, organisation.pk)[:50]) if can_manage else [],
+        "requests_leaving": list(request_selectors.requests_leaving(request.user, organisation.pk)[:50]) if can_manage else [],
         "add_form": EmployeeAddForm() if can_manage else None,
         "end_form": EmploymentEndForm() if can_manage else None,
         "actions": hooks.collect("lms.organisation_actions", user=request.user, organisation=organisation),
@@ -160,12 +165,17 @@ def employee_add(request, pk: int):
     form = EmployeeAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            employment = employee_add_service(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+            invitation = employee_add_service(actor=request.user, enterprise=enterprise, **form.cleaned_data)
         except DomainError as error:
             form_error(form, error)
         else:
             messages.success(
-                request, _("%(name)s has been added as an employee.") % {"name": employment.person.real_name}
+                request,
+                _(
+                    "%(name)s has been invited. The employment starts when they accept; if they work for another "
+                    "enterprise, when the authority approves the change."
+                )
+                % {"name": invitation.person.real_name},
             )
             return redirect("lms:organisation_detail", pk=enterprise.pk)
     return render(request, "lms/employee_add.html", {"form": form, "organisation": enterprise})
@@ -189,6 +199,76 @@ def employment_end(request, pk: int):
     else:
         messages.error(request, _("Enter a valid end date."))
     return redirect("lms:organisation_detail", pk=employment.enterprise_id)
+
+
+# Invitations and personnel change requests (人员变更申请 / 人员变更审核) --------------------------------
+
+
+@login_required
+def my_invitations(request):
+    """The person's invitations from enterprises: accept or decline."""
+    person_of(request.user)
+    invitations = request_selectors.invitations_of(request.user)
+    page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "lms/invitations.html", {"page": page})
+
+
+@login_required
+def personnel_changes(request):
+    """人员变更审核: an authority reviewer's change requests, those waiting first."""
+    if not policies.is_reviewer(request.user):
+        raise NotFoundError.default()
+    status = request.GET.get("status", "")
+    listing = request_selectors.requests_to_review(request.user, status=status)
+    page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
+    statuses = [(value, label) for value, label in EmploymentRequestStatus.choices if value in policies.CONFIRMED_REQUEST_STATUSES]
+    return render(request, "lms/personnel_changes.html", {"page": page, "status": status, "statuses": statuses})
+
+
+_REQUEST_ACTIONS = {
+    "accept": (employment_services.employment_request_accept, "lms:my_invitations"),
+    "decline": (employment_services.employment_request_decline, "lms:my_invitations"),
+    "cancel": (employment_services.employment_request_cancel, None),
+    "approve": (employment_services.employment_request_approve, "lms:personnel_changes"),
+    "reject": (employment_services.employment_request_reject, "lms:personnel_changes"),
+}
+
+
+@login_required
+@require_POST
+def employment_request_act(request, pk: int, action: str):
+    """One move of a request by the party who makes it; any other id or party is not found."""
+    if action not in _REQUEST_ACTIONS:
+        raise NotFoundError.default()
+    employment_request = request_selectors.request_for_action(request.user, pk, action)
+    service, target = _REQUEST_ACTIONS[action]
+    arguments = {"reason": request.POST.get("reason", "")} if action == "reject" else {}
+    try:
+        moved = service(actor=request.user, request=employment_request, **arguments)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _request_done(moved))
+    if target is None:
+        return redirect("lms:organisation_detail", pk=employment_request.enterprise_id)
+    return redirect(target)
+
+
+def _request_done(employment_request) -> str:
+    """What the party is told after a move, by the status it led to."""
+    words = {
+        EmploymentRequestStatus.ACCEPTED: _("You are now an employee of %(enterprise)s."),
+        EmploymentRequestStatus.REVIEW: _(
+            "You have confirmed. The change of employer to %(enterprise)s waits for the authority's review."
+        ),
+        EmploymentRequestStatus.DECLINED: _("You have declined the invitation of %(enterprise)s."),
+        EmploymentRequestStatus.CANCELLED: _("The invitation of %(name)s has been cancelled."),
+        EmploymentRequestStatus.APPROVED: _("The change of %(name)s to %(enterprise)s is approved: the employment records have changed."),
+        EmploymentRequestStatus.REJECTED: _("The change request of %(name)s has been rejected."),
+    }
+    return words[employment_request.status] % {
+        "enterprise": employment_request.enterprise.name, "name": employment_request.person.real_name
+    }
 
 
 @login_required

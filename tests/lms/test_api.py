@@ -51,7 +51,17 @@ def test_an_enterprise_adds_and_ends_an_employee_through_the_api(client, world):
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
-    employment_id = response.json()["id"]
+    assert response.json()["status"] == "pending" and not world.loner.employments.exists()
+    request_id = response.json()["id"]
+    client.force_login(world.loner.user)
+    response = client.post(f"/api/employment-requests/{request_id}/accept", content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "accepted", response.content
+    employment_id = response.json()["employment_id"]
+    # A replayed accept changes nothing.
+    response = client.post(f"/api/employment-requests/{request_id}/accept", content_type="application/json")
+    assert response.status_code == 409 and response.json()["code"] == "employment_request_move_illegal"
+    assert world.loner.employments.count() == 1
+    client.force_login(world.gz_admin)
     response = client.post(
         f"/api/employments/{employment_id}/end", {"end_date": "2024-06-01"}, content_type="application/json"
     )
@@ -78,17 +88,30 @@ def test_bad_requests_get_a_code_and_a_message(client, world, payload, status, c
     assert not world.loner.employments.exists()
 
 
-def test_an_overlapping_employment_is_a_coded_400_in_chinese(client, world):
+def test_a_person_employed_elsewhere_goes_through_a_change_request(client, world):
     client.force_login(world.sz_admin)
     response = client.post(
         f"/api/organisations/{world.sz_enterprise.pk}/employees",
         {"real_name": world.gz_worker.real_name, "id_number": world.gz_worker.id_number, "start_date": "2024-05-01"},
         content_type="application/json",
-        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
-    assert response.status_code == 400
-    assert response.json()["code"] == "employment_overlap"
-    assert "广州建工" in response.json()["message"]
+    assert response.status_code == 201 and response.json()["status"] == "pending"
+    request_id = response.json()["id"]
+    client.force_login(world.gz_worker.user)
+    assert client.post(f"/api/employment-requests/{request_id}/accept").json()["status"] == "review"
+    # Not the new enterprise's admin, nor an authority of another region: not found.
+    for user in (world.sz_admin, world.gz_reviewer):
+        client.force_login(user)
+        assert client.post(f"/api/employment-requests/{request_id}/approve").status_code == 404
+    client.force_login(world.sz_reviewer)
+    response = client.post(f"/api/employment-requests/{request_id}/reject", {"reason": ""}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "reason_required"
+    response = client.post(f"/api/employment-requests/{request_id}/approve")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    assert world.gz_worker.employments.get(end_date__isnull=True).enterprise == world.sz_enterprise
+    assert [r["id"] for r in client.get("/api/employment-requests").json()["items"]] == [request_id]
+    client.force_login(world.gz_reviewer)
+    assert client.get("/api/employment-requests").json()["items"] == []
 
 
 def test_malformed_json_is_a_coded_error(client, world):

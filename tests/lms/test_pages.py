@@ -3,8 +3,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import override
 from PIL import Image
 
+from lms.errors import ERRORS
 from lms.models import Person
 from tests.factories import PASSWORD, make_id_number
 
@@ -151,7 +154,17 @@ def test_an_enterprise_admin_adds_and_ends_an_employee_through_pages(client, wor
         {"real_name": world.loner.real_name, "id_number": world.loner.id_number, "start_date": "2024-05-01"},
     )
     assert response.status_code == 302
+    # An invitation, not yet an employment: the person accepts it on their own page.
+    assert not world.loner.employments.exists()
+    invitation = world.loner.employment_requests.get()
+    html = client.get(reverse("lms:organisation_detail", args=[world.gz_enterprise.pk])).content.decode()
+    assert f'data-request="{invitation.pk}" data-status="pending"' in html
+    client.force_login(world.loner.user)
+    assert 'id="notice-invitations"' in client.get(reverse("lms:home")).content.decode()
+    assert f'id="accept-{invitation.pk}"' in client.get(reverse("lms:my_invitations")).content.decode()
+    client.post(reverse("lms:employment_request_act", args=[invitation.pk, "accept"]))
     employment = world.loner.employments.get()
+    client.force_login(world.gz_admin)
     html = client.get(reverse("lms:organisation_detail", args=[world.gz_enterprise.pk])).content.decode()
     assert world.loner.real_name in html
     client.post(reverse("lms:employment_end", args=[employment.pk]), {"end_date": "2024-06-01"})
@@ -159,15 +172,27 @@ def test_an_enterprise_admin_adds_and_ends_an_employee_through_pages(client, wor
     assert str(employment.end_date) == "2024-06-01"
 
 
-def test_an_overlapping_employee_is_explained_on_the_page(chinese, world):
+def test_a_person_employed_elsewhere_is_invited_not_moved(chinese, world):
     chinese.force_login(world.sz_admin)
     response = chinese.post(
         reverse("lms:employee_add", args=[world.sz_enterprise.pk]),
         {"real_name": world.gz_worker.real_name, "id_number": world.gz_worker.id_number, "start_date": "2024-05-01"},
     )
-    assert response.status_code == 200
-    assert "广州建工" in response.content.decode()
+    assert response.status_code == 302
+    assert world.gz_worker.employment_requests.get().status == "pending"
     assert world.gz_worker.employments.count() == 1
+
+
+def test_an_employee_already_here_is_explained_on_the_page(chinese, world):
+    chinese.force_login(world.gz_admin)
+    response = chinese.post(
+        reverse("lms:employee_add", args=[world.gz_enterprise.pk]),
+        {"real_name": world.gz_worker.real_name, "id_number": world.gz_worker.id_number, "start_date": "2024-05-01"},
+    )
+    assert response.status_code == 200
+    with override("zh-hans"):
+        assert escape(ERRORS.message("already_employed")) in response.content.decode()
+    assert not world.gz_worker.employment_requests.exists()
 
 
 def test_only_the_enterprises_admin_reaches_its_add_employee_page(client, world):

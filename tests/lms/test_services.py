@@ -8,7 +8,12 @@ from PIL import Image
 
 from kernel.errors import DomainError
 from lms.models import Employment, Organisation, Person, User
-from lms.services.employment import employee_add, employment_end
+from lms.services.employment import (
+    employee_add,
+    employment_end,
+    employment_request_accept,
+    employment_start,
+)
 from lms.services.organisations import membership_grant, organisation_create
 from lms.services.people import person_register
 from tests.factories import PASSWORD, PersonFactory, make_credit_code, make_id_number
@@ -123,8 +128,8 @@ def test_a_role_must_fit_the_kind_of_organisation(world):
 
 
 class TestEmployment:
-    def test_an_enterprise_adds_a_registered_person_by_id_number_and_name(self, world):
-        employment = employee_add(
+    def test_an_enterprise_invites_a_registered_person_who_accepts(self, world):
+        invitation = employee_add(
             actor=world.gz_admin,
             enterprise=world.gz_enterprise,
             id_number=world.loner.id_number,
@@ -132,7 +137,12 @@ class TestEmployment:
             start_date=datetime.date(2024, 5, 1),
             position="安全员",
         )
+        # A name and an ID number alone attach nobody: the person must accept.
+        assert invitation.status == "pending" and not world.loner.employments.exists()
+        employment_request_accept(actor=world.loner.user, request=invitation)
+        employment = world.loner.employments.get()
         assert employment.is_current and employment.enterprise == world.gz_enterprise
+        assert employment.position == "安全员"
 
     def test_a_wrong_name_and_an_unknown_number_give_the_same_answer(self, world):
         for id_number, name in [(world.loner.id_number, "别人"), (make_id_number(sequence=999), world.loner.real_name)]:
@@ -162,18 +172,25 @@ class TestEmployment:
         employment.refresh_from_db()
         assert employment.is_current
 
-    def test_a_second_current_employer_is_refused_in_chinese(self, world):
+    def test_a_person_employed_elsewhere_becomes_a_change_request_not_a_second_employer(self, world):
+        invitation = employee_add(
+            actor=world.sz_admin,
+            enterprise=world.sz_enterprise,
+            id_number=world.gz_worker.id_number,
+            real_name=world.gz_worker.real_name,
+            start_date=datetime.date(2024, 5, 1),
+        )
+        employment_request_accept(actor=world.gz_worker.user, request=invitation)
+        invitation.refresh_from_db()
+        assert invitation.status == "review"
+        assert world.gz_worker.employments.count() == 1
         with override("zh-hans"), pytest.raises(DomainError) as error:
-            employee_add(
-                actor=world.sz_admin,
-                enterprise=world.sz_enterprise,
-                id_number=world.gz_worker.id_number,
-                real_name=world.gz_worker.real_name,
+            employment_start(
+                actor=world.sz_admin, person=world.gz_worker, enterprise=world.sz_enterprise,
                 start_date=datetime.date(2024, 5, 1),
             )
         assert error.value.code == "employment_overlap"
         assert "广州建工" in error.value.message
-        assert world.gz_worker.employments.count() == 1
 
     def test_a_change_of_employer_keeps_the_history_and_may_not_overlap(self, world):
         old = world.gz_worker.employments.get()
@@ -186,8 +203,10 @@ class TestEmployment:
         )
         with pytest.raises(DomainError) as error:
             employee_add(start_date=datetime.date(2024, 6, 30), **start)
-        assert error.value.code == "employment_overlap"
-        new = employee_add(start_date=datetime.date(2024, 7, 1), **start)
+        assert error.value.code == "start_in_earlier_employment"
+        invitation = employee_add(start_date=datetime.date(2024, 7, 1), **start)
+        employment_request_accept(actor=world.gz_worker.user, request=invitation)
+        new = world.gz_worker.employments.get(end_date__isnull=True)
         assert [e.enterprise for e in Employment.objects.filter(person=world.gz_worker).order_by("start_date")] == [
             world.gz_enterprise,
             world.sz_enterprise,
