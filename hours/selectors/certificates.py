@@ -23,7 +23,7 @@ def certificates_of(person: Person) -> QuerySet[Certificate]:
     pending = ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
     return (
         Certificate.objects.filter(holder=person)
-        .select_related("credential", "authority__region")
+        .select_related("credential", "authority__region", "legacy_holding")
         .prefetch_related(Prefetch("extension_requests", queryset=pending, to_attr="pending_requests"))
     )
 

@@ -14,6 +14,7 @@ from lms import policies as people
 from lms.models import Role
 
 from ..models import Certificate, CertificateStatus, Pass, PassListStatus
+from ..selectors import legacy as legacy_selectors
 from ..selectors import passes as pass_selectors
 from ..selectors import home
 from ..selectors.study import enrolment_of, next_lessons
@@ -36,6 +37,7 @@ def links(*, user) -> list[Link]:
             Link(_("Certificates"), reverse("hours:certificate_list"), order=31),
             Link(_("Extension requests"), reverse("hours:extension_list"), order=32),
             Link(_("Pass lists"), reverse("hours:pass_lists"), order=34),
+            Link(_("Old certificates to confirm"), reverse("hours:legacy_review"), order=35),
         ]
     if reviewer or people.holds(user, Role.INSTITUTION_STAFF):
         items.append(Link(_("Offline training batches"), reverse("hours:offline_batches"), order=33))
@@ -58,6 +60,10 @@ def organisation_actions(*, user, organisation) -> list[Link]:
         Link(
             _("Certificate management"), reverse("hours:enterprise_certificates", args=[organisation.pk]),
             element_id="enterprise-certificates-link",
+        ),
+        Link(
+            _("Employees' old certificates"), reverse("hours:enterprise_legacy", args=[organisation.pk]),
+            element_id="enterprise-legacy-link",
         ),
     ]
 
@@ -111,6 +117,10 @@ def home_notices(*, user) -> list[Link]:
         if waiting:
             items.append(Link(_("%(count)d pass lists wait for your confirmation") % {"count": waiting},
                               reverse("hours:pass_lists") + "?status=submitted", element_id="notice-pass-lists"))
+        legacy_waiting = legacy_selectors.waiting_count(user)
+        if legacy_waiting:
+            items.append(Link(_("%(count)d old certificates wait for your confirmation") % {"count": legacy_waiting},
+                              reverse("hours:legacy_review"), element_id="notice-legacy"))
     person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
     if person is not None:
         today = timezone.localdate()
