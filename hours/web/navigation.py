@@ -13,7 +13,7 @@ from kernel.hooks import Card, Figure, Item, Link, register
 from lms import policies as people
 from lms.models import Role
 
-from ..models import Certificate, CertificateStatus, Pass, PassListStatus
+from ..models import Certificate, CertificateStatus, LegacyHolding, LegacyHoldingStatus, Pass, PassListStatus
 from ..selectors import legacy as legacy_selectors
 from ..selectors import passes as pass_selectors
 from ..selectors import home
@@ -127,6 +127,9 @@ def home_notices(*, user) -> list[Link]:
         confirmed = Pass.objects.filter(person=person, pass_list__status=PassListStatus.CONFIRMED, certificate__isnull=True, keep_until__gte=today).count()
         if confirmed:
             items.append(Link(_("Your exam pass has been confirmed by the province"), reverse("hours:my_certificates"), element_id="notice-pass"))
+        if LegacyHolding.objects.filter(person=person, status=LegacyHoldingStatus.CONFIRMED, register_certificate__isnull=True).exists():
+            items.append(Link(_("An old certificate of yours is confirmed: exchange it for an electronic certificate"),
+                              reverse("hours:my_certificates"), element_id="notice-legacy-confirmed"))
         recent = Certificate.objects.filter(holder=person, issued_on__gte=today - datetime.timedelta(days=30)).count()
         if recent:
             items.append(Link(_("A new certificate has been issued to you"), reverse("hours:my_certificates"), element_id="notice-certificate"))

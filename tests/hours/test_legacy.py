@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from hours import policies
 from hours.models import Certificate, CertificateEvent, LegacyHolding, LegacyHoldingStatus
+from hours.selectors import certificates as certificate_selectors
 from hours.selectors import legacy as legacy_selectors
 from hours.services import certificates as certificate_services
 from hours.services import legacy as legacy_services
@@ -366,6 +367,7 @@ class TestPages:
         short = confirmed(world, code="B", number="OLD-B", issued_on=issued, expires_on=expires, now=timezone.now())
         waiting = register(world, code="A", number="OLD-A", issued_on=issued, expires_on=expires, now=timezone.now())
         hours_met(world.gz_worker, code="C", days=days)
+        assert "notice-legacy-confirmed" in [link.element_id for link in home_notices(user=world.gz_worker.user)]
         chinese.force_login(world.gz_worker.user)
         url = reverse("hours:my_certificates")
         page = html(chinese.get(url))
@@ -383,6 +385,8 @@ class TestPages:
         assert page.select_one(f'[data-certificate="{certificate.pk}"] [data-legacy-exchange]')["data-legacy-exchange"] == "OLD-C"
         assert page.select_one(f'[data-legacy="{ready.pk}"]')["data-status"] == "exchanged"
         assert chinese.get(reverse("hours:certificate_pdf", args=[certificate.pk])).status_code == 200
+        verify = html(chinese.get(reverse("hours:certificate_verify", args=[certificate_selectors.certificate_token(certificate)])))
+        assert verify.select_one("#certificate-basis")["data-legacy-exchange"] == "OLD-C"
 
     def test_the_selector_rows_say_why_not(self, world):
         holding = register(world)
