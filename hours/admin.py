@@ -4,7 +4,7 @@ shown read-only, since they change only through the services that log why."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Certificate, CreditScheme, HoursEntry
+from .models import Certificate, CreditScheme, HoursEntry, LegacyHolding
 
 
 @admin.register(CreditScheme)
@@ -47,3 +47,10 @@ class CertificateAdmin(ReadOnlyAdmin):
     list_display = ("number", "holder", "credential", "authority", "issued_on", "expires_on", "status")
     list_filter = ("status", "credential")
     search_fields = ("=number", "=holder__id_number", "holder__real_name")
+
+
+@admin.register(LegacyHolding)
+class LegacyHoldingAdmin(ReadOnlyAdmin):
+    list_display = ("number", "person", "credential", "enterprise", "issued_on", "expires_on", "status", "authority")
+    list_filter = ("status", "credential")
+    search_fields = ("=number", "=person__id_number", "person__real_name")

@@ -104,6 +104,39 @@ ERRORS = Catalogue(
         "pass_list_not_confirmed": Refusal(_("Certificates are issued only from a pass list the province has confirmed."), 409),
         "extension_not_found": Refusal(_("This extension request does not exist."), 404),
         "extension_decided": Refusal(_("This extension request has already been decided."), 409),
+        # old certificates registered by enterprises and their exchange (hours.services.legacy, 换证)
+        "legacy_not_found": Refusal(_("This old certificate record does not exist."), 404),
+        "legacy_not_enterprise_admin": Refusal(
+            _("Only this enterprise's administrators can register its employees' old certificates."), 403
+        ),
+        "legacy_move_illegal": Refusal(_("An old certificate record that is %(from)s cannot become %(to)s."), 409),
+        "legacy_number_invalid": Refusal(_("Enter the certificate number as printed, at most 32 characters.")),
+        "legacy_issuer_required": Refusal(_("Enter the issuing authority as printed on the certificate, at most 100 characters.")),
+        "legacy_dates_invalid": Refusal(_("The expiry date must be later than the issue date.")),
+        "legacy_issued_in_future": Refusal(_("The issue date cannot be later than today.")),
+        "legacy_duplicate": Refusal(_("Certificate %(number)s of this credential is already registered."), 409),
+        "legacy_register_other_holder": Refusal(
+            _("Certificate %(number)s is in the platform's register under another person: check the number and the employee."), 409
+        ),
+        "legacy_register_other_credential": Refusal(
+            _("Certificate %(number)s is in the platform's register as a certificate of %(credential)s, not of the credential chosen."), 409
+        ),
+        "legacy_register_dates_differ": Refusal(
+            _("Certificate %(number)s is in the platform's register issued on %(issued)s and valid until %(expires)s: the dates entered differ."), 409
+        ),
+        "legacy_no_authority": Refusal(_("You review for no authority covering this enterprise's region."), 403),
+        "legacy_not_confirmed": Refusal(
+            _("This old certificate has not been confirmed by the authority yet: it can be exchanged once it is."), 409
+        ),
+        "legacy_rejected": Refusal(_("This old certificate record was rejected: it cannot be exchanged."), 409),
+        "legacy_already_exchanged": Refusal(
+            _("This old certificate has already been exchanged for an electronic certificate."), 409
+        ),
+        "legacy_in_register": Refusal(
+            _("This certificate is already an electronic certificate of the platform: there is nothing to exchange."), 409
+        ),
+        # The message raised is the issuing service's reason for skipping the holder.
+        "legacy_exchange_refused": Refusal(_("The electronic certificate cannot be issued."), 409),
         # the issuer's electronic seal on certificate PDFs and hours statements (hours.services.seal)
         "seal_key_missing": Refusal(
             _("No certificate seal key is configured: set CERTIFICATE_SEAL_KEY_FILE and CERTIFICATE_SEAL_CERT_FILE."),

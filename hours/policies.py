@@ -19,6 +19,7 @@ from .models import (
     Certificate,
     Enrolment,
     ExtensionRequest,
+    LegacyHolding,
     OfflineBatch,
     PassList,
 )
@@ -209,3 +210,50 @@ def can_apply_extension_for(actor: User, certificate: Certificate) -> bool:
         certificate.holder.employments.filter(enterprise=enterprise, end_date__isnull=True).exists()
         for enterprise in people.administered_enterprises(actor)
     )
+
+
+# Old certificates (原持证人员信息备案) and their exchange (换证) ---------------------------------
+
+
+def can_register_legacy(actor: User, enterprise: Organisation) -> bool:
+    """An enterprise's administrators register the old certificates of its current employees."""
+    return people.can_manage_employees(actor, enterprise)
+
+
+def enterprise_legacy_holdings(actor: User, enterprise: Organisation) -> QuerySet[LegacyHolding]:
+    """The old certificates an enterprise registered, for its administrators; nothing for others."""
+    if not can_register_legacy(actor, enterprise):
+        return LegacyHolding.objects.none()
+    return LegacyHolding.objects.filter(enterprise=enterprise)
+
+
+def legacy_holdings_reviewed(actor: User) -> QuerySet[LegacyHolding]:
+    """The old certificates registered by enterprises of the regions the actor reviews (every one,
+    for a superuser): those they confirm or reject."""
+    if not people.is_reviewer(actor):
+        return LegacyHolding.objects.none()
+    return LegacyHolding.objects.filter(people.reviewer_region_scope(actor, "enterprise__region__path"))
+
+
+def can_decide_legacy(actor: User, holding: LegacyHolding) -> bool:
+    """A reviewer of an authority covering the registering enterprise's region."""
+    return people.covers_region(actor, holding.enterprise.region.path)
+
+
+def legacy_confirming_authority(actor: User, holding: LegacyHolding) -> Organisation | None:
+    """The authority a confirmation is made for (and that issues the electronic certificate): of
+    the authorities covering the enterprise's region in which the actor reviews (any, for a
+    superuser), the nearest one."""
+    queryset = Organisation.objects.filter(kind=OrganisationKind.AUTHORITY).select_related("region")
+    if not people.is_superuser(actor):
+        queryset = queryset.filter(pk__in=people.member_ids(actor, Role.AUTHORITY_REVIEWER))
+    path = holding.enterprise.region.path
+    covering = [authority for authority in queryset if path.startswith(authority.region.path)]
+    return max(covering, key=lambda authority: len(authority.region.path), default=None)
+
+
+def legacy_holdings_own(actor: User) -> QuerySet[LegacyHolding]:
+    """A holder's own old certificates: only they exchange them."""
+    if not people.is_learner(actor):
+        return LegacyHolding.objects.none()
+    return LegacyHolding.objects.filter(person__user=actor)

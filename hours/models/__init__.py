@@ -9,6 +9,7 @@ from .certificates import (
     ExtensionStatus,
 )
 from .ledger import HoursEntry, HoursSource
+from .legacy import LEGACY_HOLDING_MACHINE, LegacyHolding, LegacyHoldingStatus
 from .offline import BatchStatus, OfflineBatch, OfflineRow
 from .passes import Pass, PassList, PassListStatus
 from .rules import Consequence, CreditScheme, YearlyRuleStart
@@ -36,6 +37,9 @@ __all__ = [
     "ExtensionStatus",
     "HoursEntry",
     "HoursSource",
+    "LEGACY_HOLDING_MACHINE",
+    "LegacyHolding",
+    "LegacyHoldingStatus",
     "LessonProgress",
     "OfflineBatch",
     "OfflineRow",

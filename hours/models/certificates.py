@@ -47,6 +47,12 @@ class Certificate(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
     # A random id for the public verification link, so certificate numbers cannot be walked.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Set when the certificate was issued in exchange for a confirmed old certificate (原持证换发)
+    # rather than on an exam pass: one electronic certificate per old one.
+    legacy_holding = models.OneToOneField(
+        "hours.LegacyHolding", on_delete=models.PROTECT, null=True, blank=True, related_name="exchanged_certificate",
+        verbose_name=_("exchanged from"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,6 +63,11 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def from_legacy(self) -> bool:
+        """Issued in exchange for an old certificate (原持证换发), not on an exam pass."""
+        return self.legacy_holding_id is not None
 
 
 class CertificateEvent(models.Model):

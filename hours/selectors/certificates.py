@@ -23,7 +23,7 @@ def certificates_of(person: Person) -> QuerySet[Certificate]:
     pending = ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
     return (
         Certificate.objects.filter(holder=person)
-        .select_related("credential", "authority__region")
+        .select_related("credential", "authority__region", "legacy_holding")
         .prefetch_related(Prefetch("extension_requests", queryset=pending, to_attr="pending_requests"))
     )
 
@@ -35,7 +35,9 @@ def certificates_managed(actor: User) -> QuerySet[Certificate]:
 
 def certificate_get(actor: User, pk: int) -> Certificate:
     """A certificate its holder, an authority overseeing its issuer or a superuser may see; else 404."""
-    queryset = policies.certificates_visible(actor).select_related("holder", "credential", "authority__region")
+    queryset = policies.certificates_visible(actor).select_related(
+        "holder", "credential", "authority__region", "legacy_holding"
+    )
     try:
         return queryset.get(pk=pk)
     except (Certificate.DoesNotExist, ValueError, TypeError):
@@ -81,7 +83,7 @@ def certificate_by_token(token: str) -> Certificate | None:
     except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
     return (
-        Certificate.objects.select_related("holder", "credential", "authority__region")
+        Certificate.objects.select_related("holder", "credential", "authority__region", "legacy_holding")
         .filter(public_id=public_id)
         .first()
     )

@@ -85,6 +85,20 @@ def certificate_standing(certificate: Certificate, *, as_of: datetime.date | Non
     )
 
 
+def legacy_standing(holding, *, as_of: datetime.date | None = None) -> eligibility.Standing:
+    """Where the hours of an old certificate (hours.LegacyHolding) stand: the same rules as for a
+    certificate of the platform, over the old certificate's validity, counting the holder's ledger
+    entries of its credential, in the province of the enterprise that registered it."""
+    return eligibility.standing(
+        issued_on=holding.issued_on,
+        expires_on=holding.expires_on,
+        entries=ledger_entries(holding.person_id, holding.credential_id),
+        rules=rules_for(holding.credential_id),
+        as_of=as_of or timezone.localdate(),
+        province_id=province_id_of(holding.enterprise.region.path),
+    )
+
+
 def standings_of(certificates: list[Certificate], *, as_of: datetime.date) -> dict[int, eligibility.Standing]:
     """The standing of many certificates with one ledger query for all of them (a page of a list,
     a chunk of an export), not one per certificate."""

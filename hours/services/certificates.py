@@ -36,14 +36,18 @@ from ..models import (
     CertificateStatus,
     ExtensionRequest,
     ExtensionStatus,
+    LegacyHolding,
+    LegacyHoldingStatus,
     Pass,
     PassListStatus,
 )
 from ..models.certificates import CERTIFICATE_MACHINE, EXTENSION_MACHINE
 from ..rules import eligibility
+from ..rules import legacy as legacy_rules
 from ..rules.pass_list import PassRow
 from ..rules.passes import pass_state
 from ..selectors import ledger
+from .legacy import legacy_holding_transition
 from .standing import standings_refresh_certificates
 
 logger = logging.getLogger(__name__)
@@ -161,6 +165,20 @@ def _pass_refusal(passes: list[Pass], on: datetime.date) -> tuple[Pass | None, s
     return None, _("No confirmed exam pass for this credential: a name and an ID number are not enough.")
 
 
+def _legacy_refusal(holdings: list[LegacyHolding], on: datetime.date) -> tuple[LegacyHolding | None, str]:
+    """The confirmed old certificate a certificate may come of instead of a pass (原持证换发: its
+    continuing-education hours met on `on`), or why none may ("" when the person has none)."""
+    reason = ""
+    for holding in holdings:
+        standing = ledger.legacy_standing(holding, as_of=on)
+        if standing.status == "met":
+            return holding, ""
+        reason = _(
+            "Holds a confirmed old certificate of this credential (%(number)s), but its continuing-education hours are not met: %(explanation)s"
+        ) % {"number": holding.number, "explanation": standing.explanation}
+    return None, reason
+
+
 def _next_sequence(prefix: str, credential: Credential) -> int:
     numbers = Certificate.objects.filter(credential=credential, number__startswith=prefix).values_list(
         "number", flat=True
@@ -182,10 +200,33 @@ def certificates_issue(
     checked: someone who already holds a valid certificate of this credential, who is not
     overseen by the authority's region, or who has no confirmed, unlapsed pass of the credential
     (hours.models.passes) is skipped with the reason; the pass records the certificate. Numbers read
-    <region code><year><credential code><sequence>, e.g. 4401002026C000001."""
-    now = now or timezone.now()
+    <region code><year><credential code><sequence>, e.g. 4401002026C000001.
+
+    The one exception to the pass (notice 002, 004): a person who holds a confirmed old certificate
+    of the credential (hours.LegacyHolding, 原持证人员信息备案) whose continuing-education hours are
+    met is issued a certificate marked as exchanged from it (`Certificate.legacy_holding`, 原持证换发),
+    and the old one becomes exchanged in the same transaction."""
     if authority.kind != OrganisationKind.AUTHORITY or not policies.can_issue_for(actor, authority):
         raise ERRORS.error("not_authority_reviewer")
+    return _issue(
+        actor=actor, authority=authority, credential=credential, people=people, issued_on=issued_on, now=now
+    )
+
+
+def _issue(
+    *,
+    actor: User,
+    authority: Organisation,
+    credential: Credential,
+    people: list[Person],
+    issued_on: datetime.date,
+    now: datetime.datetime | None = None,
+    exchange: LegacyHolding | None = None,
+) -> IssueReport:
+    """Issue, once the caller has decided the actor may: an authority's reviewer
+    (certificates_issue), or the holder exchanging `exchange`, their own confirmed old certificate
+    (legacy_holding_exchange), whose certificate comes of that old certificate only."""
+    now = now or timezone.now()
     report = IssueReport()
     years = validity_years(credential, authority, issued_on)
     expires_on = add_years(issued_on, years)
@@ -211,6 +252,21 @@ def certificates_issue(
             .order_by("keep_until", "pk")
         ):
             passes_of.setdefault(item.person_id, []).append(item)
+        holdings_of: dict[int, list[LegacyHolding]] = {}
+        if exchange is not None:
+            passes_of = {}
+            holdings_of = {exchange.person_id: [exchange]}
+        else:
+            for old in (
+                LegacyHolding.objects.select_for_update(of=("self",))
+                .filter(
+                    person__in=[p.pk for p in people], credential=credential, status=LegacyHoldingStatus.CONFIRMED,
+                    register_certificate__isnull=True,
+                )
+                .select_related("enterprise__region")
+                .order_by("decided_at", "pk")
+            ):
+                holdings_of.setdefault(old.person_id, []).append(old)
         sequence = _next_sequence(prefix, credential)
         seen: set[int] = set()
         for person in people:
@@ -229,46 +285,100 @@ def certificates_issue(
                     Skipped(label, _("Not employed or working in this authority's region."))
                 )
                 continue
-            exam_pass, refusal = _pass_refusal(passes_of.get(person.pk, []), issued_on)
+            legacy = None
+            exam_pass, refusal = (None, "") if exchange is not None else _pass_refusal(passes_of.get(person.pk, []), issued_on)
             if exam_pass is None:
-                report.skipped.append(Skipped(label, refusal))
-                continue
+                legacy, legacy_refusal = _legacy_refusal(holdings_of.get(person.pk, []), issued_on)
+                if legacy is None:
+                    report.skipped.append(Skipped(label, legacy_refusal or refusal))
+                    continue
+            fields = {
+                "holder": person, "credential": credential, "authority": authority, "issued_on": issued_on,
+                "expires_on": expires_on, "status": S.VALID, "legacy_holding": legacy,
+            }
             try:
                 with transaction.atomic():
-                    certificate = Certificate.objects.create(
-                        number=f"{prefix}{sequence:06d}",
-                        holder=person,
-                        credential=credential,
-                        authority=authority,
-                        issued_on=issued_on,
-                        expires_on=expires_on,
-                        status=S.VALID,
-                    )
+                    certificate = Certificate.objects.create(number=f"{prefix}{sequence:06d}", **fields)
             except IntegrityError:  # the number was taken outside this lock (a manual entry)
                 sequence = _next_sequence(prefix, credential)
-                certificate = Certificate.objects.create(
-                    number=f"{prefix}{sequence:06d}", holder=person, credential=credential, authority=authority,
-                    issued_on=issued_on, expires_on=expires_on, status=S.VALID,
-                )
+                certificate = Certificate.objects.create(number=f"{prefix}{sequence:06d}", **fields)
             sequence += 1
-            exam_pass.certificate = certificate
-            exam_pass.save(update_fields=["certificate"])
+            if exam_pass is not None:
+                exam_pass.certificate = certificate
+                exam_pass.save(update_fields=["certificate"])
+                basis = {"pass_list": exam_pass.pass_list_id, "pass": exam_pass.pk}
+                reason = _stored(_("Issued"))
+            else:
+                basis = {"legacy_holding": legacy.pk, "legacy_number": legacy.number}
+                reason = _stored(_("Issued in exchange for old certificate %(number)s") % {"number": legacy.number})
             audit.record(
                 event_type=AuditEventType.CREATED, target=certificate, actor=actor, new_state=S.VALID,
-                extra={"pass_list": exam_pass.pass_list_id, "pass": exam_pass.pk}, now=now,
+                extra=basis, now=now,
             )
             CertificateEvent.objects.create(
                 certificate=certificate,
                 from_status="",
                 to_status=S.VALID,
                 expires_on=expires_on,
-                reason=_stored(_("Issued")),
+                reason=reason,
                 actor=actor,
                 at=now,
             )
+            if legacy is not None:
+                legacy_holding_transition(
+                    holding=legacy, to=LegacyHoldingStatus.EXCHANGED, actor=actor, now=now,
+                    reason=_stored(_("Exchanged for electronic certificate %(number)s") % {"number": certificate.number}),
+                    extra={"certificate": certificate.number},
+                )
             report.issued.append(certificate)
         standings_refresh_certificates(certificate_ids=[c.pk for c in report.issued], as_of=timezone.localdate(now))
     return report
+
+
+def legacy_holding_exchange(
+    *, actor: User, holding: LegacyHolding, now: datetime.datetime | None = None
+) -> Certificate:
+    """The holder exchanges their confirmed old certificate for an electronic one (换证, "更新"): in
+    one transaction the authority that confirmed it issues a certificate (through the issuing
+    service, with its CertificateEvent) and the old certificate becomes exchanged (its own audit
+    row). Each old certificate is exchanged on its own, against its own credential's hours.
+    Refusals change nothing: another person's (`legacy_not_found`, 404), not confirmed, rejected,
+    already exchanged (a replay), already in the register, hours not met (`hours_not_met`, with
+    what is missing), or a reason of the issuing service (`legacy_exchange_refused`)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if not policies.legacy_holdings_own(actor).filter(pk=holding.pk).exists():
+        raise ERRORS.error("legacy_not_found")
+    try:
+        with transaction.atomic():
+            # The issuer first, as every batch takes it, then the row: a replay waits here and then
+            # finds the old certificate exchanged.
+            if holding.authority_id is not None:
+                Organisation.objects.select_for_update().get(pk=holding.authority_id)
+            locked = (
+                LegacyHolding.objects.select_for_update(of=("self",))
+                .select_related("enterprise__region", "authority__region", "credential", "person")
+                .get(pk=holding.pk)
+            )
+            standing = ledger.legacy_standing(locked, as_of=today)
+            code = legacy_rules.exchange_refusal(
+                status=locked.status, in_register=locked.register_certificate_id is not None,
+                standing_status=standing.status,
+            )
+            if code == "hours_not_met":
+                raise ERRORS.error(code, message=standing.explanation or None)
+            if code is not None:
+                raise ERRORS.error(code)
+            report = _issue(
+                actor=actor, authority=locked.authority, credential=locked.credential, people=[locked.person],
+                issued_on=today, now=now, exchange=locked,
+            )
+            if not report.issued:
+                raise ERRORS.error("legacy_exchange_refused", message=report.skipped[0].reason)
+    except IntegrityError:  # a second certificate of this old one: the unique constraint refused it
+        raise ERRORS.error("legacy_already_exchanged") from None
+    holding.status = LegacyHoldingStatus.EXCHANGED
+    return report.issued[0]
 
 
 def certificates_issue_from_list(

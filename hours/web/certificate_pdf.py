@@ -64,6 +64,27 @@ def seal_certificate_document(certificate: Certificate, data: bytes, *, reason: 
     )
 
 
+def certificate_particulars(certificate: Certificate, status: str) -> list[tuple[str, str]]:
+    """The labelled lines the certificate prints: who, what, when, by whom, its status, and for a
+    certificate exchanged from an old one (原持证换发) the old certificate it replaces."""
+    holder = certificate.holder
+    rows = [
+        (_("Name"), holder.real_name),
+        (_("ID number"), holder.masked_id_number),
+        (_("Credential"), certificate.credential.name),
+        (_("Certificate number"), certificate.number),
+        (_("Issue date"), _date(certificate.issued_on)),
+        (_("Valid until"), _date(certificate.expires_on)),
+        (_("Issuing authority"), certificate.authority.name),
+        (_("Status"), str(CertificateStatus(status).label)),
+    ]
+    if certificate.legacy_holding_id:
+        rows.append(
+            (_("Basis of issue"), _("Exchanged from old certificate %(number)s") % {"number": certificate.legacy_holding.number})
+        )
+    return rows
+
+
 def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
     holder = certificate.holder
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -112,16 +133,7 @@ def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
         pdf.set_text_color(20, 20, 20)
 
     # The particulars.
-    rows = [
-        (_("Name"), holder.real_name),
-        (_("ID number"), holder.masked_id_number),
-        (_("Credential"), certificate.credential.name),
-        (_("Certificate number"), certificate.number),
-        (_("Issue date"), _date(certificate.issued_on)),
-        (_("Valid until"), _date(certificate.expires_on)),
-        (_("Issuing authority"), certificate.authority.name),
-        (_("Status"), str(CertificateStatus(status).label)),
-    ]
+    rows = certificate_particulars(certificate, status)
     label_x, label_w = MARGIN + 5, 36
     value_w = photo_x - 3 - (label_x + label_w)
     y = 68

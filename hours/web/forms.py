@@ -45,3 +45,31 @@ class HoursAdjustForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["earned_on"].initial = timezone.localdate()
+
+
+# Old certificates (原持证人员信息备案) ---------------------------------------------------------------
+
+
+class LegacyHoldingForm(forms.Form):
+    """An enterprise registers an employee's old certificate. The employee is an id checked by the
+    service (another enterprise's person is not found), offered as the enterprise's employees."""
+
+    person = forms.IntegerField(label=_("Employee"), widget=forms.Select)
+    credential = forms.ModelChoiceField(queryset=Credential.objects.order_by("code"), label=_("Credential"))
+    number = forms.CharField(label=_("Certificate number"), max_length=32, help_text=_("As printed on the certificate."))
+    issued_on = forms.DateField(label=_("Issue date"), widget=DateInput())
+    expires_on = forms.DateField(label=_("Expiry date"), widget=DateInput())
+    issuer_name = forms.CharField(
+        label=_("Issuing authority"), max_length=100, help_text=_("The authority's name as printed on the certificate.")
+    )
+
+    def __init__(self, *args, employees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].widget.choices = [("", "---------")] + [
+            (person.pk, f"{person.real_name} ({person.masked_id_number})") for person in employees
+        ]
+
+
+class LegacyDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("reject", _("Reject"))], widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))

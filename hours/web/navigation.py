@@ -13,7 +13,8 @@ from kernel.hooks import Card, Figure, Item, Link, register
 from lms import policies as people
 from lms.models import Role
 
-from ..models import Certificate, CertificateStatus, Pass, PassListStatus
+from ..models import Certificate, CertificateStatus, LegacyHolding, LegacyHoldingStatus, Pass, PassListStatus
+from ..selectors import legacy as legacy_selectors
 from ..selectors import passes as pass_selectors
 from ..selectors import home
 from ..selectors.study import enrolment_of, next_lessons
@@ -36,6 +37,7 @@ def links(*, user) -> list[Link]:
             Link(_("Certificates"), reverse("hours:certificate_list"), order=31),
             Link(_("Extension requests"), reverse("hours:extension_list"), order=32),
             Link(_("Pass lists"), reverse("hours:pass_lists"), order=34),
+            Link(_("Old certificates to confirm"), reverse("hours:legacy_review"), order=35),
         ]
     if reviewer or people.holds(user, Role.INSTITUTION_STAFF):
         items.append(Link(_("Offline training batches"), reverse("hours:offline_batches"), order=33))
@@ -58,6 +60,10 @@ def organisation_actions(*, user, organisation) -> list[Link]:
         Link(
             _("Certificate management"), reverse("hours:enterprise_certificates", args=[organisation.pk]),
             element_id="enterprise-certificates-link",
+        ),
+        Link(
+            _("Employees' old certificates"), reverse("hours:enterprise_legacy", args=[organisation.pk]),
+            element_id="enterprise-legacy-link",
         ),
     ]
 
@@ -111,12 +117,19 @@ def home_notices(*, user) -> list[Link]:
         if waiting:
             items.append(Link(_("%(count)d pass lists wait for your confirmation") % {"count": waiting},
                               reverse("hours:pass_lists") + "?status=submitted", element_id="notice-pass-lists"))
+        legacy_waiting = legacy_selectors.waiting_count(user)
+        if legacy_waiting:
+            items.append(Link(_("%(count)d old certificates wait for your confirmation") % {"count": legacy_waiting},
+                              reverse("hours:legacy_review"), element_id="notice-legacy"))
     person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
     if person is not None:
         today = timezone.localdate()
         confirmed = Pass.objects.filter(person=person, pass_list__status=PassListStatus.CONFIRMED, certificate__isnull=True, keep_until__gte=today).count()
         if confirmed:
             items.append(Link(_("Your exam pass has been confirmed by the province"), reverse("hours:my_certificates"), element_id="notice-pass"))
+        if LegacyHolding.objects.filter(person=person, status=LegacyHoldingStatus.CONFIRMED, register_certificate__isnull=True).exists():
+            items.append(Link(_("An old certificate of yours is confirmed: exchange it for an electronic certificate"),
+                              reverse("hours:my_certificates"), element_id="notice-legacy-confirmed"))
         recent = Certificate.objects.filter(holder=person, issued_on__gte=today - datetime.timedelta(days=30)).count()
         if recent:
             items.append(Link(_("A new certificate has been issued to you"), reverse("hours:my_certificates"), element_id="notice-certificate"))

@@ -4,7 +4,7 @@ the public verification of a certificate."""
 
 from django.urls import path
 
-from .views import certificates, dashboard, offline, passes, study
+from .views import certificates, dashboard, legacy, offline, passes, study
 
 app_name = "hours"
 
@@ -35,6 +35,12 @@ urlpatterns = [
         certificates.enterprise_extension_apply,
         name="enterprise_extension_apply",
     ),
+    # Old certificates (原持证人员信息备案): the enterprise registers, the region's authority confirms,
+    # the holder exchanges one for an electronic certificate (换证, 更新).
+    path("enterprises/<int:enterprise_id>/legacy/", legacy.enterprise_legacy, name="enterprise_legacy"),
+    path("legacy/", legacy.legacy_review, name="legacy_review"),
+    path("legacy/<int:pk>/decide/", legacy.legacy_decide, name="legacy_decide"),
+    path("my/legacy/<int:pk>/exchange/", legacy.legacy_exchange, name="legacy_exchange"),
     # Pass lists: the city compiles (from exam results), the province confirms or returns.
     path("pass-lists/", passes.pass_list_index, name="pass_lists"),
     path("pass-lists/<int:pk>/", passes.pass_list_detail, name="pass_list"),

@@ -27,6 +27,7 @@ from ...models import CertificateStatus
 from ...rules import pass_list
 from ...selectors import certificates as certificate_selectors
 from ...selectors import ledger
+from ...selectors import legacy as legacy_selectors
 from ...selectors import passes as pass_selectors
 from ...services import certificates as certificate_services
 from ..certificate_pdf import certificate_pdf as render_certificate_pdf
@@ -60,7 +61,12 @@ def my_certificates(request):
         }
         for certificate in certificate_selectors.certificates_of(person)
     ]
-    return render(request, "hours/certificates/mine.html", {"rows": rows, "passes": pass_selectors.passes_of(person)})
+    context = {
+        "rows": rows,
+        "passes": pass_selectors.passes_of(person),
+        "holdings": legacy_selectors.own_holding_rows(request.user, as_of=today),
+    }
+    return render(request, "hours/certificates/mine.html", context)
 
 
 @login_required
