@@ -384,6 +384,10 @@ VIDEO_CHANNEL = os.environ.get("VIDEO_CHANNEL", "media")
 VIDEO_ANSWER_TIMEOUT = float(os.environ.get("VIDEO_ANSWER_TIMEOUT", "6"))
 VIDEO_ANALYSIS_THREADS = int(os.environ.get("VIDEO_ANALYSIS_THREADS", "1"))
 VIDEO_EMBEDDED_WORKER = os.environ.get("VIDEO_EMBEDDED_WORKER", "1") == "1"
+# STUN/TURN servers for both peers, as JSON in the RTCIceServer shape, e.g.
+# [{"urls": ["turn:turn.example.cn:3478"], "username": "kaohe", "credential": "..."}]
+# (proctor.rules.video.ice_servers; check proctor.E003). None by default: nothing outside the platform.
+VIDEO_ICE_SERVERS_JSON = os.environ.get("VIDEO_ICE_SERVERS", "[]")
 VIDEO = {
     name: float(os.environ[f"VIDEO_{name.upper()}"])
     for name in (

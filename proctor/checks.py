@@ -1,5 +1,7 @@
 """System checks for the capture log's defences: the signing key, and the database's guards."""
 
+import json
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError, connections
@@ -57,3 +59,14 @@ def capturelog_guards(app_configs, databases=None, **kwargs):
                 )
             )
     return problems
+
+
+@register()
+def video_ice_servers(app_configs, **kwargs):
+    from .rules.video import ice_servers
+
+    try:
+        ice_servers(json.loads(settings.VIDEO_ICE_SERVERS_JSON))
+    except (ValueError, TypeError) as error:  # json.JSONDecodeError is a ValueError
+        return [Error(f"VIDEO_ICE_SERVERS is not usable: {error}", hint="See docs/video.md, \"STUN and TURN\".", id="proctor.E003")]
+    return []

@@ -112,6 +112,13 @@ def embedded_worker(layer) -> None:
 # The worker side ---------------------------------------------------------------------------------
 
 
+
+def rtc_configuration(servers: list[dict]):
+    """aiortc's configuration of the server's peer: the same STUN/TURN servers as the browser's."""
+    from aiortc import RTCConfiguration, RTCIceServer
+
+    return RTCConfiguration(iceServers=[RTCIceServer(**server) for server in servers])
+
 @dataclass(eq=False)  # hashed by identity: _live holds them
 class Session:
     stream: int
@@ -175,7 +182,7 @@ class MediaConsumer(AsyncConsumer):
         old = self._sessions().pop(stream_id, None)
         if old is not None:
             await self._close(old, reason="")
-        pc = RTCPeerConnection()
+        pc = RTCPeerConnection(configuration=rtc_configuration(services.ice_servers()))
         session = Session(stream=stream_id, link=link, attempt=attempt_id, pc=pc)
         self._sessions()[stream_id] = session
         session.closer = lambda reason: self._close(session, reason=reason)

@@ -8,6 +8,7 @@ Nothing here is on the path of an answer: the room never waits for video.
 """
 
 import datetime
+import json
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from lms.models import Person, User
 from proctor.models import CaptureLogEntry, StreamStatus, VideoStream
+from proctor.rules import video as video_rules
 from proctor.rules.video import VideoSetting, setting_from
 from proctor.services.capturelog import append
 from proctor.services.video import (
@@ -41,6 +43,12 @@ FINDING_KINDS = {
     "covered": IncidentKind.VIDEO_COVERED,
     "frozen": IncidentKind.VIDEO_FROZEN,
 }
+
+
+def ice_servers() -> list[dict]:
+    """The STUN/TURN servers both peers use (settings.VIDEO_ICE_SERVERS; the check proctor.E003
+    refuses a malformed value at start-up, so here it parses)."""
+    return video_rules.ice_servers(json.loads(settings.VIDEO_ICE_SERVERS_JSON))
 
 
 def video_setting() -> VideoSetting:

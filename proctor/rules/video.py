@@ -171,3 +171,36 @@ class VideoWatch:
         else:
             self.last = "verified" if (sample.faces == 1) else "checking"
         return started
+
+
+# ICE servers (STUN/TURN) -------------------------------------------------------------------------
+
+ICE_SCHEMES = ("stun:", "turn:", "turns:")
+
+
+def ice_servers(value) -> list[dict]:
+    """VIDEO_ICE_SERVERS as both peers take it: a list of {"urls": [...], "username", "credential"}
+    (the W3C RTCIceServer shape), each address stun:, turn: or turns:, a TURN server with its
+    username and credential. Raises ValueError naming the first fault. Empty (the default): host
+    candidates only, which serve a browser that reaches the server directly; behind NAT a TURN
+    server of the deployment is needed (public STUN servers abroad are often unreachable from
+    mainland China, and none is used unless configured)."""
+    if not isinstance(value, list):
+        raise ValueError("VIDEO_ICE_SERVERS must be a JSON list of servers")
+    servers = []
+    for number, server in enumerate(value, 1):
+        if not isinstance(server, dict):
+            raise ValueError(f"server {number} must be an object with urls")
+        urls = server.get("urls")
+        urls = [urls] if isinstance(urls, str) else urls
+        if not urls or not all(isinstance(url, str) and url.startswith(ICE_SCHEMES) for url in urls):
+            raise ValueError(f"server {number}: urls must be stun:, turn: or turns: addresses")
+        clean = {"urls": list(urls)}
+        if any(url.startswith(("turn:", "turns:")) for url in urls):
+            if not (isinstance(server.get("username"), str) and isinstance(server.get("credential"), str)):
+                raise ValueError(f"server {number}: a TURN server needs a username and a credential")
+        for key in ("username", "credential"):
+            if isinstance(server.get(key), str):
+                clean[key] = server[key]
+        servers.append(clean)
+    return servers

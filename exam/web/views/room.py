@@ -28,6 +28,7 @@ from ...selectors import room as selectors
 from ...services import attempts as attempt_services
 from ...services import proctoring
 from ...services.proctoring import IDENTITY_TRIES
+from ...services import video as video_services
 
 S = AttemptStatus
 
@@ -84,6 +85,7 @@ def room(request, attempt_id: int):
                     "snapshot": reverse("api:exam_snapshot", kwargs={"attempt_id": attempt.pk}),
                     "video_offer": reverse("api:exam_video_offer", kwargs={"attempt_id": attempt.pk}),
                 },
+                "ice_servers": video_services.ice_servers(),
                 "words": _room_words(),
             },
         },

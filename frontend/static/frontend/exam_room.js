@@ -374,6 +374,7 @@
   function videoOn(stream) {
     if (videoLink || !window.KaoheVideo || !urls.video_offer) return;
     videoLink = window.KaoheVideo.publish(stream, urls.video_offer, {
+      iceServers: config.ice_servers || [],
       active: () => status === "in_progress",
       onState: (state) => showVideo(state, state === "live" ? words.video_live : words.video_down),
     });

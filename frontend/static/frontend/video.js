@@ -17,9 +17,9 @@
     });
   }
 
-  // publish(stream, offerPath, onState): keeps one link up while `active()`; onState("live" |
+  // publish(stream, offerPath, {onState, active, iceServers}): keeps one link up while `active()`; onState("live" |
   // "down", detail) on every change. Returns {stop()}.
-  function publish(stream, offerPath, { onState, active }) {
+  function publish(stream, offerPath, { onState, active, iceServers = [] }) {
     let pc = null;
     let timer = null;
     let stopped = false;
@@ -43,7 +43,7 @@
       const camera = stream.getVideoTracks()[0];
       if (!camera || !window.RTCPeerConnection) return say("down", "unsupported");
       const track = camera.clone();  // the snapshots keep the full-size camera
-      pc = new RTCPeerConnection();
+      pc = new RTCPeerConnection({ iceServers });  // the deployment's STUN/TURN (VIDEO_ICE_SERVERS)
       const current = pc;
       try {
         const sender = pc.addTransceiver(track, { direction: "sendonly" }).sender;
