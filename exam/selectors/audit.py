@@ -254,9 +254,11 @@ def sitting_dossier(actor: User, sitting_id: int) -> SittingDossier:
 
 
 def reviews_waiting(actor: User) -> QuerySet[Review]:
-    """Voidings awaiting a second reviewer and appeals awaiting a decision, in the actor's regions."""
+    """Voidings and revocations awaiting a second reviewer and appeals awaiting a decision, in the
+    actor's regions."""
+    waiting = (ReviewStatus.VOID_PROPOSED, ReviewStatus.REVOKE_PROPOSED, ReviewStatus.APPEALED)
     return (
-        Review.objects.filter(person__in=people_overseen(actor).values("pk"), status__in=(ReviewStatus.VOID_PROPOSED, ReviewStatus.APPEALED))
+        Review.objects.filter(person__in=people_overseen(actor).values("pk"), status__in=waiting)
         .select_related("person", "decided_by", "incident__attempt__sitting__exam")
         .order_by("opened_at")
     )
