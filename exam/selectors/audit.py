@@ -266,3 +266,14 @@ def reviews_waiting(actor: User) -> QuerySet[Review]:
 
 def my_reviews(person: Person) -> QuerySet[Review]:
     return Review.objects.filter(person=person).order_by("-opened_at")
+
+
+def review_attachment_get(actor: User, review_id) -> Review:
+    """A review whose appeal carries an attachment, for a reviewer overseeing the person; else 404."""
+    review = (
+        Review.objects.filter(pk=review_id, person__in=people_overseen(actor).values("pk")).exclude(appeal_attachment="").first()
+        if str(review_id).isdigit() else None
+    )
+    if review is None:
+        raise NotFoundError.default()
+    return review

@@ -250,3 +250,26 @@ def test_the_dossier_proposes_and_the_reviews_page_confirms_a_revocation(client,
     client.post(reverse("exam:audit_review_second", args=[review.pk]), {"step": "void", "answer": "yes", "reason": "复核确认"})
     review.refresh_from_db()
     assert review.status == R.REVOKED and held(learner) == Decimal("0.27")
+
+
+def test_the_reviewers_download_an_appeals_attachment_and_no_one_else(client, world, learner, refusal):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    review = review_decide(actor=world.gz_reviewer, snapshot_id=refusal.pk, outcome="uphold", reason="非本人")
+    proof = b"%PDF-1.4 statement of the learner"
+    review_appeal(person=learner, review_id=review.pk, statement="当时光线不足", attachment=SimpleUploadedFile("证明.pdf", proof))
+    url = reverse("exam:audit_review_attachment", args=[review.pk])
+    # The reviewers' list links it, and it downloads, never rendered in the page
+    client.force_login(world.province_reviewer)
+    assert url in client.get(reverse("exam:audit_reviews")).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == proof
+    assert response["Content-Type"] == "application/octet-stream" and response["Content-Disposition"].startswith("attachment")
+    # Another region's reviewer and the learner's employer do not reach it
+    client.force_login(world.sz_reviewer)
+    assert client.get(url).status_code == 404
+    client.force_login(world.gz_admin)
+    assert client.get(url).status_code == 403
+    client.force_login(world.province_reviewer)
+    assert client.get(reverse("exam:audit_review_attachment", args=[999999])).status_code == 404
