@@ -96,3 +96,18 @@ def video_offer(request, attempt_id: int, body: VideoOfferIn):
     person, attempt = _own_attempt(request, attempt_id)
     plan = video_services.attempt_video_offer(attempt=attempt, candidate=person, sdp=body.sdp)
     return async_to_sync(media.offer)(plan, body.sdp, timeout=media.answer_timeout())
+
+
+class VideoWatchOut(Schema):
+    sdp: str
+    type: str
+
+
+@router.post("/exam/attempts/{int:attempt_id}/video/watch", response={200: VideoWatchOut, **ERROR_RESPONSES}, url_name="exam_video_watch", summary=_("Watch a candidate's live video"))
+def video_watch(request, attempt_id: int, body: VideoOfferIn):
+    """A proctor of the sitting watches the candidate's live video: the browser's receive-only
+    offer in, the answer of the media worker that holds the candidate's link out, which relays the
+    candidate's track. Logged in the capture log. `video_not_live` (409) when no worker holds it."""
+    attempt = selectors.attempt_proctored_get(request.user, attempt_id)
+    plan = video_services.attempt_video_watch(actor=request.user, attempt=attempt, sdp=body.sdp)
+    return async_to_sync(media.watch)(plan, body.sdp, timeout=media.answer_timeout())

@@ -42,6 +42,7 @@ ERRORS = Catalogue(
         "video_offer_invalid": Refusal(_("This video offer is not a valid WebRTC session description.")),
         "video_offer_flood": Refusal(_("Too many video offers: the page tries again later."), 429),
         "video_unavailable": Refusal(_("Live video is not available now; the exam goes on with snapshots."), 503),
+        "video_not_live": Refusal(_("This candidate's video is not live now: the board shows its last frames."), 409),
         # the capture log's checkpoints (proctor.services.capturelog, proctor.signing)
         "capturelog_broken": Refusal(_("The capture log does not verify, so no checkpoint was signed: %(problem)s"), 409),
         "capturelog_signing_key_missing": Refusal(

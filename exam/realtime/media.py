@@ -10,7 +10,11 @@ signalling side that the candidate's authenticated endpoint calls (exam.web.view
 Channel messages (docs/video.md):
 - `media.offer` {stream, link, attempt, person, sdp, reply_to}: answered on `reply_to` with
   `media.answer` {sdp, setting} or `media.refused` {code};
-- `media.close` {stream}: close the attempt's connection (the attempt ended, a test cuts the link).
+- `media.close` {stream}: close the attempt's connection (the attempt ended, a test cuts the link);
+- `media.watch` {stream, link, sdp, reply_to}: a proctor's receive-only offer for the candidate's
+  live video, sent to the worker that holds it (`VideoStream.worker`), which relays the track
+  (aiortc's MediaRelay: one decoder, one more consumer) and answers with `media.answer` {sdp} or
+  `media.refused` {code}. The viewer's connection closes with the candidate's.
 """
 
 from __future__ import annotations
@@ -88,6 +92,22 @@ async def offer(plan: dict, sdp: str, *, timeout: float = ANSWER_TIMEOUT) -> dic
     return {"sdp": reply["sdp"], "type": "answer", "setting": reply["setting"]}
 
 
+async def watch(plan: dict, sdp: str, *, timeout: float = ANSWER_TIMEOUT) -> dict:
+    """A proctor's offer for the candidate's live video, to the worker that holds the candidate's
+    link; its answer {"sdp", "type"}. DomainError `video_not_live` when that worker does not hold
+    it (any more), `video_unavailable` when it does not answer."""
+    layer = get_channel_layer()
+    if layer is None:
+        raise PROCTOR_ERRORS.error("video_unavailable")
+    embedded_worker(layer)
+    reply = await _ask(layer, plan["holder"], {"type": "media.watch", "sdp": sdp, "stream": plan["stream"], "link": plan["link"]}, timeout)
+    if reply is None:
+        raise PROCTOR_ERRORS.error("video_unavailable")
+    if reply["type"] != "media.answer":
+        raise PROCTOR_ERRORS.error(reply.get("code") or "video_offer_invalid")
+    return {"sdp": reply["sdp"], "type": "answer"}
+
+
 _embedded: asyncio.Task | None = None
 
 
@@ -126,6 +146,10 @@ class Session:
     attempt: int
     pc: object
     intake: object = None
+    # The candidate's track and its relay: the intake and every proctor watching live consume it.
+    source: object = None
+    relay: object = None
+    viewers: list = field(default_factory=list)  # the proctors' peer connections
     tasks: list = field(default_factory=list)
     connected: bool = False
     connected_at: float = 0.0
@@ -195,13 +219,16 @@ class MediaConsumer(AsyncConsumer):
             def on_track(track):
                 if track.kind != "video" or session.intake is not None:
                     return
+                from aiortc.contrib.media import MediaRelay
+
                 from proctor.media.intake import VideoIntake
 
+                session.source, session.relay = track, MediaRelay()
                 session.intake = VideoIntake(
                     setting=setting, references=references, threshold=settings.FACE_MATCH_THRESHOLD, executor=executor(),
                     on_sample=lambda measured, state, findings: self._sampled(session, measured, state, findings),
                 )
-                session.tasks.append(asyncio.ensure_future(session.intake.run(track)))
+                session.tasks.append(asyncio.ensure_future(session.intake.run(session.relay.subscribe(track))))
 
             @pc.on("connectionstatechange")
             async def on_state():
@@ -233,6 +260,41 @@ class MediaConsumer(AsyncConsumer):
                 reply_to, {"type": "media.answer", "sdp": pc.localDescription.sdp, "setting": setting.as_browser()}
             )
         session.tasks.append(asyncio.ensure_future(self._watch(session, setting)))
+
+    async def media_watch(self, event):
+        """A proctor's receive-only offer: the candidate's track relayed to one more peer."""
+        from aiortc import RTCPeerConnection, RTCSessionDescription
+
+        reply_to = event["reply_to"]
+        session = self._sessions().get(event["stream"])
+        if session is None or session.closed or session.link != event["link"] or session.source is None:
+            await self.channel_layer.send(reply_to, {"type": "media.refused", "code": PROCTOR_ERRORS.error("video_not_live").code})
+            return
+        viewer = RTCPeerConnection(configuration=rtc_configuration(services.ice_servers()))
+        try:
+            await viewer.setRemoteDescription(RTCSessionDescription(sdp=event["sdp"], type="offer"))
+            video = [t for t in viewer.getTransceivers() if t.kind == "video"]
+            if not video:
+                raise PROCTOR_ERRORS.error("video_offer_invalid")
+            # The latest frame only (unbuffered): a slow viewer never holds frames back for the checks.
+            video[0].sender.replaceTrack(session.relay.subscribe(session.source, buffered=False))
+            for transceiver in viewer.getTransceivers():
+                transceiver.direction = "sendonly" if transceiver is video[0] else "inactive"
+            await viewer.setLocalDescription(await viewer.createAnswer())
+        except Exception as problem:  # noqa: BLE001  (a malformed SDP raises anything from aiortc)
+            await viewer.close()
+            code = problem.code if isinstance(problem, DomainError) else "video_offer_invalid"
+            await self.channel_layer.send(reply_to, {"type": "media.refused", "code": code})
+            return
+        session.viewers.append(viewer)
+
+        @viewer.on("connectionstatechange")
+        async def on_state():
+            if viewer.connectionState in ("failed", "closed") and viewer in session.viewers:
+                session.viewers.remove(viewer)
+                await viewer.close()
+
+        await self.channel_layer.send(reply_to, {"type": "media.answer", "sdp": viewer.localDescription.sdp, "setting": {}})
 
     async def media_close(self, event):
         session = self._sessions().get(event["stream"])
@@ -277,6 +339,9 @@ class MediaConsumer(AsyncConsumer):
         try:
             if self._sessions().get(session.stream) is session:
                 del self._sessions()[session.stream]
+            for viewer in list(session.viewers):
+                await viewer.close()
+            session.viewers.clear()
             await session.pc.close()
             for task in session.tasks:
                 if task is not asyncio.current_task():

@@ -20,7 +20,9 @@ from proctor.models import CaptureLogEntry, StreamStatus, VideoStream
 from proctor.rules import video as video_rules
 from proctor.rules.video import VideoSetting, setting_from
 from proctor.services.capturelog import append
+from proctor.errors import ERRORS as VIDEO_ERRORS
 from proctor.services.video import (
+    sdp_check,
     video_down,
     video_frame_store,
     video_offer_accept,
@@ -83,6 +85,24 @@ def attempt_video_offer(*, attempt: Attempt, candidate: Person, sdp: str, now: d
         raise ERRORS.error("attempt_closed")
     stream, holder = video_offer_accept(person=candidate, context_kind=EXAM, context_id=str(attempt.pk), sdp=sdp, now=now)
     return {"stream": stream.pk, "link": stream.link, "holder": holder, "person": candidate.pk, "attempt": attempt.pk}
+
+
+def attempt_video_watch(*, actor: User, attempt: Attempt, sdp: str, now: datetime.datetime | None = None) -> dict:
+    """A proctor of the sitting opens the candidate's live video: a receive-only offer for the
+    worker that holds the candidate's link (video_not_live when none does). Every opening is in
+    the capture log, as a view of the frames is. Returns what media.watch needs."""
+    if not can_proctor(actor, attempt.sitting):
+        raise ERRORS.error("not_proctor")
+    sdp_check(sdp)
+    stream = VideoStream.objects.filter(context_kind=EXAM, context_id=str(attempt.pk)).first()
+    if stream is None or stream.status != StreamStatus.LIVE or not stream.worker:
+        raise VIDEO_ERRORS.error("video_not_live")
+    with transaction.atomic():
+        append(
+            kind=CaptureLogEntry.Kind.PROCTOR_EVENT, person=attempt.candidate_id, subject=f"attempt:{attempt.pk}",
+            payload={"event": "video_watched_live", "actor": actor.pk, "stream": stream.pk}, now=now,
+        )
+    return {"stream": stream.pk, "link": stream.link, "holder": stream.worker}
 
 
 def attempt_video_open(*, attempt_id: int) -> bool:

@@ -98,6 +98,15 @@ def test_the_candidates_camera_reaches_the_server_the_proctor_sees_it_and_the_ex
                 f"print('VIEWS', CaptureLogEntry.objects.filter(subject='attempt:{attempt}', payload__event='video_viewed').count())\n"
             )
             assert "VIEWS 1" in viewed
+            # and on demand the live video itself, relayed by the media worker, plays (logged too)
+            board.click("#watch-live")
+            board.wait_for_function("() => document.getElementById('live-video').dataset.playing === '1'")
+            assert board.evaluate("() => document.getElementById('live-video').videoWidth") > 0
+            watched = server.run_python(
+                "from proctor.models import CaptureLogEntry\n"
+                f"print('LIVE', CaptureLogEntry.objects.filter(subject='attempt:{attempt}', payload__event='video_watched_live').count())\n"
+            )
+            assert "LIVE 1" in watched
 
             # Cut the media path alone: the worker drops the peer connection
             server.run_python(

@@ -311,3 +311,72 @@ async def test_answering_works_with_the_video_link_down(world, attempt, settings
     reply = await ask(communicator, {"type": "submit", "seq": 99})
     assert reply["status"] in (S.SUBMITTED, S.GRADED)
     await communicator.disconnect()
+
+
+# The proctor watching live ----------------------------------------------------------------------
+
+
+async def viewer_offer():
+    """A proctor's browser, as an aiortc peer: receive-only video, its offer made."""
+    from aiortc import RTCPeerConnection
+
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    received = asyncio.get_running_loop().create_future()
+
+    @pc.on("track")
+    def on_track(track):
+        if not received.done():
+            received.set_result(track)
+
+    await pc.setLocalDescription(await pc.createOffer())
+    return pc, received
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+async def test_a_proctor_watches_the_candidates_live_video_relayed_by_the_worker_and_the_view_is_logged(world, attempt):
+    # Given the candidate's camera streaming to the media worker
+    candidate_pc, plan, _answer = await publish(attempt, world.gz_worker, PictureTrack([picture(faces.photo("obama_4.jpg"))]))
+    viewer = None
+    try:
+        await until(lambda: (s := stream_of(attempt)) and s.status == StreamStatus.LIVE and s.worker and s, attempt.sitting_id)
+        # When a proctor of the sitting opens the live video
+        viewer, received = await viewer_offer()
+        watch_plan = await sync_to_async(video_services.attempt_video_watch)(
+            actor=world.gz_reviewer, attempt=attempt, sdp=viewer.localDescription.sdp
+        )
+        answer = await media.watch(watch_plan, viewer.localDescription.sdp, timeout=8)
+        await accept(viewer, answer)
+        # Then the candidate's frames arrive at the proctor's peer, relayed by the server
+        track = await asyncio.wait_for(received, WAIT)
+        frame = await asyncio.wait_for(track.recv(), WAIT)
+        assert (frame.width, frame.height) == (320, 240)
+        # and the opening is in the capture log, with the proctor
+        logged = await sync_to_async(lambda: list(CaptureLogEntry.objects.filter(kind=CaptureLogEntry.Kind.PROCTOR_EVENT, subject=f"attempt:{attempt.pk}").values_list("payload", flat=True)))()
+        assert any(p.get("event") == "video_watched_live" and p.get("actor") == world.gz_reviewer.pk for p in logged)
+        # A candidate of the sitting, or another city's reviewer, cannot watch
+        for actor in (world.gz_worker.user, world.sz_reviewer):
+            with pytest.raises(DomainError):
+                await sync_to_async(video_services.attempt_video_watch)(actor=actor, attempt=attempt, sdp=viewer.localDescription.sdp)
+        # An offer for a link the worker no longer holds is refused, not answered
+        with pytest.raises(DomainError) as refused:
+            await media.watch({**watch_plan, "link": "stale"}, viewer.localDescription.sdp, timeout=8)
+        assert refused.value.code == "video_not_live"
+    finally:
+        await candidate_pc.close()
+        if viewer is not None:
+            await viewer.close()
+
+
+def test_no_live_video_to_watch_before_the_candidate_streams(world, attempt):
+    with pytest.raises(DomainError) as refused:
+        video_services.attempt_video_watch(actor=world.gz_reviewer, attempt=attempt, sdp=OFFER)
+    assert refused.value.code == "video_not_live"
+    client = Client()
+    client.force_login(world.gz_reviewer)
+    response = client.post(f"/api/exam/attempts/{attempt.pk}/video/watch", json.dumps({"sdp": OFFER}), content_type="application/json")
+    assert response.status_code == 409 and response.json()["code"] == "video_not_live"
+    client.force_login(world.sz_reviewer)
+    response = client.post(f"/api/exam/attempts/{attempt.pk}/video/watch", json.dumps({"sdp": OFFER}), content_type="application/json")
+    assert response.status_code == 404

@@ -27,8 +27,15 @@ def video_view(request, attempt_id: int):
             "state": state,
             "config": {
                 "frame": reverse("exam:video_frame", kwargs={"attempt_id": attempt.pk}),
+                "watch": reverse("api:exam_video_watch", kwargs={"attempt_id": attempt.pk}),
+                "ice_servers": video_services.ice_servers(),
                 "refresh_ms": 2000,
-                "words": {"none": _("No video has been received yet.")},
+                "words": {
+                    "none": _("No video has been received yet."),
+                    "connecting": _("Connecting to the live video…"),
+                    "live": _("Live"),
+                    "ended": _("The live video has ended."),
+                },
             },
         },
     )

@@ -1,5 +1,6 @@
 // The proctor's view of one candidate's video: the latest frame the server sampled, refreshed
-// every few seconds (docs/video.md). A 204 means no frame yet.
+// every few seconds (docs/video.md), and on demand the live video, relayed by the media worker
+// (KaoheVideo.watch). A 204 means no frame yet.
 (function () {
   "use strict";
   const config = window.Kaohe.config();
@@ -18,4 +19,30 @@
   }
   refresh();
   setInterval(refresh, config.refresh_ms);
+
+  const button = document.getElementById("watch-live");
+  const live = document.getElementById("live-video");
+  const liveStatus = document.getElementById("live-status");
+  if (button && window.KaoheVideo && window.RTCPeerConnection) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      liveStatus.textContent = config.words.connecting;
+      try {
+        const pc = await window.KaoheVideo.watch(config.watch, live, { iceServers: config.ice_servers || [] });
+        live.hidden = false;
+        liveStatus.textContent = config.words.live;
+        live.addEventListener("playing", () => { live.dataset.playing = "1"; }, { once: true });
+        pc.addEventListener("connectionstatechange", () => {
+          if (pc.connectionState === "failed" || pc.connectionState === "closed") {
+            liveStatus.textContent = config.words.ended;
+            button.disabled = false;
+          }
+        });
+      } catch (error) {
+        liveStatus.textContent = window.Kaohe.errorMessage(error, config.words.ended);
+        button.disabled = false;
+      }
+    });
+  }
 })();

@@ -78,5 +78,27 @@
     };
   }
 
-  window.KaoheVideo = { publish };
+  // watch(offerPath, element, {iceServers}): a proctor's receive-only connection to the media
+  // worker, which relays the candidate's track; the video plays in `element`. Resolves with the
+  // peer connection once answered; rejects with the server's refusal (Kaohe.ApiError).
+  async function watch(offerPath, element, { iceServers = [] } = {}) {
+    const pc = new RTCPeerConnection({ iceServers });
+    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addEventListener("track", (event) => {
+      element.srcObject = event.streams[0] || new MediaStream([event.track]);
+      element.play().catch(() => {});
+    });
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc, 3000);
+      const answer = await window.Kaohe.api(offerPath, { json: { sdp: pc.localDescription.sdp, type: "offer" }, timeoutMs: 15000 });
+      await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    } catch (error) {
+      pc.close();
+      throw error;
+    }
+    return pc;
+  }
+
+  window.KaoheVideo = { publish, watch };
 })();
