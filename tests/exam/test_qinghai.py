@@ -299,3 +299,49 @@ def test_scoping_of_plans_and_applications(qh):
     counts = plan_reads.qinghai_counts(w.reviewer)
     assert counts["plans_submitted"] == 1 and counts["insurance"] == 0
     assert plan_reads.qinghai_counts(w.other_reviewer)["plans_submitted"] == 0
+
+
+def test_the_path_narrows_the_machine(qh):
+    w = qh
+    # a planned application is approved only by its own plan's approval
+    first, second = checked(w), checked(w)
+    plan = submitted(w, first)
+    other = draft(w, second)
+    report = svc.applications_approve(actor=w.reviewer, ids=[first.pk], now=w.now)
+    assert report.refused[0][1] == "application_move_illegal"
+    moved, refused = svc.applications_transition(applications=[first], to=S.APPROVED, actor=w.reviewer, plan=other, now=w.now)
+    assert not moved and refused[0][1].code == "application_move_illegal"
+    first.refresh_from_db()
+    assert first.status == S.PLANNED and first.seat is None and plan.pk == first.plan_id
+    # the Guangdong and Jilin paths never take the Qinghai statuses
+    guangdong = svc.application_apply(actor=candidate(w).user, credential=w.c, now=w.now)
+    for to in (S.INSTITUTION_ACCEPTED, S.INSURANCE_CHECKED, S.PLANNED):
+        moved, refused = svc.applications_transition(applications=[guangdong], to=to, actor=w.reviewer, now=w.now)
+        assert refused and refused[0][1].code == "application_move_illegal"
+    with pytest.raises(DomainError) as refused:
+        svc.application_institution_decide(actor=w.staff, application=guangdong, accept=True, now=w.now)
+    assert code_of(refused) == "not_institution_path"
+    # the authority cancels a planned application (the ticket not yet printed); the plan's count follows
+    svc.application_cancel(actor=w.reviewer, application=first, reason="社保记录不符", now=w.now)
+    first.refresh_from_db()
+    assert first.status == S.CANCELLED
+    with pytest.raises(DomainError) as refused:
+        plans_svc.exam_plan_decide(actor=w.reviewer, plan=plan, approve=True, now=w.now)
+    assert code_of(refused) == "plan_empty"
+    assert not Sitting.objects.filter(institution=w.institution).exists()
+
+
+def test_plan_sitting_held_by_the_closest_covering_authority(qh):
+    w = qh
+    # a province reviewer who is also a reviewer of the city: the city's authority holds the sitting
+    province_authority = OrganisationFactory(kind=OrganisationKind.AUTHORITY, name="广东省住建厅", region=w.province)
+    MembershipFactory(organisation=province_authority, role="authority_reviewer", user=w.reviewer)
+    from exam import policies
+
+    assert policies.plan_authority(w.reviewer, w.institution.region.path) == w.authority
+    province_only = MembershipFactory(organisation=province_authority, role="authority_reviewer").user
+    assert policies.plan_authority(province_only, w.institution.region.path) == province_authority
+    assert policies.plan_authority(w.other_reviewer, w.institution.region.path) is None
+    plan = submitted(w, checked(w))
+    plan = plans_svc.exam_plan_decide(actor=province_only, plan=plan, approve=True, now=w.now)
+    assert plan.sitting.authority == province_authority

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,6 +41,14 @@ def _when(value: str) -> datetime.datetime | None:
     except ValueError:
         return None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _back(request, default: str):
+    """Where to go after a POST: the page it came from when that is a page of this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
 
 
 def _local(value: datetime.datetime | None) -> str:
@@ -78,7 +87,7 @@ def institution_decide(request, pk: int):
         messages.success(request, _("The application has been accepted.") if accept else _("The application has been rejected."))
     except DomainError as failure:
         messages.error(request, failure.message)
-    return redirect(request.POST.get("next") or "exam:institution_applications")
+    return _back(request, "exam:institution_applications")
 
 
 # The authority: the social-insurance check --------------------------------------------------------
@@ -105,7 +114,7 @@ def insurance_check(request, pk: int):
         )
     except DomainError as failure:
         messages.error(request, failure.message)
-    return redirect(request.POST.get("next") or "exam:insurance_queue")
+    return _back(request, "exam:insurance_queue")
 
 
 # Exam plans ---------------------------------------------------------------------------------------
