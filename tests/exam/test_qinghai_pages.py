@@ -160,3 +160,61 @@ def test_lists_render_for_their_parties(client, qh, name):
     user = w.reviewer if name == "exam:insurance_queue" else w.staff
     login(client, user)
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_list_pages_queries_do_not_grow_with_rows(client, qh):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = qh
+
+    def counts():
+        found = {}
+        for name, user in (("exam:plans", w.staff), ("exam:plans", w.reviewer), ("exam:institution_applications", w.staff),
+                           ("exam:insurance_queue", w.reviewer)):
+            login(client, user)
+            client.get(reverse(name))  # warm the session and roles
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(name)).status_code == 200
+            found[(name, user.pk)] = len(queries)
+        return found
+
+    def grow():
+        plan = submitted(w, checked(w))
+        svc_accepted(w)
+        return plan
+
+    grow()
+    before = counts()
+    grow(), grow()
+    assert counts() == before
+
+
+def svc_accepted(w):
+    from exam.services import applications as svc
+
+    application = svc_apply(w)
+    return svc.application_institution_decide(actor=w.staff, application=application, accept=True, now=w.now)
+
+
+def test_returned_plan_can_be_changed_over_http(client, qh):
+    w = qh
+    application = checked(w)
+    plan = submitted(w, application)
+    login(client, w.reviewer)
+    client.post(reverse("exam:plan_action", args=[plan.pk, "decide"]), {"decision": "return", "reason": "考点变更"})
+    login(client, w.staff)
+    page = client.get(reverse("exam:plan", args=[plan.pk])).content.decode()
+    assert 'id="edit-form"' in page and 'id="plan-submit"' in page
+    later = w.starts + datetime.timedelta(days=1)
+    client.post(reverse("exam:plan_action", args=[plan.pk, "save"]), {
+        "exam": w.exam.pk, "venue": "新考点", "starts_at": local(later), "ends_at": local(later + datetime.timedelta(hours=2)),
+    })
+    client.post(reverse("exam:plan_action", args=[plan.pk, "remove"]), {"application": application.pk})
+    application.refresh_from_db()
+    plan.refresh_from_db()
+    assert plan.venue == "新考点" and application.status == S.INSURANCE_CHECKED and application.plan is None
+    response = client.post(reverse("exam:plan_action", args=[plan.pk, "submit"]), follow=True)
+    assert response.status_code == 200
+    plan.refresh_from_db()
+    assert plan.status == P.RETURNED  # plan_empty: nothing changed
