@@ -59,7 +59,7 @@ def application_get(actor: User, pk: int) -> Application:
 def my_applications(person: Person) -> QuerySet[Application]:
     return (
         Application.objects.filter(candidate=person)
-        .select_related("credential", "enterprise", "sitting__exam")
+        .select_related("credential", "enterprise", "institution", "sitting__exam")
         .order_by("-submitted_at", "-id")
     )
 

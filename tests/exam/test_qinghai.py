@@ -345,3 +345,35 @@ def test_plan_sitting_held_by_the_closest_covering_authority(qh):
     plan = submitted(w, checked(w))
     plan = plans_svc.exam_plan_decide(actor=province_only, plan=plan, approve=True, now=w.now)
     assert plan.sitting.authority == province_authority
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_of_one_plan_in_parallel_make_one_sitting(qh):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write; the row lock race needs PostgreSQL")
+    w = qh
+    plan = submitted(w, checked(w), checked(w))
+    results, barrier = [], threading.Barrier(2)
+
+    def approve():
+        barrier.wait()
+        try:
+            plans_svc.exam_plan_decide(actor=w.reviewer, plan=ExamPlan.objects.get(pk=plan.pk), approve=True, now=w.now)
+            results.append("approved")
+        except DomainError as error:
+            results.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["approved", "plan_move_illegal"]
+    assert Sitting.objects.filter(institution=w.institution).count() == 1
+    assert Application.objects.filter(plan=plan, seat__isnull=False).count() == 2
