@@ -207,6 +207,8 @@ ERRORS = Catalogue(
         "flag_not_found": Refusal(_("There is no such refusal or incident to review."), 404),
         "flag_not_a_refusal": Refusal(_("Only a check that did not verify can be reviewed."), 409),
         "void_not_for_study": Refusal(_("Only an exam incident can void an attempt.")),
+        "revoke_not_credited": Refusal(_("Only study time that was credited (a verified check) can have its hours revoked."), 409),
+        "review_other_kind": Refusal(_("This check is already under review as %(kind)s."), 409),
         "review_outcome_invalid": Refusal(_("Choose to uphold or dismiss.")),
         "second_reviewer_required": Refusal(
             _("Voiding an attempt needs a second reviewer: someone other than the one who proposed it."), 403

@@ -73,10 +73,10 @@ def approve_id_photo(person) -> None:
     person.id_photo_status = IdPhotoStatus.APPROVED
 
 
-def fake_webcam(name: str, path: Path, frames: int = 10) -> Path:
+def fake_webcam(name: str, path: Path, frames: int = 10, *, light: float = 1.0) -> Path:
     """A .y4m clip for Chromium's fake camera (`--use-file-for-fake-video-capture`): the photo
     centred in a 640x480 frame, with faint noise that differs per frame, as a real sensor's does,
-    so that two snapshots are never the same bytes."""
+    so that two snapshots are never the same bytes. `light` scales the brightness (0.1: a dark room)."""
     import cv2
     import numpy as np
 
@@ -85,7 +85,7 @@ def fake_webcam(name: str, path: Path, frames: int = 10) -> Path:
     image.thumbnail((width, height))
     canvas = Image.new("RGB", (width, height), (128, 128, 128))
     canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
-    base = np.asarray(canvas, dtype=np.int16)
+    base = (np.asarray(canvas, dtype=np.float32) * light).astype(np.int16)
     rng = np.random.default_rng(7)
     with open(path, "wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())

@@ -21,6 +21,9 @@ from ..errors import ERRORS
 class ReviewKind(models.TextChoices):
     STUDY_REFUSAL = "study_refusal", _("Study refusal")
     EXAM_INCIDENT = "exam_incident", _("Exam incident")
+    # A verified study snapshot whose credit a reviewer doubts (a photo that passed the checks):
+    # revoking the hours it earned needs a second reviewer.
+    STUDY_CREDIT = "study_credit", _("Credited study")
 
 
 class ReviewStatus(models.TextChoices):
@@ -29,6 +32,8 @@ class ReviewStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
     VOID_PROPOSED = "void_proposed", _("Voiding proposed, awaiting a second reviewer")
     VOIDED = "voided", _("Upheld, attempt voided")
+    REVOKE_PROPOSED = "revoke_proposed", _("Revoking the hours proposed, awaiting a second reviewer")
+    REVOKED = "revoked", _("Hours revoked")
     APPEALED = "appealed", _("Appealed")
     APPEAL_GRANTED = "appeal_granted", _("Appeal granted")
     APPEAL_REFUSED = "appeal_refused", _("Appeal refused")
@@ -39,11 +44,14 @@ R = ReviewStatus
 REVIEW_MACHINE = Machine(
     statuses=ReviewStatus,
     moves={
-        R.OPEN: frozenset({R.UPHELD, R.DISMISSED, R.VOID_PROPOSED}),
+        R.OPEN: frozenset({R.UPHELD, R.DISMISSED, R.VOID_PROPOSED, R.REVOKE_PROPOSED}),
         # the second reviewer confirms the voiding, or upholds without voiding
         R.VOID_PROPOSED: frozenset({R.VOIDED, R.UPHELD}),
+        # the second reviewer confirms the revocation, or lets the credit stand
+        R.REVOKE_PROPOSED: frozenset({R.REVOKED, R.DISMISSED}),
         R.UPHELD: frozenset({R.APPEALED}),
         R.VOIDED: frozenset({R.APPEALED}),
+        R.REVOKED: frozenset({R.APPEALED}),
         R.DISMISSED: frozenset(),
         R.APPEALED: frozenset({R.APPEAL_GRANTED, R.APPEAL_REFUSED}),
         R.APPEAL_GRANTED: frozenset(),
@@ -54,7 +62,7 @@ REVIEW_MACHINE = Machine(
 )
 
 # Decisions against the person, which they may appeal.
-APPEALABLE = frozenset({R.UPHELD, R.VOIDED})
+APPEALABLE = frozenset({R.UPHELD, R.VOIDED, R.REVOKED})
 
 
 def appeal_path(instance, filename: str) -> str:

@@ -254,9 +254,11 @@ def sitting_dossier(actor: User, sitting_id: int) -> SittingDossier:
 
 
 def reviews_waiting(actor: User) -> QuerySet[Review]:
-    """Voidings awaiting a second reviewer and appeals awaiting a decision, in the actor's regions."""
+    """Voidings and revocations awaiting a second reviewer and appeals awaiting a decision, in the
+    actor's regions."""
+    waiting = (ReviewStatus.VOID_PROPOSED, ReviewStatus.REVOKE_PROPOSED, ReviewStatus.APPEALED)
     return (
-        Review.objects.filter(person__in=people_overseen(actor).values("pk"), status__in=(ReviewStatus.VOID_PROPOSED, ReviewStatus.APPEALED))
+        Review.objects.filter(person__in=people_overseen(actor).values("pk"), status__in=waiting)
         .select_related("person", "decided_by", "incident__attempt__sitting__exam")
         .order_by("opened_at")
     )
@@ -264,3 +266,14 @@ def reviews_waiting(actor: User) -> QuerySet[Review]:
 
 def my_reviews(person: Person) -> QuerySet[Review]:
     return Review.objects.filter(person=person).order_by("-opened_at")
+
+
+def review_attachment_get(actor: User, review_id) -> Review:
+    """A review whose appeal carries an attachment, for a reviewer overseeing the person; else 404."""
+    review = (
+        Review.objects.filter(pk=review_id, person__in=people_overseen(actor).values("pk")).exclude(appeal_attachment="").first()
+        if str(review_id).isdigit() else None
+    )
+    if review is None:
+        raise NotFoundError.default()
+    return review

@@ -5,7 +5,10 @@ row, checks the move, writes the audit row and the capture-log entry, holds or r
 evidence for retention, and applies the effect (a dismissed study refusal re-credits the stretch;
 a confirmed voiding voids the attempt; an appeal granted undoes the decision). The entry points
 check who may do what: a reviewer of the person's region decides; voiding needs a second reviewer;
-the person appeals once within the window; an appeal is decided by a reviewer who took no part."""
+the person appeals once within the window; an appeal is decided by a reviewer who took no part.
+Revoking hours already credited (a verified study snapshot a reviewer doubts) is proposed by one
+reviewer and confirmed by a second, like voiding: the snapshot then counts as not showing the live
+learner and the lesson's hours come down to what the rest of its evidence earns."""
 
 import datetime
 
@@ -73,7 +76,7 @@ def review_transition(
         # Evidence under review is held; once decided, for the hold period (plus the appeal window
         # while the decision can be appealed).
         for snapshot_id in _snapshot_ids(locked):
-            snapshot_hold(snapshot_id=snapshot_id, until=None if to in (R.OPEN, R.VOID_PROPOSED, R.APPEALED) else now + _hold_days(to))
+            snapshot_hold(snapshot_id=snapshot_id, until=None if to in (R.OPEN, R.VOID_PROPOSED, R.REVOKE_PROPOSED, R.APPEALED) else now + _hold_days(to))
         audit.record(
             event_type=AuditEventType.STATUS_CHANGED, target=locked, actor=actor, old_state=source, new_state=to,
             extra={"reason": reason, "kind": locked.kind}, now=now,
@@ -95,9 +98,12 @@ def _apply(review: Review, *, source: str, to: str, actor, reason: str, now) -> 
     favourable = to == R.DISMISSED or (to == R.APPEAL_GRANTED)
     if review.kind == ReviewKind.STUDY_REFUSAL and favourable:
         snapshot_review_decision(snapshot_id=review.snapshot_id, decision=Decision.VERIFIED)
-        progress_id = StudySession.objects.filter(pk=review.snapshot.context_id).values_list("progress_id", flat=True).first()
-        if progress_id:
-            lesson_hours_recredit(progress_id=progress_id, actor=actor, reason=reason, review_id=review.pk, now=now)
+        _lesson_reconcile(review, actor=actor, reason=reason, now=now)
+    if review.kind == ReviewKind.STUDY_CREDIT and (to == R.REVOKED or (to == R.APPEAL_GRANTED and source == R.APPEALED)):
+        # Revoked: the snapshot counts as not showing the live learner; the appeal granted restores
+        # the engine's decision. Either way the lesson's hours follow its evidence.
+        snapshot_review_decision(snapshot_id=review.snapshot_id, decision=Decision.NOT_LIVE if to == R.REVOKED else "")
+        _lesson_reconcile(review, actor=actor, reason=reason, now=now)
     if review.kind == ReviewKind.EXAM_INCIDENT:
         attempt = review.incident.attempt
         if to == R.VOIDED:
@@ -107,7 +113,13 @@ def _apply(review: Review, *, source: str, to: str, actor, reason: str, now) -> 
             attempt_transition(attempt=attempt, to=review.attempt_status_before, reason=reason, actor=actor, now=now, changes=restore)
 
 
-def _flag(actor: User, *, snapshot_id=None, incident_id=None) -> tuple[str, Person, Snapshot | None, Incident | None]:
+def _lesson_reconcile(review: Review, *, actor, reason: str, now) -> None:
+    progress_id = StudySession.objects.filter(pk=review.snapshot.context_id).values_list("progress_id", flat=True).first()
+    if progress_id:
+        lesson_hours_recredit(progress_id=progress_id, actor=actor, reason=reason, review_id=review.pk, now=now)
+
+
+def _flag(actor: User, *, snapshot_id=None, incident_id=None, credit: bool = False) -> tuple[str, Person, Snapshot | None, Incident | None]:
     snapshot = incident = None
     if snapshot_id:
         snapshot = Snapshot.objects.filter(pk=snapshot_id, context_kind="study").first()
@@ -117,7 +129,13 @@ def _flag(actor: User, *, snapshot_id=None, incident_id=None) -> tuple[str, Pers
         person_id = incident.attempt.candidate_id if incident else None
     if person_id is None or not oversees_person(actor, person_id):
         raise ERRORS.error("flag_not_found")
-    if snapshot and (snapshot.status != SnapshotStatus.DECIDED or snapshot.decision == Decision.VERIFIED):
+    if snapshot and snapshot.status != SnapshotStatus.DECIDED:
+        raise ERRORS.error("flag_not_a_refusal")
+    if snapshot and credit:
+        if snapshot.decision != Decision.VERIFIED:
+            raise ERRORS.error("revoke_not_credited")
+        return ReviewKind.STUDY_CREDIT, Person.objects.get(pk=person_id), snapshot, None
+    if snapshot and snapshot.decision == Decision.VERIFIED:
         raise ERRORS.error("flag_not_a_refusal")
     kind = ReviewKind.STUDY_REFUSAL if snapshot else ReviewKind.EXAM_INCIDENT
     return kind, Person.objects.get(pk=person_id), snapshot, incident
@@ -126,13 +144,16 @@ def _flag(actor: User, *, snapshot_id=None, incident_id=None) -> tuple[str, Pers
 def review_decide(
     *, actor: User, outcome: str, reason: str, snapshot_id=None, incident_id=None, now: datetime.datetime | None = None
 ) -> Review:
-    """Uphold or dismiss a flag (opening its review if none is open), or for an exam incident
-    propose voiding the attempt, which a second reviewer confirms (review_void_confirm)."""
+    """Uphold or dismiss a flag (opening its review if none is open); for an exam incident propose
+    voiding the attempt, and for a verified study snapshot propose revoking the hours it earned,
+    each of which a second reviewer confirms (review_void_confirm)."""
     now = now or timezone.now()
     reason = reason_clean(reason)
-    if outcome not in ("uphold", "dismiss", "void"):
+    if outcome not in ("uphold", "dismiss", "void", "revoke"):
         raise ERRORS.error("review_outcome_invalid")
-    kind, person, snapshot, incident = _flag(actor, snapshot_id=snapshot_id, incident_id=incident_id)
+    if outcome == "revoke" and not snapshot_id:
+        raise ERRORS.error("revoke_not_credited")
+    kind, person, snapshot, incident = _flag(actor, snapshot_id=snapshot_id, incident_id=incident_id, credit=outcome == "revoke")
     if outcome == "void" and kind != ReviewKind.EXAM_INCIDENT:
         raise ERRORS.error("void_not_for_study")
     with transaction.atomic():
@@ -143,7 +164,9 @@ def review_decide(
             audit.record(event_type=AuditEventType.CREATED, target=review, actor=actor, new_state=review.status, now=now)
             for snapshot_id in _snapshot_ids(review):
                 snapshot_hold(snapshot_id=snapshot_id, until=None)
-        to = {"uphold": R.UPHELD, "dismiss": R.DISMISSED, "void": R.VOID_PROPOSED}[outcome]
+        if review.kind != kind:  # a snapshot judged once as a refusal is not then a credit, nor back
+            raise ERRORS.error("review_other_kind", kind=review.get_kind_display())
+        to = {"uphold": R.UPHELD, "dismiss": R.DISMISSED, "void": R.VOID_PROPOSED, "revoke": R.REVOKE_PROPOSED}[outcome]
         changes = {"decided_by": actor, "decided_at": now, "reason": reason}
         if to == R.VOID_PROPOSED:
             changes["attempt_status_before"] = incident.attempt.status
@@ -160,12 +183,16 @@ def _review_of(actor: User, review_id) -> Review:
 def review_void_confirm(
     *, actor: User, review_id: int, confirm: bool, reason: str, now: datetime.datetime | None = None
 ) -> Review:
-    """The second reviewer: confirm the voiding (the attempt is voided), or uphold without it."""
+    """The second reviewer: confirm the voiding (the attempt is voided) or uphold without it; or
+    confirm the revocation (the hours are revoked) or let the credit stand."""
     reason = reason_clean(reason)
     review = _review_of(actor, review_id)
     if review.decided_by_id == actor.pk:
         raise ERRORS.error("second_reviewer_required")
-    to = R.VOIDED if confirm else R.UPHELD
+    if review.status == R.REVOKE_PROPOSED:
+        to = R.REVOKED if confirm else R.DISMISSED
+    else:
+        to = R.VOIDED if confirm else R.UPHELD
     return review_transition(review=review, to=to, actor=actor, reason=reason, changes={"void_confirmed_by": actor}, now=now)
 
 

@@ -81,6 +81,7 @@ urlpatterns = [
     path("audit/reviews/", audit.review_list, name="audit_reviews"),
     path("audit/reviews/decide/", audit.review_decide, name="audit_review_decide"),
     path("audit/reviews/<int:review_id>/second/", audit.review_second, name="audit_review_second"),
+    path("audit/reviews/<int:review_id>/attachment/", audit.review_attachment, name="audit_review_attachment"),
     # The person's own data and appeals.
     path("my/data/", audit.my_data, name="my_data"),
     path("my/data/export/", audit.my_data_export, name="my_data_export"),

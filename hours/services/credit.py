@@ -184,10 +184,11 @@ def _lesson_hours(lesson, tally) -> Decimal:
 def lesson_hours_recredit(
     *, progress_id: int, actor, reason: str, review_id: int | None = None, now: datetime.datetime | None = None
 ) -> Decimal:
-    """After a reviewer dismissed a study refusal (the snapshot now counts as verified), credit what
-    the lesson's evidence earns beyond what it was credited: the online entry if it had none, else
-    an adjustment line for the difference, with the reason, the reviewer and the review as its
-    evidence. Returns the hours added (zero when nothing more is due, e.g. still incomplete)."""
+    """After a reviewer's ruling changed what a snapshot counts as (a refusal dismissed: now
+    verified; a credit revoked: now refused), bring the lesson's hours to what its evidence earns:
+    the online entry if it had none, else an adjustment line for the difference, up or down, with
+    the reason, the reviewer and the review as its evidence. Returns the hours added (negative when
+    revoked; zero when nothing changes, e.g. still incomplete)."""
     now = now or timezone.now()
     with transaction.atomic():
         progress = (
@@ -208,7 +209,7 @@ def lesson_hours_recredit(
             Decimal("0"),
         )
         added = earned - credited
-        if added <= 0:
+        if added == 0:
             return Decimal("0")
         HoursEntry.objects.create(
             person_id=online.person_id,

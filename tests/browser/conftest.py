@@ -148,8 +148,9 @@ def camera_page(browser, tmp_path, testdata):
 
     opened = []
 
-    def open_with(photo_name: str | None = None, *, clip=None):
-        """A camera showing the photo (a still, with sensor noise), or the .y4m `clip` given."""
+    def open_with(photo_name: str | None = None, *, clip=None, viewport=None):
+        """A camera showing the photo (a still, with sensor noise), or the .y4m `clip` given;
+        `viewport` (width, height) for a phone's screen."""
         # Twenty seconds of distinct frames: Chromium loops the file, and the same bytes again
         # within one identity check or one lesson would be refused as a replay.
         clip = clip or fake_webcam(photo_name, tmp_path / f"{photo_name}.y4m", frames=200)
@@ -165,7 +166,8 @@ def camera_page(browser, tmp_path, testdata):
             ],
         )
         opened.append(camera_browser)
-        context = camera_browser.new_context(locale="zh-CN")
+        sized = {"viewport": {"width": viewport[0], "height": viewport[1]}} if viewport else {}
+        context = camera_browser.new_context(locale="zh-CN", **sized)
         context.grant_permissions(["camera"])
         page = context.new_page()
         page.set_default_timeout(CAMERA_WAIT_MS)

@@ -165,3 +165,49 @@ def test_someone_else_at_the_camera_pauses_the_lesson_and_earns_nothing(camera_p
     assert not db_read(lambda: Snapshot.objects.filter(person=learner, decision="verified").exists())
     assert not db_read(lambda: HoursEntry.objects.filter(person=learner).exists())
     assert page.evaluate("document.getElementById('video').currentTime") < LESSON_SECONDS - 5
+
+
+def test_on_a_phone_the_enrolment_guides_the_learner_live_before_any_capture(camera_page, live_server, tmp_path, checks):
+    """At 360 px: a dark room keeps the capture button off and says why; in the light the same
+    camera, still open, is judged ready and the capture becomes a reference. No sideways scroll."""
+    import os
+
+    from tests.faces import fake_webcam
+
+    learner = PersonFactory()
+    shots = os.path.join("test-artifacts", "interface")
+    os.makedirs(shots, exist_ok=True)
+
+    def open_face_page(page):
+        _log_in(page, live_server, learner)
+        page.goto(f"{live_server.url}/identity/face/")
+        if page.locator("#consent-give").count():
+            page.click("#consent-give")
+            page.set_input_files("#id-photo-file", str(photo_path("obama_1.jpg")))
+            page.click("#id-photo button[type=submit]")
+            page.wait_for_selector("text=您的证件照现已作为参照")
+        page.click("#camera-start")
+        page.wait_for_function("() => document.getElementById('camera').videoWidth > 0")
+
+    def sideways(page) -> int:
+        return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+    # In a dark room: the guidance names the light, and the capture cannot be taken
+    dark = camera_page(clip=fake_webcam("obama_2.jpg", tmp_path / "dark.y4m", frames=200, light=0.25), viewport=(360, 780))
+    open_face_page(dark)
+    dark.wait_for_selector("#capture-guidance[data-code=too_dark]")
+    assert "太暗" in dark.text_content("#capture-guidance")
+    assert dark.locator("#capture").is_disabled()
+    assert sideways(dark) <= 0
+    dark.screenshot(path=os.path.join(shots, "learner-face-guidance-dark-phone.png"), full_page=True)
+    assert not db_read(lambda: face_profile(learner).ready)
+
+    # In the light, on the same phone size: ready, and the capture becomes a reference
+    lit = camera_page("obama_2.jpg", viewport=(360, 780))
+    open_face_page(lit)
+    lit.wait_for_selector("#capture-guidance[data-code=ready]")
+    assert lit.locator("#capture").is_enabled()
+    lit.click("#capture")
+    lit.wait_for_selector("#references figure:nth-child(2)")
+    assert sideways(lit) <= 0
+    lit.screenshot(path=os.path.join(shots, "learner-face-guidance-ready-phone.png"), full_page=True)

@@ -174,3 +174,102 @@ class TestExamIncidents:
         attempt.refresh_from_db()
         assert review.status == R.UPHELD and attempt.status == AttemptStatus.GRADED
         refused("flag_not_found", review_decide, actor=world.sz_reviewer, incident_id=incident.pk, outcome="void", reason="x")
+
+
+@pytest.fixture
+def credited(world, learner, course, testdata):
+    """A lesson verified throughout: 1.00 hour credited. Its snapshot at 60 s is the doubted one."""
+    give_face_profile(learner)
+    progress = study(learner, lessons(course)[0], {0: "verified", 60: "verified", 90: "verified", 120: "verified"})
+    entry = services.lesson_hours_credit(progress_id=progress.pk, now=at(200))
+    assert entry.hours == Decimal("1.00")
+    return sorted(Snapshot.objects.filter(person=learner, decision="verified"), key=lambda s: s.received_at)[1]
+
+
+class TestHoursRevocation:
+    def test_revoking_credited_hours_needs_a_second_reviewer_then_an_appeal_can_restore_them(self, world, learner, credited):
+        # One reviewer doubts a verified check (a photo that passed): a proposal, nothing revoked yet
+        review = review_decide(actor=world.gz_reviewer, snapshot_id=credited.pk, outcome="revoke", reason="疑似翻拍照片")
+        assert review.status == R.REVOKE_PROPOSED and review.kind == "study_credit"
+        assert held(learner) == Decimal("1.00")
+        # the same reviewer cannot confirm their own proposal
+        refused("second_reviewer_required", review_void_confirm, actor=world.gz_reviewer, review_id=review.pk, confirm=True, reason="确认")
+        # A second reviewer confirms: the check counts as not showing the live learner, and the
+        # lesson's hours come down to what the rest of its evidence earns, by an adjustment line
+        review = review_void_confirm(actor=world.province_reviewer, review_id=review.pk, confirm=True, reason="复核确认翻拍")
+        assert review.status == R.REVOKED
+        assert held(learner) == Decimal("0.27")
+        line = HoursEntry.objects.get(person=learner, source=HoursSource.ADJUSTMENT)
+        assert line.hours == Decimal("-0.73") and line.recorded_by == world.province_reviewer and line.evidence["review"] == review.pk
+        credited.refresh_from_db()
+        assert credited.decision == "verified" and credited.effective_decision == "not_live"  # the engine's word stays
+        steps = CaptureLogEntry.objects.filter(kind=CaptureLogEntry.Kind.REVIEW_STEP).order_by("id")
+        assert [s.payload["to"] for s in steps] == [R.REVOKE_PROPOSED, R.REVOKED]
+        # The learner appeals; a reviewer who took no part grants it: the hours are back
+        review_appeal(person=learner, review_id=review.pk, statement="本人学习，未使用照片")
+        refused("appeal_same_reviewer", review_appeal_decide, actor=world.province_reviewer, review_id=review.pk, grant=True, reason="x")
+        third = MembershipFactory(organisation=world.gz_authority, role=Role.AUTHORITY_REVIEWER).user
+        review_appeal_decide(actor=third, review_id=review.pk, grant=True, reason="申诉成立")
+        assert held(learner) == Decimal("1.00")
+        credited.refresh_from_db()
+        assert credited.effective_decision == "verified"
+
+    def test_the_second_reviewer_may_let_the_credit_stand(self, world, learner, credited):
+        review = review_decide(actor=world.gz_reviewer, snapshot_id=credited.pk, outcome="revoke", reason="疑似翻拍照片")
+        review = review_void_confirm(actor=world.province_reviewer, review_id=review.pk, confirm=False, reason="确为本人")
+        assert review.status == R.DISMISSED and held(learner) == Decimal("1.00")
+        assert not HoursEntry.objects.filter(person=learner, source=HoursSource.ADJUSTMENT).exists()
+        refused("appeal_not_allowed", review_appeal, person=learner, review_id=review.pk, statement="x")
+
+    def test_a_refused_check_has_nothing_to_revoke(self, world, learner, refusal):
+        refused("revoke_not_credited", review_decide, actor=world.gz_reviewer, snapshot_id=refusal.pk, outcome="revoke", reason="x")
+        assert not Review.objects.exists()
+
+    def test_only_the_regions_reviewers_may_propose_a_revocation(self, world, learner, credited):
+        for actor in (world.sz_reviewer, world.gz_admin):
+            refused("flag_not_found", review_decide, actor=actor, snapshot_id=credited.pk, outcome="revoke", reason="x")
+        assert not Review.objects.exists() and held(learner) > 0
+
+
+def test_the_dossier_proposes_and_the_reviews_page_confirms_a_revocation(client, world, learner, credited):
+    from bs4 import BeautifulSoup
+    from django.urls import reverse
+
+    # The reviewer opens the learner's dossier: the verified check carries a form to doubt it
+    client.force_login(world.gz_reviewer)
+    page = BeautifulSoup(client.get(reverse("exam:audit_person", args=[learner.pk])).content.decode(), "html.parser")
+    item = page.select_one(f'li.snapshot[data-snapshot="{credited.pk}"]')
+    assert item.select_one("button.review-revoke") is not None and item.select_one("button.review-dismiss") is None
+    client.post(reverse("exam:audit_review_decide"), {"snapshot": credited.pk, "outcome": "revoke", "reason": "疑似翻拍照片"})
+    review = Review.objects.get(snapshot=credited)
+    assert review.status == R.REVOKE_PROPOSED
+    # A second reviewer finds it waiting and confirms it
+    client.force_login(world.province_reviewer)
+    page = BeautifulSoup(client.get(reverse("exam:audit_reviews")).content.decode(), "html.parser")
+    assert page.select_one(f'[data-review="{review.pk}"] button.confirm-revoke') is not None
+    client.post(reverse("exam:audit_review_second", args=[review.pk]), {"step": "void", "answer": "yes", "reason": "复核确认"})
+    review.refresh_from_db()
+    assert review.status == R.REVOKED and held(learner) == Decimal("0.27")
+
+
+def test_the_reviewers_download_an_appeals_attachment_and_no_one_else(client, world, learner, refusal):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    review = review_decide(actor=world.gz_reviewer, snapshot_id=refusal.pk, outcome="uphold", reason="非本人")
+    proof = b"%PDF-1.4 statement of the learner"
+    review_appeal(person=learner, review_id=review.pk, statement="当时光线不足", attachment=SimpleUploadedFile("证明.pdf", proof))
+    url = reverse("exam:audit_review_attachment", args=[review.pk])
+    # The reviewers' list links it, and it downloads, never rendered in the page
+    client.force_login(world.province_reviewer)
+    assert url in client.get(reverse("exam:audit_reviews")).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == proof
+    assert response["Content-Type"] == "application/octet-stream" and response["Content-Disposition"].startswith("attachment")
+    # Another region's reviewer and the learner's employer do not reach it
+    client.force_login(world.sz_reviewer)
+    assert client.get(url).status_code == 404
+    client.force_login(world.gz_admin)
+    assert client.get(url).status_code == 403
+    client.force_login(world.province_reviewer)
+    assert client.get(reverse("exam:audit_review_attachment", args=[999999])).status_code == 404

@@ -242,6 +242,18 @@ def review_second(request, review_id: int):
     return _back(request, reverse("exam:audit_reviews"))
 
 
+@_auditor
+def review_attachment(request, review_id: int):
+    """The attachment of an appeal, for the reviewers who decide it: downloaded, never rendered
+    in the page (it is whatever the person uploaded)."""
+    review = selectors.review_attachment_get(request.user, review_id)
+    name = review.appeal_attachment.name.rsplit("/", 1)[-1]
+    response = FileResponse(review.appeal_attachment.open("rb"), as_attachment=True, filename=name, content_type="application/octet-stream")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # The person's own side -----------------------------------------------------------------------------
 
 
