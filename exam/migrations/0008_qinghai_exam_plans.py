@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exam', '0006_review_after_the_sitting'),
+        ('exam', '0007_hours_revocation_reviews'),
         ('lms', '0007_employment_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
