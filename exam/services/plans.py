@@ -36,6 +36,8 @@ from ..models import (
 from ..rules import admission
 from ..selectors import applications as reads
 from .applications import _failures_error, applications_transition
+from .exams import raise_if_bank_too_small
+from .papers import exam_requirements
 
 log = logging.getLogger(__name__)
 S = ApplicationStatus
@@ -97,7 +99,17 @@ def _clean_plan(*, exam: Exam | None, venue: str, starts_at, ends_at, now: datet
         raise ERRORS.error("sitting_window_too_short", field="ends_at", minutes=exam.duration_minutes)
     if starts_at <= now:
         raise ERRORS.error("plan_in_past", field="starts_at")
+    _check_sittable(exam)
     return venue
+
+
+def _check_sittable(exam: Exam) -> None:
+    """The exam can be drawn for its sitting: a blueprint, and a bank large enough for it (the
+    rules of sitting_create)."""
+    requirements = exam_requirements(exam)
+    if not requirements:
+        raise ERRORS.error("blueprint_empty", field="exam")
+    raise_if_bank_too_small(exam.credential_id, requirements)
 
 
 def _require_editor(actor: User, plan: ExamPlan) -> None:
@@ -122,7 +134,8 @@ def exam_plan_save(
     only while it has no candidates). Refused, writing nothing: institution_invalid,
     not_plan_institution (403), plan_not_editable, plan_exam_invalid, plan_venue_required,
     venue_too_long, plan_time_invalid, sitting_window_invalid, sitting_window_too_short,
-    plan_in_past, plan_application_invalid (a new kind while candidates are in)."""
+    plan_in_past, blueprint_empty, bank_too_small, plan_application_invalid (a new kind while
+    candidates are in)."""
     now = now or timezone.now()
     venue = _clean_plan(exam=exam, venue=venue, starts_at=starts_at, ends_at=ends_at, now=now)
     with transaction.atomic():
@@ -232,7 +245,8 @@ def exam_plan_decide(
     that sitting and approved through applications_transition (a seat and a ticket each, under
     the sitting's lock). If anything is refused nothing is written: the plan stays submitted and
     the reviewer returns it. Refused: not_plan_reviewer (403), reason_required, plan_move_illegal
-    (a replay), plan_empty, plan_in_past, plan_authority_missing, plan_candidate_ineligible, and
+    (a replay), plan_empty, plan_in_past, blueprint_empty, bank_too_small, plan_authority_missing,
+    plan_candidate_ineligible, and
     the seats' refusals."""
     now = now or timezone.now()
     if not policies.can_decide_plan(actor, plan):
@@ -245,6 +259,7 @@ def exam_plan_decide(
         EXAM_PLAN_MACHINE.check(locked.status, P.APPROVED)
         if locked.starts_at <= now:
             raise ERRORS.error("plan_in_past")
+        _check_sittable(locked.exam)
         authority = policies.plan_authority(actor, locked.region_path)
         if authority is None:
             raise ERRORS.error("plan_authority_missing")

@@ -12,6 +12,7 @@ from exam.models import Application, ApplicationPath, ApplicationStatus, ExamPla
 from exam.selectors import plans as plan_reads
 from exam.services import applications as svc
 from exam.services import plans as plans_svc
+from exam.testing import make_bank, make_exam
 from kernel.audit import trail_of
 from kernel.errors import DomainError
 from lms.models import OrganisationKind
@@ -27,6 +28,7 @@ P = ExamPlanStatus
 def qh(world):
     w = world
     w.now = timezone.now()
+    make_bank(w.c)
     w.institution = OrganisationFactory(kind=OrganisationKind.INSTITUTION, name="广州培训学校", region=w.city)
     w.other_institution = OrganisationFactory(kind=OrganisationKind.INSTITUTION, name="深圳培训学校", region=w.other_city)
     w.staff = MembershipFactory(organisation=w.institution, role="institution_staff").user
@@ -172,6 +174,8 @@ def test_plan_building_refusals(qh):
         ({"starts_at": w.now - datetime.timedelta(hours=3), "ends_at": w.now - datetime.timedelta(hours=1)}, "plan_in_past"),
         ({"actor": w.other_staff}, "not_plan_institution"),
         ({"institution": w.enterprise}, "institution_invalid"),
+        ({"exam": make_exam(w.c, blueprint=())}, "blueprint_empty"),
+        ({"exam": make_exam(w.c, blueprint=(("single", "", 50),))}, "bank_too_small"),
     ):
         with pytest.raises(DomainError) as refused:
             plans_svc.exam_plan_save(**{**base, **changes})

@@ -89,8 +89,14 @@ def test_qinghai_journey_over_http(client, qh):
     assert plan.status == P.APPROVED and Sitting.objects.filter(institution=w.institution).count() == 1
     application.refresh_from_db()
     assert application.status == S.APPROVED and application.sitting == plan.sitting and application.seat == 1
+    page = client.get(reverse("exam:plan", args=[plan.pk])).content.decode()
+    assert f'data-sitting="{plan.sitting_id}"' in page and 'id="plan-approve"' not in page
+    login(client, w.staff)
+    page = client.get(reverse("exam:plan", args=[plan.pk])).content.decode()
+    assert 'data-status="approved"' in page and 'id="edit-form"' not in page
 
     login(client, person.user)
+    assert 'id="ticket-link"' in client.get(reverse("exam:application", args=[application.pk])).content.decode()
     ticket = client.get(reverse("exam:ticket", args=[application.pk]))
     assert ticket.status_code == 200 and ticket.content.startswith(b"%PDF")
     application.refresh_from_db()
