@@ -143,6 +143,29 @@ ERRORS = Catalogue(
             _("Your ID photo has not passed the real-name review yet, so it cannot be used to check your identity."),
             403,
         ),
+        # the Qinghai path (003): the institution, the social-insurance check, exam plans
+        # (exam.services.applications, exam.services.plans)
+        "not_application_institution": Refusal(_("Only the training institution of this application can review it."), 403),
+        "not_institution_path": Refusal(_("This application is not made through a training institution."), 409),
+        "plan_not_found": Refusal(_("There is no such exam plan."), 404),
+        "plan_move_illegal": Refusal(_("An exam plan that is %(from)s cannot become %(to)s."), 409),
+        "not_plan_institution": Refusal(_("Only the staff of the plan's training institution can change it."), 403),
+        "not_plan_reviewer": Refusal(_("Only an authority covering the institution's region can decide on this plan."), 403),
+        "plan_not_editable": Refusal(_("This exam plan has been submitted: it can be changed only when returned."), 409),
+        "plan_empty": Refusal(_("Put at least one candidate in the exam plan."), 409),
+        "plan_venue_required": Refusal(_("Enter the venue of the exam.")),
+        "plan_exam_invalid": Refusal(_("Choose the exam.")),
+        "plan_time_invalid": Refusal(_("Enter the start and end time of the exam.")),
+        "plan_in_past": Refusal(_("The exam time of this plan has passed: return it so that the institution sets a new time."), 409),
+        "plan_application_invalid": Refusal(
+            _(
+                "Application #%(id)s cannot be put in this plan: it must be made to this institution, for the "
+                "plan's kind of exam, checked for social insurance and in no other plan."
+            ),
+            409,
+        ),
+        "plan_candidate_ineligible": Refusal(_("The candidate of application #%(id)s is no longer eligible: %(reasons)s"), 409),
+        "plan_authority_missing": Refusal(_("No authority you review for covers the institution's region."), 409),
         # eligibility (exam.rules.admission): each names its rule
         "age_out_of_range": Refusal(_("Candidates for this exam are 18 to 60 years old; you are %(age)d.")),
         "education_insufficient": Refusal(

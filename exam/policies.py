@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from lms import policies as people
 from lms.models import Organisation, OrganisationKind, Role, User
 
-from .models import Application, Sitting
+from .models import Application, ApplicationPath, ExamPlan, Sitting
 
 # Banks and exams ---------------------------------------------------------------------------------
 
@@ -120,14 +120,17 @@ def applications_visible(actor: User) -> Q:
         conditions.append(Q(candidate__user=actor))
     if enterprise_ids := people.member_ids(actor, Role.ENTERPRISE_ADMIN):
         conditions.append(Q(enterprise_id__in=enterprise_ids))
+    if institution_ids := people.member_ids(actor, Role.INSTITUTION_STAFF):
+        conditions.append(Q(institution_id__in=institution_ids))
     if paths := people.region_paths(actor):
         conditions.append(people.in_regions(paths, "region_path"))
     return people.any_of(conditions)
 
 
 def can_verify_application(actor: User, application: Application) -> bool:
-    """The administrators of the enterprise the application was made through."""
-    if application.enterprise_id is None:
+    """The administrators of the enterprise the application was made through (Guangdong only: on
+    the institution path the enterprise sees the application but does not verify it)."""
+    if application.enterprise_id is None or application.path != ApplicationPath.ENTERPRISE:
         return False
     return people.is_superuser(actor) or application.enterprise_id in people.member_ids(actor, Role.ENTERPRISE_ADMIN)
 
@@ -135,6 +138,56 @@ def can_verify_application(actor: User, application: Application) -> bool:
 def can_review_application(actor: User, application: Application) -> bool:
     """Reviewers of an authority covering the application's region."""
     return people.covers_region(actor, application.region_path)
+
+
+def can_accept_application(actor: User, application: Application) -> bool:
+    """The staff of the training institution the candidate applied to (Qinghai)."""
+    if application.institution_id is None:
+        return False
+    return people.is_superuser(actor) or application.institution_id in people.member_ids(actor, Role.INSTITUTION_STAFF)
+
+
+def is_institution_staff(actor: User) -> bool:
+    return people.is_superuser(actor) or people.holds(actor, Role.INSTITUTION_STAFF)
+
+
+def plan_institution_ids(actor: User) -> frozenset[int] | None:
+    """The institutions whose exam plans the actor makes; None means every one (a superuser)."""
+    return None if people.is_superuser(actor) else people.member_ids(actor, Role.INSTITUTION_STAFF)
+
+
+def plans_visible(actor: User) -> Q:
+    """A filter on ExamPlan: an institution's staff its own; an authority the plans of institutions
+    in its regions (by the plan's region_path); a superuser all. Learners see none."""
+    if people.is_superuser(actor):
+        return Q()
+    conditions: list[Q] = []
+    if institution_ids := people.member_ids(actor, Role.INSTITUTION_STAFF):
+        conditions.append(Q(institution_id__in=institution_ids))
+    if paths := people.region_paths(actor):
+        conditions.append(people.in_regions(paths, "region_path"))
+    return people.any_of(conditions)
+
+
+def can_edit_plan(actor: User, plan: ExamPlan) -> bool:
+    ids = plan_institution_ids(actor)
+    return ids is None or plan.institution_id in ids
+
+
+def can_decide_plan(actor: User, plan: ExamPlan) -> bool:
+    """Reviewers of an authority covering the institution's region (the plan's region_path)."""
+    return people.covers_region(actor, plan.region_path)
+
+
+def plan_authority(actor: User, region_path: str) -> Organisation | None:
+    """The authority a plan's sitting is held by: of the authorities whose reviewer the actor is
+    (any, for a superuser) and whose region covers the institution's, the closest (the deepest
+    region: the city's before the province's)."""
+    authorities = Organisation.objects.filter(kind=OrganisationKind.AUTHORITY).select_related("region")
+    if not people.is_superuser(actor):
+        authorities = authorities.filter(pk__in=people.member_ids(actor, Role.AUTHORITY_REVIEWER))
+    covering = [a for a in authorities if region_path.startswith(a.region.path)]
+    return max(covering, key=lambda a: (len(a.region.path), -a.pk), default=None)
 
 
 def can_review_applications(actor: User) -> bool:

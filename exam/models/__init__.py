@@ -6,20 +6,28 @@ from .applications import (
     APPLICATION_MACHINE,
     AWAITING_REVIEW,
     REVIEWED,
+    WITHDRAWABLE,
     Application,
     ApplicationPath,
     ApplicationStatus,
+    path_allows,
 )
 from .attempts import Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, Paper
 from .bank import OPTION_LETTERS, Question, QuestionKind, QuestionVersion
 from .exams import BlueprintItem, Exam, TheoryMode
 from .incidents import Incident, IncidentKind
 from .results import Part, PartScore, ScoreSheet, ScoreSheetStatus
+from .plans import EXAM_PLAN_MACHINE, ExamPlan, ExamPlanStatus
 from .reviews import APPEALABLE, REVIEW_MACHINE, Review, ReviewKind, ReviewStatus
 from .sittings import Sitting, SittingCandidate
 
 __all__ = [
     "APPEALABLE",
+    "EXAM_PLAN_MACHINE",
+    "ExamPlan",
+    "ExamPlanStatus",
+    "WITHDRAWABLE",
+    "path_allows",
     "REVIEW_MACHINE",
     "Review",
     "ReviewKind",

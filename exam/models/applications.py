@@ -20,6 +20,11 @@ from ..errors import ERRORS
 class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Application submitted")
     ENTERPRISE_SUBMITTED = "enterprise_submitted", _("Verified and submitted by the enterprise")
+    # The Qinghai path (003): the institution accepts, an authority checks social insurance, the
+    # institution puts the candidate in an exam plan, the plan's approval approves the application.
+    INSTITUTION_ACCEPTED = "institution_accepted", _("Accepted by the training institution")
+    INSURANCE_CHECKED = "insurance_checked", _("Social insurance checked")
+    PLANNED = "planned", _("In an exam plan")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     PRINTED = "printed", _("Admission ticket printed")
@@ -29,12 +34,18 @@ class ApplicationStatus(models.TextChoices):
 
 S = ApplicationStatus
 
-# The moves an application may make. A candidate withdraws and an authority cancels only until the
+# The moves an application may make (the path narrows them: PATH_MOVES). A candidate withdraws and an authority cancels only until the
 # ticket is printed: PRINTED has no way out.
 APPLICATION_MACHINE = Machine(
     statuses=ApplicationStatus,
     moves={
-        S.SUBMITTED: frozenset({S.ENTERPRISE_SUBMITTED, S.APPROVED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
+        S.SUBMITTED: frozenset({
+            S.ENTERPRISE_SUBMITTED, S.INSTITUTION_ACCEPTED, S.APPROVED, S.REJECTED, S.WITHDRAWN, S.CANCELLED,
+        }),
+        S.INSTITUTION_ACCEPTED: frozenset({S.INSURANCE_CHECKED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
+        # Out of a plan (removed while the plan is a draft or returned) an application goes back.
+        S.INSURANCE_CHECKED: frozenset({S.PLANNED, S.WITHDRAWN, S.CANCELLED}),
+        S.PLANNED: frozenset({S.APPROVED, S.INSURANCE_CHECKED, S.WITHDRAWN, S.CANCELLED}),
         S.ENTERPRISE_SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
         S.APPROVED: frozenset({S.PRINTED, S.WITHDRAWN, S.CANCELLED}),
         S.REJECTED: frozenset(),
@@ -47,7 +58,11 @@ APPLICATION_MACHINE = Machine(
 )
 
 # An application in one of these holds the candidate's place for its kind of exam.
-ACTIVE = (S.SUBMITTED, S.ENTERPRISE_SUBMITTED, S.APPROVED, S.PRINTED)
+ACTIVE = (
+    S.SUBMITTED, S.ENTERPRISE_SUBMITTED, S.INSTITUTION_ACCEPTED, S.INSURANCE_CHECKED, S.PLANNED, S.APPROVED, S.PRINTED,
+)
+# What a candidate may still withdraw from (and an authority cancel): everything live until printed.
+WITHDRAWABLE = (S.SUBMITTED, S.ENTERPRISE_SUBMITTED, S.INSTITUTION_ACCEPTED, S.INSURANCE_CHECKED, S.PLANNED, S.APPROVED)
 # The statuses an authority has decided: the archive is locked from then on.
 REVIEWED = (S.APPROVED, S.PRINTED)
 # Waiting for the authority's review.
@@ -57,6 +72,24 @@ AWAITING_REVIEW = (S.SUBMITTED, S.ENTERPRISE_SUBMITTED)
 class ApplicationPath(models.TextChoices):
     ENTERPRISE = "enterprise", _("Through the employer (Guangdong)")
     SITTING = "sitting", _("For a published sitting (Jilin)")
+    INSTITUTION = "institution", _("Through a training institution (Qinghai)")
+
+
+# The statuses only the Qinghai path passes through, and those it never takes.
+INSTITUTION_ONLY = frozenset({S.INSTITUTION_ACCEPTED, S.INSURANCE_CHECKED, S.PLANNED})
+NOT_FOR_INSTITUTION = frozenset({S.ENTERPRISE_SUBMITTED})
+
+
+def path_allows(path: str, source: str, to: str) -> bool:
+    """The path's narrowing of APPLICATION_MACHINE: the Qinghai statuses are for the institution
+    path only, and on it an application is approved only out of an exam plan (PLANNED)."""
+    if path == ApplicationPath.INSTITUTION:
+        if to in NOT_FOR_INSTITUTION:
+            return False
+        if to == S.APPROVED:
+            return source == S.PLANNED
+        return True
+    return to not in INSTITUTION_ONLY and source not in INSTITUTION_ONLY
 
 
 def proof_path(instance, filename: str) -> str:
@@ -75,7 +108,16 @@ class Application(models.Model):
         "exam.Sitting", on_delete=models.PROTECT, null=True, blank=True, related_name="applications",
         verbose_name=_("sitting"),
     )
-    # The region whose authorities review it: the enterprise's, or the sitting's authority's.
+    institution = models.ForeignKey(
+        "lms.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="exam_applications_received",
+        verbose_name=_("training institution"),
+    )
+    plan = models.ForeignKey(
+        "exam.ExamPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="applications",
+        verbose_name=_("exam plan"),
+    )
+    # The region whose authorities review it: the enterprise's, or the sitting's authority's; on the
+    # institution path the candidate's employer's (whose authority checks the social insurance).
     region_path = models.CharField(max_length=64)
     status = models.CharField(_("status"), max_length=24, choices=ApplicationStatus.choices, default=S.SUBMITTED)
     handler_name = models.CharField(_("handler"), max_length=50, blank=True)
@@ -87,6 +129,9 @@ class Application(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"))
     enterprise_submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    insurance_checked_at = models.DateTimeField(_("social insurance checked at"), null=True, blank=True)
+    insurance_checked_by = models.ForeignKey("lms.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey("lms.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     printed_at = models.DateTimeField(_("printed at"), null=True, blank=True)
@@ -102,6 +147,7 @@ class Application(models.Model):
             models.Index(fields=["enterprise", "status"], name="application_enterprise"),
             models.Index(fields=["sitting", "status"], name="application_sitting"),
             models.Index(fields=["candidate", "status"], name="application_candidate"),
+            models.Index(fields=["institution", "status"], name="application_institution"),
         ]
         constraints = [
             # One live application per candidate and kind of exam (a second is refused).
@@ -117,4 +163,4 @@ class Application(models.Model):
 
     @property
     def withdrawable(self) -> bool:
-        return self.status in (S.SUBMITTED, S.ENTERPRISE_SUBMITTED, S.APPROVED)
+        return self.status in WITHDRAWABLE

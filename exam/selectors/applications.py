@@ -14,7 +14,7 @@ from lms.models import Credential, Employment, Organisation, Person, User
 
 from .. import policies
 from ..errors import ERRORS
-from ..models import ACTIVE, Application, ApplicationStatus, Sitting
+from ..models import ACTIVE, Application, ApplicationPath, ApplicationStatus, Sitting
 from ..rules import admission
 
 TICKET_SALT = "kaohe.exam.ticket"
@@ -59,14 +59,19 @@ def application_get(actor: User, pk: int) -> Application:
 def my_applications(person: Person) -> QuerySet[Application]:
     return (
         Application.objects.filter(candidate=person)
-        .select_related("credential", "enterprise", "sitting__exam")
+        .select_related("credential", "enterprise", "institution", "sitting__exam")
         .order_by("-submitted_at", "-id")
     )
 
 
-def status_counts(actor: User) -> dict[str, int]:
+def status_counts(actor: User, *, notices: bool = False) -> dict[str, int]:
     """How many applications the actor sees in each status (the home pages' notifications)."""
-    rows = Application.objects.filter(policies.applications_visible(actor)).values("status").annotate(n=Count("id"))
+    queryset = Application.objects.filter(policies.applications_visible(actor))
+    if notices:
+        # A submitted application through an institution waits for the institution (its own
+        # notice), not for the enterprise or the authority.
+        queryset = queryset.exclude(path=ApplicationPath.INSTITUTION, status=S.SUBMITTED)
+    rows = queryset.values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
 
 

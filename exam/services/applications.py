@@ -24,7 +24,7 @@ from kernel.errors import DomainError
 from kernel.events import after_commit
 from kernel.reasons import reason_clean
 from kernel.validators import validate_mobile
-from lms.models import Credential, Organisation, Person, User
+from lms.models import Credential, Organisation, OrganisationKind, Person, User
 from lms.rules.documents import sniff_document
 
 from .. import policies
@@ -38,6 +38,7 @@ from ..models import (
     Attempt,
     Sitting,
     SittingCandidate,
+    path_allows,
 )
 from ..rules import admission
 from ..selectors import applications as reads
@@ -94,10 +95,11 @@ def application_transition(
     reason: str = "",
     changes: dict | None = None,
     now: datetime.datetime | None = None,
+    plan=None,
 ) -> Application:
     """Move one application (applications_transition for one): raises its refusal."""
     moved, refused = applications_transition(
-        applications=[application], to=to, actor=actor, reason=reason, changes=changes, now=now
+        applications=[application], to=to, actor=actor, reason=reason, changes=changes, now=now, plan=plan
     )
     if refused:
         raise refused[0][1]
@@ -113,13 +115,19 @@ def applications_transition(
     reason: str = "",
     changes: dict | None = None,
     now: datetime.datetime | None = None,
+    plan=None,
 ) -> tuple[list[Application], list[tuple[int, DomainError]]]:
     """Move applications: the one place their status changes. Must run inside the caller's
     transaction. Locks the rows (in id order, so that two batches never deadlock), checks each
     move, stamps the time, seats or unseats the candidate (each sitting locked once, see _Seats),
     then writes the moved rows in one UPDATE, the sitting's new candidates and the audit rows in
     one INSERT each, and schedules the effects after commit. Returns the moved rows and, for each
-    refused one, its id and error; a refused row is left as it was."""
+    refused one, its id and error; a refused row is left as it was.
+
+    The path narrows the machine (models.applications.path_allows). On the institution path an
+    application is approved only by the approval of its exam plan: `plan` is that plan, and only
+    the plan's own applications move; `changes` (such as the plan's new sitting) are set before
+    the seat is given."""
     now = now or timezone.now()
     wanted = list(dict.fromkeys(application.pk for application in applications))
     locked = Application.objects.select_for_update().order_by("pk").in_bulk(wanted)
@@ -134,6 +142,16 @@ def applications_transition(
             if source == S.PRINTED and to in (S.WITHDRAWN, S.CANCELLED):
                 raise ERRORS.error("ticket_printed")
             APPLICATION_MACHINE.check(source, to)
+            if not path_allows(row.path, source, to) or (
+                row.path == ApplicationPath.INSTITUTION and to == S.APPROVED
+                and (plan is None or row.plan_id != plan.pk)
+            ):
+                raise ERRORS.error(
+                    "application_move_illegal", details={"from": source, "to": to},
+                    **{"from": APPLICATION_MACHINE.label(source), "to": APPLICATION_MACHINE.label(to)},
+                )
+            for name, value in (changes or {}).items():
+                setattr(row, name, value)
             if to == S.APPROVED:
                 seats.seat(row)
             if to in (S.WITHDRAWN, S.CANCELLED) and row.seat is not None:
@@ -141,10 +159,12 @@ def applications_transition(
         except DomainError as error:
             refused.append((pk, error))
             continue
-        for name, value in (changes or {}).items():
-            setattr(row, name, value)
         if to == S.ENTERPRISE_SUBMITTED:
             row.enterprise_submitted_at = now
+        elif to == S.INSTITUTION_ACCEPTED:
+            row.accepted_at = now
+        elif to == S.INSURANCE_CHECKED and source == S.INSTITUTION_ACCEPTED:
+            row.insurance_checked_at, row.insurance_checked_by = now, actor
         elif to in (S.APPROVED, S.REJECTED):
             row.decided_at, row.decided_by, row.reason = now, actor, reason
         elif to == S.PRINTED:
@@ -155,7 +175,10 @@ def applications_transition(
         moved.append(row)
         trail.append(audit.entry(
             event_type=AuditEventType.STATUS_CHANGED, target=row, actor=actor, old_state=source, new_state=to,
-            extra={"reason": reason, "sitting": row.sitting_id, "seat": row.seat, "ticket": row.ticket_number},
+            extra={
+                "reason": reason, "sitting": row.sitting_id, "seat": row.seat, "ticket": row.ticket_number,
+                **({"plan": row.plan_id} if row.path == ApplicationPath.INSTITUTION else {}),
+            },
             now=now,
         ))
     if moved:
@@ -176,7 +199,7 @@ def applications_transition(
 # What a move may change on the row, written by the one UPDATE of applications_transition.
 _MOVED_FIELDS = frozenset({
     "status", "enterprise_submitted_at", "decided_at", "decided_by", "reason", "printed_at", "closed_at",
-    "seat", "ticket_number",
+    "seat", "ticket_number", "accepted_at", "insurance_checked_at", "insurance_checked_by",
 })
 
 
@@ -236,11 +259,15 @@ def application_apply(
     actor: User,
     credential: Credential | None,
     sitting: Sitting | None = None,
+    institution: Organisation | None = None,
     now: datetime.datetime | None = None,
 ) -> Application:
-    """The candidate applies: for a published sitting (Jilin), or for a kind of exam through their
-    current employer (Guangdong), who verifies and chooses the sitting. Refused, writing nothing:
-    not_a_person, credential_invalid, no_employer, sitting_not_open_for_applications,
+    """The candidate applies: for a published sitting (Jilin), for a kind of exam through their
+    current employer (Guangdong), who verifies and chooses the sitting, or for a kind of exam
+    through a training institution of their choice (Qinghai), which reviews it; the social
+    insurance is then checked by an authority of the employer's region (the application's
+    region_path). Refused, writing nothing:
+    not_a_person, credential_invalid, no_employer, institution_invalid, sitting_not_open_for_applications,
     applications_closed, sitting_wrong_kind, sitting_full, application_exists, and each failed
     eligibility rule."""
     now = now or timezone.now()
@@ -254,6 +281,14 @@ def application_apply(
         _check_sitting_open(sitting, credential, now)
         _check_capacity(sitting)
         path, region_path = ApplicationPath.SITTING, sitting.authority.region.path
+    elif institution is not None:
+        if institution.kind != OrganisationKind.INSTITUTION:
+            raise ERRORS.error("institution_invalid", field="institution")
+        employer_id = reads.current_employer_id(person)
+        if employer_id is None:
+            raise ERRORS.error("no_employer")
+        enterprise = Organisation.objects.select_related("region").get(pk=employer_id)
+        path, region_path = ApplicationPath.INSTITUTION, enterprise.region.path
     else:
         employer_id = reads.current_employer_id(person)
         if employer_id is None:
@@ -267,11 +302,15 @@ def application_apply(
         with transaction.atomic():
             application = Application.objects.create(
                 candidate=person, credential=credential, path=path, enterprise=enterprise, sitting=sitting,
+                institution=institution if path == ApplicationPath.INSTITUTION else None,
                 region_path=region_path, status=S.SUBMITTED, submitted_at=now,
             )
             audit.record(
                 event_type=AuditEventType.CREATED, target=application, actor=actor, new_state=S.SUBMITTED,
-                extra={"path": path, "credential": credential.code, "sitting": getattr(sitting, "pk", None)}, now=now,
+                extra={
+                    "path": path, "credential": credential.code, "sitting": getattr(sitting, "pk", None),
+                    "institution": getattr(institution, "pk", None),
+                }, now=now,
             )
     except IntegrityError:
         # Another application of the same kind won the race.
@@ -374,6 +413,10 @@ def application_decide(
     now = now or timezone.now()
     if not policies.can_review_application(actor, application):
         raise ERRORS.error("not_application_reviewer")
+    if application.path == ApplicationPath.INSTITUTION:
+        # Reviewed by the institution, checked for insurance, approved with its exam plan.
+        target = S.APPROVED if approve else S.REJECTED
+        raise ERRORS.error("application_move_illegal", **{"from": APPLICATION_MACHINE.label(application.status), "to": APPLICATION_MACHINE.label(target)})
     if application.path == ApplicationPath.ENTERPRISE and application.status == S.SUBMITTED and approve:
         raise ERRORS.error("application_move_illegal", **{"from": APPLICATION_MACHINE.label(S.SUBMITTED), "to": APPLICATION_MACHINE.label(S.APPROVED)})
     reason = reason_clean(reason, required=not approve)
@@ -457,3 +500,62 @@ def applications_approve(
             error = refusals[pk]
             report.refused.append((pk, error.code, str(error.message)))
     return report
+
+
+# The Qinghai path (003): the institution and the social-insurance check -------------------------
+
+
+def application_institution_decide(
+    *, actor: User, application: Application, accept: bool, reason: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """The training institution the candidate chose reviews the application: accepts it (then an
+    authority of the employer's region checks the social insurance; eligibility is checked again)
+    or rejects it with a reason. Refused: not_institution_path, not_application_institution (403),
+    reason_required, application_move_illegal (a replay), each failed eligibility rule."""
+    now = now or timezone.now()
+    if application.path != ApplicationPath.INSTITUTION:
+        raise ERRORS.error("not_institution_path")
+    if not policies.can_accept_application(actor, application):
+        raise ERRORS.error("not_application_institution")
+    reason = reason_clean(reason, required=not accept)
+    _require_status(application, S.SUBMITTED, S.INSTITUTION_ACCEPTED if accept else S.REJECTED)
+    if accept:
+        _check_eligible(
+            application, person=application.candidate, credential=application.credential,
+            enterprise=application.enterprise, sitting=None, now=now,
+        )
+    with transaction.atomic():
+        return application_transition(
+            application=application, to=S.INSTITUTION_ACCEPTED if accept else S.REJECTED, actor=actor, reason=reason,
+            now=now,
+        )
+
+
+def application_insurance_check(
+    *, actor: User, application: Application, passed: bool, reason: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """社保核查: a reviewer of an authority covering the candidate's employer's region (the
+    application's region) confirms the social insurance that proves the employment, or rejects the
+    application with a reason. Refused: not_institution_path, not_application_reviewer (403),
+    reason_required, application_move_illegal (a replay, or not yet accepted by the institution)."""
+    if application.path != ApplicationPath.INSTITUTION:
+        raise ERRORS.error("not_institution_path")
+    if not policies.can_review_application(actor, application):
+        raise ERRORS.error("not_application_reviewer")
+    reason = reason_clean(reason, required=not passed)
+    _require_status(application, S.INSTITUTION_ACCEPTED, S.INSURANCE_CHECKED if passed else S.REJECTED)
+    with transaction.atomic():
+        return application_transition(
+            application=application, to=S.INSURANCE_CHECKED if passed else S.REJECTED, actor=actor, reason=reason,
+            now=now,
+        )
+
+
+def _require_status(application: Application, source: str, to: str) -> None:
+    """A party's decision is taken from its own step only (the machine allows the same target from
+    other steps for other parties): a replay or a wrong step is application_move_illegal."""
+    if application.status != source:
+        raise ERRORS.error(
+            "application_move_illegal", details={"from": application.status, "to": to},
+            **{"from": APPLICATION_MACHINE.label(application.status), "to": APPLICATION_MACHINE.label(to)},
+        )

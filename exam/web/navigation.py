@@ -24,6 +24,14 @@ def links(*, user) -> list[Link]:
     reviewer = people.is_reviewer(user)
     if reviewer or people.holds(user, Role.ENTERPRISE_ADMIN):
         items.append(Link(_("Applications"), reverse("exam:applications"), element_id="nav-applications", order=39))
+    if reviewer:
+        items.append(Link(_("Social-insurance checks"), reverse("exam:insurance_queue"), element_id="nav-insurance", order=38))
+    if people.holds(user, Role.INSTITUTION_STAFF):
+        items.append(
+            Link(_("Applications to the institution"), reverse("exam:institution_applications"), element_id="nav-institution-applications", order=37)
+        )
+    if reviewer or people.holds(user, Role.INSTITUTION_STAFF):
+        items.append(Link(_("Exam plans"), reverse("exam:plans"), element_id="nav-plans", order=38))
     if reviewer or people.holds(user, Role.PROCTOR):
         items.append(Link(_("Ticket check-in"), reverse("exam:checkin"), element_id="nav-checkin", order=43))
     if reviewer:
@@ -57,7 +65,7 @@ def home_notifications(*, user) -> list[Link]:
 
     if not (people.is_learner(user) or people.is_reviewer(user) or people.holds(user, Role.ENTERPRISE_ADMIN)):
         return []
-    counts = status_counts(user)
+    counts = status_counts(user, notices=True)
     items: list[Link] = []
     if people.is_reviewer(user) and (n := counts.get(S.ENTERPRISE_SUBMITTED, 0) + counts.get(S.SUBMITTED, 0)):
         url = reverse("exam:applications") + "?status=" + S.ENTERPRISE_SUBMITTED
@@ -70,6 +78,49 @@ def home_notifications(*, user) -> list[Link]:
             Link(_("Approved applications: print your admission ticket (%(count)d)") % {"count": n},
                  reverse("exam:my_applications"), element_id="notice-ticket", order=20)
         )
+    return items
+
+
+@register("lms.home_notices")
+def qinghai_notices(*, user) -> list[Link]:
+    """The Qinghai path (003): the institution's applications to review, those ready for an exam
+    plan and its returned plans; the authority's social-insurance checks and plans to approve; the
+    candidate's applications waiting on the institution or the plan."""
+    from ..models import ApplicationPath
+    from ..models import ApplicationStatus as S
+    from ..selectors.plans import qinghai_counts
+
+    items: list[Link] = []
+    staff = people.holds(user, Role.INSTITUTION_STAFF)
+    reviewer = people.is_reviewer(user)
+    if staff or reviewer:
+        counts = qinghai_counts(user)
+        rows = [
+            ("institution_submitted", _("Applications to your institution to review: %(count)d"),
+             reverse("exam:institution_applications") + "?status=" + S.SUBMITTED, "notice-institution-review"),
+            ("institution_insurance_checked", _("Candidates ready for an exam plan: %(count)d"),
+             reverse("exam:institution_applications") + "?status=" + S.INSURANCE_CHECKED, "notice-institution-plan"),
+            ("plans_returned", _("Exam plans returned by the authority: %(count)d"),
+             reverse("exam:plans") + "?status=returned", "notice-plans-returned"),
+            ("insurance", _("Social-insurance checks waiting: %(count)d"), reverse("exam:insurance_queue"), "notice-insurance"),
+            ("plans_submitted", _("Exam plans waiting for approval: %(count)d"),
+             reverse("exam:plans") + "?status=submitted", "notice-plans-review"),
+        ]
+        for key, label, url, element_id in rows:
+            if n := counts.get(key, 0):
+                items.append(Link(label % {"count": n}, url, element_id=element_id, order=21))
+    if people.is_learner(user):
+        from ..models import Application
+
+        waiting = Application.objects.filter(
+            candidate__user=user, path=ApplicationPath.INSTITUTION,
+            status__in=(S.SUBMITTED, S.INSTITUTION_ACCEPTED, S.INSURANCE_CHECKED, S.PLANNED),
+        ).count()
+        if waiting:
+            items.append(Link(
+                _("Applications through a training institution in progress: %(count)d") % {"count": waiting},
+                reverse("exam:my_applications"), element_id="notice-institution-applications", order=22,
+            ))
     return items
 
 

@@ -3,7 +3,7 @@ candidate's exams and the room, and the proctor's board and results."""
 
 from django.urls import path
 
-from .views import applications, audit, manage, results, room, video
+from .views import applications, audit, manage, plans, results, room, video
 
 app_name = "exam"
 
@@ -37,6 +37,14 @@ urlpatterns = [
     path("applications/<int:pk>/decide/", applications.decide, name="application_decide"),
     path("applications/<int:pk>/proof/", applications.proof, name="application_proof"),
     path("applications/<int:pk>/ticket.pdf", applications.ticket, name="ticket"),
+    # The Qinghai path (003): the institution, the social-insurance check, exam plans.
+    path("institution/applications/", plans.institution_applications, name="institution_applications"),
+    path("applications/<int:pk>/institution/", plans.institution_decide, name="institution_decide"),
+    path("insurance-checks/", plans.insurance_queue, name="insurance_queue"),
+    path("applications/<int:pk>/insurance/", plans.insurance_check, name="insurance_check"),
+    path("plans/", plans.plan_list, name="plans"),
+    path("plans/<int:pk>/", plans.plan_detail, name="plan"),
+    path("plans/<int:pk>/<str:action>/", plans.plan_action, name="plan_action"),
     path("checkin/", applications.checkin, name="checkin"),
     path("checkin/<int:pk>/photo/", applications.checkin_photo, name="checkin_photo"),
     # The candidate's side and the room.

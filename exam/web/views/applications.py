@@ -21,8 +21,9 @@ from lms.selectors.archive import documents_for
 from lms.selectors.people import person_of
 
 from ... import policies
-from ...models import AWAITING_REVIEW, ApplicationStatus, Sitting
+from ...models import AWAITING_REVIEW, WITHDRAWABLE, ApplicationPath, ApplicationStatus, Sitting
 from ...selectors import applications as reads
+from ...selectors import plans as plan_reads
 from ...services import applications as services
 from ..ticket_pdf import ticket_pdf
 
@@ -45,7 +46,13 @@ def my_applications(request):
     person = person_of(request.user)
     if request.method == "POST":
         try:
-            if sitting_id := _int(request.POST.get("sitting")):
+            if institution_id := _int(request.POST.get("institution")):
+                institution = plan_reads.institutions().filter(pk=institution_id).first()
+                if institution is None:
+                    raise NotFoundError.default()
+                credential = Credential.objects.filter(pk=_int(request.POST.get("credential"))).first()
+                application = services.application_apply(actor=request.user, credential=credential, institution=institution)
+            elif sitting_id := _int(request.POST.get("sitting")):
                 sitting = reads.open_sittings().filter(pk=sitting_id).first()
                 if sitting is None:
                     raise NotFoundError.default()
@@ -65,6 +72,7 @@ def my_applications(request):
             "applications": reads.my_applications(person),
             "credentials": reads.credentials(),
             "sittings": reads.open_sittings(),
+            "institutions": plan_reads.institutions(),
             "employer_id": reads.current_employer_id(person),
             "photo_status": person.id_photo_status,
         },
@@ -108,6 +116,7 @@ def application_detail(request, pk: int):
     own = getattr(getattr(request.user, "person", None), "pk", None) == application.candidate_id
     can_verify = application.status == S.SUBMITTED and policies.can_verify_application(request.user, application)
     can_review = policies.can_review_application(request.user, application)
+    qinghai = application.path == ApplicationPath.INSTITUTION
     documents = documents_for(request.user, application.candidate)
     sittings = (
         reads.sittings_for_enterprise(application.enterprise, application.credential_id) if can_verify else []
@@ -119,8 +128,11 @@ def application_detail(request, pk: int):
             "application": application,
             "own": own,
             "can_verify": can_verify,
-            "can_review": can_review and application.status in AWAITING_REVIEW,
-            "can_cancel": can_review and application.status in (S.SUBMITTED, S.ENTERPRISE_SUBMITTED, S.APPROVED),
+            "can_review": can_review and application.status in AWAITING_REVIEW and not qinghai,
+            "can_cancel": can_review and application.status in WITHDRAWABLE,
+            "can_accept": qinghai and application.status == S.SUBMITTED
+            and policies.can_accept_application(request.user, application),
+            "can_check_insurance": qinghai and can_review and application.status == S.INSTITUTION_ACCEPTED,
             "printed": application.status == S.PRINTED,
             "documents": documents,
             "sittings": sittings,
