@@ -99,7 +99,6 @@ ERRORS = Catalogue(
             _("Under this credential's scheme the authority issues the certificates, not the training institution."), 409
         ),
         "pass_list_not_found": Refusal(_("This pass list does not exist."), 404),
-        "not_institution_staff": Refusal(_("Only the staff of the institution whose candidates sat the exam can issue these certificates."), 403),
         "extension_not_applicable": Refusal(
             _("This certificate has no end of validity, so there is nothing to extend: keep up its yearly hours."), 409
         ),

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from kernel.errors import DomainError
+
 from ..errors import ERRORS
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,27 @@ def organisation_key_files(organisation) -> tuple[Path, Path] | None:
         if name and name in keys:
             return keys[name]
     return None
+
+
+def organisation_key_problems() -> list[str]:
+    """What is wrong with the issuers' own keys (system check hours.E002): each must load."""
+    from pyhanko.sign import signers
+
+    try:
+        keys = organisation_keys()
+    except DomainError as error:
+        return [error.message]
+    problems = []
+    for name, (key_path, cert_path) in keys.items():
+        try:
+            loaded = signers.SimpleSigner.load(str(key_path), str(cert_path))
+        except (OSError, ValueError) as error:
+            loaded, reason = None, str(error)
+        else:
+            reason = "cannot be read"
+        if loaded is None:
+            problems.append(f"CERTIFICATE_SEAL_ORGANISATION_KEYS[{name}]: {key_path} / {cert_path} {reason}")
+    return problems
 
 
 def signer(*, create_development_key: bool = True, organisation=None):

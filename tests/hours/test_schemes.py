@@ -424,3 +424,45 @@ def test_a_list_compiled_from_a_sitting_records_its_institution_and_the_migratio
     migration.pass_list_institutions(apps, None)  # safe to run twice
     pass_list.refresh_from_db()
     assert pass_list.institution == world.gz_institution
+
+
+def test_the_system_check_refuses_an_unreadable_issuer_key(settings, tmp_path):
+    from django.core.checks import run_checks
+
+    settings.CERTIFICATE_SEAL_ORGANISATION_KEYS = f'{{"12": {{"key": "{tmp_path / "none.pem"}", "cert": "{tmp_path / "none.pem"}"}}}}'
+    assert "hours.E002" in {message.id for message in run_checks()}
+    settings.CERTIFICATE_SEAL_ORGANISATION_KEYS = "not json"
+    assert "hours.E002" in {message.id for message in run_checks()}
+    settings.CERTIFICATE_SEAL_ORGANISATION_KEYS = "{}"
+    assert "hours.E002" not in {message.id for message in run_checks()}
+
+
+def test_institution_staff_see_the_pass_lists_link_and_their_lists_only(client, world, by_institution):
+    own = _institution_list(world, world.gz_worker)
+    other = _institution_list(world, world.sz_worker, institution=world.sz_institution, passed_on=datetime.date(2024, 4, 2))
+    login(client, world.gz_staff)
+    page = client.get(reverse("hours:pass_lists")).content.decode()
+    assert f'data-pass-list="{own.pk}"' in page and f'data-pass-list="{other.pk}"' not in page
+    assert 'id="pass-list-institution"' in client.get(reverse("hours:pass_list", args=[own.pk])).content.decode()
+    assert reverse("hours:pass_lists") in client.get(reverse("lms:home")).content.decode()
+
+
+def test_on_the_page_each_party_is_refused_with_its_reason(client, world, by_institution):
+    from django.contrib.messages import get_messages
+
+    from hours.errors import ERRORS
+
+    recent = timezone.localdate() - datetime.timedelta(days=30)
+    institution_list = _institution_list(world, world.gz_worker, passed_on=recent)
+    authority_list = _institution_list(world, world.gz_worker, code="C", passed_on=recent)
+    before = Certificate.objects.count()
+
+    def refusal(user, pass_list) -> list[str]:
+        login(client, user)
+        response = client.post(reverse("hours:pass_list_issue", args=[pass_list.pk]))
+        assert response.status_code == 302
+        return [str(message) for message in get_messages(response.wsgi_request)]
+
+    assert refusal(world.gz_reviewer, institution_list)[-1] == str(ERRORS.error("certificate_issued_by_institution").message)
+    assert refusal(world.gz_staff, authority_list)[-1] == str(ERRORS.error("certificate_issued_by_authority").message)
+    _unchanged(before)

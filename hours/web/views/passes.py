@@ -98,9 +98,14 @@ def pass_list_issue(request, pk: int):
     """Issue certificates to a confirmed list's passers; the report, per person, is this page."""
     _list_readers_only(request.user)
     pass_list = selectors.pass_list_get(request.user, pk)
+    # The institution's staff issue as the institution; everyone else as the authority, whose
+    # service refuses a credential the institution issues with that reason.
+    as_institution = policies.can_issue_as_institution(request.user, pass_list) and (
+        _by_institution(pass_list) or not policies.can_issue_for(request.user, pass_list.authority)
+    )
     issue = (
         certificate_services.certificates_issue_by_institution
-        if _by_institution(pass_list)
+        if as_institution
         else certificate_services.certificates_issue_from_pass_list
     )
     try:
