@@ -389,7 +389,10 @@ def test_lists_filters_and_documents_do_not_trip_on_a_missing_expiry(client, wor
             reverse("hours:dashboard"),
             reverse("lms:home"),
         ],
-        world.gz_reviewer: [reverse("hours:certificate_list"), reverse("hours:dashboard"), reverse("lms:home")],
+        world.gz_reviewer: [
+            reverse("hours:certificate_list"), reverse("hours:dashboard"), reverse("hours:dashboard_list"),
+            reverse("hours:dashboard_list") + "?status=short", reverse("hours:extension_list"), reverse("hours:dashboard_export"), reverse("lms:home"),
+        ],
         world.gz_worker.user: [reverse("hours:my_certificates"), reverse("hours:my_hours"), reverse("lms:home")],
     }
     for user, urls in pages.items():
