@@ -469,3 +469,16 @@ def test_on_the_page_each_party_is_refused_with_its_reason(client, world, by_ins
     assert refusal(world.gz_reviewer, institution_list)[-1] == str(ERRORS.error("certificate_issued_by_institution").message)
     assert refusal(world.gz_staff, authority_list)[-1] == str(ERRORS.error("certificate_issued_by_authority").message)
     _unchanged(before)
+
+
+def test_an_open_ended_certificate_is_held_whatever_the_date_when_applying_for_an_exam(world, open_ended):
+    from exam.selectors.applications import eligibility_facts
+
+    certificate = _open_certificate(world)
+
+    facts = eligibility_facts(
+        person=world.gz_worker, credential=credential(SAFETY_OFFICER), enterprise=world.gz_enterprise, sitting=None,
+        today=datetime.date(2040, 1, 1),
+    )
+
+    assert facts.valid_certificate == certificate.number
