@@ -12,13 +12,14 @@ class CreditSchemeAdmin(admin.ModelAdmin):
     list_display = (
         "credential", "province", "effective_from", "validity_years", "hours_per_year",
         "professional_hours_per_year", "hours_per_period", "window_years", "window_hours", "consequence",
+        "open_ended", "issued_by",
     )
-    list_filter = ("credential__family", "province", "consequence")
+    list_filter = ("credential__family", "province", "consequence", "issued_by", "open_ended")
     search_fields = ("credential__name", "credential__code", "source")
     fieldsets = (
-        (None, {"fields": ("credential", "province", "effective_from", "source")}),
+        (None, {"fields": ("credential", "province", "effective_from", "source", "issued_by")}),
         (_("Requirements"), {"fields": (
-            "validity_years", "hours_per_year", "professional_hours_per_year", "hours_per_period",
+            "validity_years", "open_ended", "hours_per_year", "professional_hours_per_year", "hours_per_period",
             "window_years", "window_hours", "yearly_rule_starts", "consequence", "hours_count_from",
         )}),
     )
@@ -44,7 +45,7 @@ class HoursEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
-    list_display = ("number", "holder", "credential", "authority", "issued_on", "expires_on", "status")
+    list_display = ("number", "holder", "credential", "authority", "institution", "issued_on", "expires_on", "status")
     list_filter = ("status", "credential")
     search_fields = ("=number", "=holder__id_number", "holder__real_name")
 

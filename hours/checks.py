@@ -7,6 +7,17 @@ from kernel.errors import DomainError
 
 
 @register()
+def organisation_seal_keys(app_configs, **kwargs):
+    """Every issuer's own key (CERTIFICATE_SEAL_ORGANISATION_KEYS) loads."""
+    from .services import seal
+
+    return [
+        Error(problem, hint="Each entry is {\"key\": PEM file, \"cert\": PEM file}; see docs/certificates.md.", id="hours.E002")
+        for problem in seal.organisation_key_problems()
+    ]
+
+
+@register()
 def certificate_seal_key(app_configs, **kwargs):
     from .services import seal
 

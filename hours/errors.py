@@ -38,6 +38,7 @@ ERRORS = Catalogue(
         "credential_not_held": Refusal(_("You can move these hours only to a certificate you hold."), 409),
         # study snapshots (hours.services.credit)
         # offline batches: the file (hours.services.offline)
+        "pass_list_not_found": Refusal(_("This pass list does not exist."), 404),
         "not_institution_staff": Refusal(_("Only this institution's staff can upload its training batches."), 403),
         "columns_missing": Refusal(_("The header row lacks these columns: %(columns)s.")),
         "file_has_no_rows": Refusal(_("The file has a header row but no training rows.")),
@@ -90,6 +91,17 @@ ERRORS = Catalogue(
         "extension_not_later": Refusal(_("An extension must move the expiry date later."), 409),
         "expiry_change_not_extension": Refusal(_("Only an extension changes the expiry date."), 409),
         "certificate_not_valid": Refusal(_("Only a valid certificate can be extended."), 409),
+        # institution-issued and open-ended certificates (the scheme's issued_by and open_ended)
+        "certificate_issued_by_institution": Refusal(
+            _("Under this credential's scheme the training institution that examined the candidates issues the certificates, not the authority."), 409
+        ),
+        "certificate_issued_by_authority": Refusal(
+            _("Under this credential's scheme the authority issues the certificates, not the training institution."), 409
+        ),
+        "pass_list_not_found": Refusal(_("This pass list does not exist."), 404),
+        "extension_not_applicable": Refusal(
+            _("This certificate has no end of validity, so there is nothing to extend: keep up its yearly hours."), 409
+        ),
         "extension_pending": Refusal(_("An extension request for this certificate is already waiting."), 409),
         # The message raised is the standing's own explanation of what is missing, where there is one.
         "hours_not_met": Refusal(_("The required hours are not met.")),

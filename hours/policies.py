@@ -102,6 +102,9 @@ def certificates_visible(actor: User) -> QuerySet[Certificate]:
     if people.is_superuser(actor):
         return Certificate.objects.all()
     condition = _issued_in_regions(actor)
+    if institution_ids := people.member_ids(actor, Role.INSTITUTION_STAFF):
+        # The certificates an institution issued under its own seal (hours.CreditScheme.issued_by).
+        condition |= Q(institution_id__in=institution_ids)
     if people.is_learner(actor):
         condition |= Q(holder__user=actor)
     if enterprise_ids := people.member_ids(actor, Role.ENTERPRISE_ADMIN):
@@ -177,10 +180,28 @@ def is_enrolled_in_any(actor: User, course_ids: list[int]) -> bool:
 
 def pass_lists_visible(actor: User) -> QuerySet[PassList]:
     """The lists compiled by authorities in the actor's regions: the city's own, and every city's
-    for its province (all, for a superuser)."""
+    for its province (all, for a superuser); and, for a training institution's staff, the lists of
+    the sittings their institution organised (PassList.institution)."""
     if people.is_superuser(actor):
         return PassList.objects.all()
-    return PassList.objects.filter(_issued_in_regions(actor))
+    condition = _issued_in_regions(actor)
+    if institution_ids := people.member_ids(actor, Role.INSTITUTION_STAFF):
+        condition |= Q(institution_id__in=institution_ids)
+    return PassList.objects.filter(condition)
+
+
+def can_see_pass_lists(actor: User) -> bool:
+    """Reviewers, and institution staff (their institution's lists only)."""
+    return people.is_reviewer(actor) or people.holds(actor, Role.INSTITUTION_STAFF)
+
+
+def can_issue_as_institution(actor: User, pass_list: PassList) -> bool:
+    """The staff of the institution whose candidates sat (`PassList.institution`) issue the
+    certificates its scheme says the institution issues (notice 003). Authority reviewers and other
+    institutions do not; a superuser may."""
+    if pass_list.institution_id is None:
+        return False
+    return people.is_superuser(actor) or pass_list.institution_id in people.member_ids(actor, Role.INSTITUTION_STAFF)
 
 
 def can_confirm_pass_list(actor: User, pass_list: PassList) -> bool:

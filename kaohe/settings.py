@@ -453,6 +453,11 @@ CERTIFICATE_FONT_INDEX = int(os.environ.get("CERTIFICATE_FONT_INDEX", "2"))
 CERTIFICATE_SEAL_KEY_FILE = os.environ.get("CERTIFICATE_SEAL_KEY_FILE", "")
 CERTIFICATE_SEAL_CERT_FILE = os.environ.get("CERTIFICATE_SEAL_CERT_FILE", "")
 CERTIFICATE_SEAL_DEVELOPMENT_DIR = Path(os.environ.get("CERTIFICATE_SEAL_DEVELOPMENT_DIR", VAR_DIR / "seal"))
+# An issuer's own seal key, where it has one (a training institution sealing under its own name,
+# notice 003): a JSON object from the organisation's unified social credit code (or its id) to
+# {"key": "/path/key.pem", "cert": "/path/cert.pem"}. An issuer not listed is sealed with the key above,
+# its name as the signer's. Read when sealing; a malformed value is refused then (seal_key_invalid).
+CERTIFICATE_SEAL_ORGANISATION_KEYS = os.environ.get("CERTIFICATE_SEAL_ORGANISATION_KEYS", "{}")
 # The public address the certificate's QR code points at (e.g. https://kaohe.example.cn); empty:
 # the address of the request that downloads the PDF.
 KAOHE_PUBLIC_URL = os.environ.get("KAOHE_PUBLIC_URL", "").rstrip("/")

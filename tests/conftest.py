@@ -313,6 +313,7 @@ def restore_reference_data() -> None:
         importlib.import_module("lms.migrations.0003_seed_credentials").seed(apps, None)
     if not CreditScheme.objects.exists():
         importlib.import_module("hours.migrations.0004_seed_credit_schemes").seed(apps, None)
+        importlib.import_module("hours.migrations.0010_scheme_issuer_and_open_ended").seed(apps, None)
     if not CaptureLogHead.objects.exists():
         importlib.import_module("proctor.migrations.0002_capture_log_head").create_head(apps, None)
     if guards.missing(connection):  # a flush that sent no post_migrate (available_apps)

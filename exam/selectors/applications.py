@@ -142,7 +142,9 @@ def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -
     certificates: dict[tuple[int, int], str] = {}
     for holder, credential, number in (
         Certificate.objects.filter(
-            holder_id__in=people, credential_id__in=credentials, status=CertificateStatus.VALID, expires_on__gte=today
+            # A certificate with no end of validity (长期有效, NULL) is valid whatever the date.
+            Q(expires_on__gte=today) | Q(expires_on__isnull=True),
+            holder_id__in=people, credential_id__in=credentials, status=CertificateStatus.VALID,
         ).order_by("pk").values_list("holder_id", "credential_id", "number")
     ):
         certificates.setdefault((holder, credential), number)

@@ -241,6 +241,7 @@ def pass_list_compile(*, actor: User, sitting: Sitting, now: datetime.datetime |
         authority=sitting.authority,
         credential=sitting.exam.credential,
         source=f"exam.sitting:{sitting.pk}",
+        institution=sitting.institution,
         label=f"{sitting.exam.title} · {timezone.localtime(sitting.starts_at):%Y-%m-%d}",
         passers=[
             pass_services.Passer(

@@ -12,7 +12,7 @@ from .ledger import HoursEntry, HoursSource
 from .legacy import LEGACY_HOLDING_MACHINE, LegacyHolding, LegacyHoldingStatus
 from .offline import BatchStatus, OfflineBatch, OfflineRow
 from .passes import Pass, PassList, PassListStatus
-from .rules import Consequence, CreditScheme, YearlyRuleStart
+from .rules import Consequence, CreditScheme, Issuer, YearlyRuleStart
 from .standing import CertificateStanding
 from .study import (
     Enrolment,
@@ -30,6 +30,7 @@ __all__ = [
     "CertificateStanding",
     "CertificateStatus",
     "Consequence",
+    "Issuer",
     "CreditScheme",
     "Enrolment",
     "EnrolmentSource",

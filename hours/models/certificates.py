@@ -42,8 +42,16 @@ class Certificate(models.Model):
     authority = models.ForeignKey(
         "lms.Organisation", on_delete=models.PROTECT, related_name="issued_certificates", verbose_name=_("issuing authority")
     )
+    # Set when the training institution issued the certificate under its own seal (the scheme's
+    # `issued_by`, notice 003); `authority` is then the authority that confirmed the pass and
+    # oversees the certificate (revocation, the register), not the issuer.
+    institution = models.ForeignKey(
+        "lms.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="institution_certificates",
+        limit_choices_to={"kind": "institution"}, verbose_name=_("issuing training institution"),
+    )
     issued_on = models.DateField(_("issue date"))
-    expires_on = models.DateField(_("expiry date"))
+    # Empty: no end of validity (长期有效), as the scheme's `open_ended` says (notice 002).
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
     # A random id for the public verification link, so certificate numbers cannot be walked.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -63,6 +71,16 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def issuer(self):
+        """The organisation that issued it and whose name and seal it carries."""
+        return self.institution if self.institution_id else self.authority
+
+    @property
+    def open_ended(self) -> bool:
+        """No end of validity (长期有效)."""
+        return self.expires_on is None
 
     @property
     def from_legacy(self) -> bool:

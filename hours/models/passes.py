@@ -36,6 +36,12 @@ class PassList(models.Model):
         "lms.Organisation", on_delete=models.PROTECT, related_name="pass_lists", verbose_name=_("compiling authority")
     )
     credential = models.ForeignKey("lms.Credential", on_delete=models.PROTECT, related_name="+", verbose_name=_("credential"))
+    # The training institution whose candidates sat it (exam.Sitting.institution): under a scheme
+    # whose certificates the institution issues, its staff issue them from this list once confirmed.
+    institution = models.ForeignKey(
+        "lms.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("training institution"),
+    )
     # Where the list came from, e.g. "exam.sitting:12": one list per source and credential.
     source = models.CharField(max_length=64)
     label = models.CharField(_("title"), max_length=200)

@@ -18,6 +18,15 @@ class Consequence(models.TextChoices):
     VOID = "void", _("The certificate is void")
 
 
+class Issuer(models.TextChoices):
+    """Who issues the certificates of a credential under a scheme: the authority (安管人员, notice
+    003's 人事处签发), or the training institution that trained and examined the candidate under its
+    own seal (Qinghai's technical workers: 人员证书由培训机构统一发放，加盖培训机构公章, notice 003)."""
+
+    AUTHORITY = "authority", _("The authority")
+    INSTITUTION = "institution", _("The training institution")
+
+
 class CreditScheme(models.Model):
     """One version of the hours rule for one credential, nationally (no province) or in a province.
     The version in force on a date is the latest `effective_from` on or before it, a province's
@@ -30,6 +39,16 @@ class CreditScheme(models.Model):
     )
     effective_from = models.DateField(_("effective from"))
     validity_years = models.PositiveSmallIntegerField(_("certificate validity (years)"), default=3)
+    open_ended = models.BooleanField(
+        _("no end of validity"), default=False,
+        help_text=_(
+            "Certificates never expire by date (Hainan's safety officers: valid until the holder leaves the trade); "
+            "the yearly hours still apply every calendar year and there is no extension."
+        ),
+    )
+    issued_by = models.CharField(
+        _("certificates issued by"), max_length=16, choices=Issuer.choices, default=Issuer.AUTHORITY,
+    )
     hours_per_year = models.DecimalField(
         _("hours required each calendar year"), max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
@@ -78,6 +97,8 @@ class CreditScheme(models.Model):
         super().clean()
         if self.professional_hours_per_year and self.professional_hours_per_year > (self.hours_per_year or 0):
             raise ValidationError({"professional_hours_per_year": _("The professional hours cannot exceed the yearly hours.")})
+        if self.open_ended and self.hours_per_period:
+            raise ValidationError({"hours_per_period": _("A certificate with no end of validity has no validity period to count hours in.")})
         if bool(self.window_years) != bool(self.window_hours):
             raise ValidationError({"window_hours": _("Give both the rolling window's years and its hours, or neither.")})
 

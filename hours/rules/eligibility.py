@@ -33,6 +33,8 @@ class Rule:
     consequence: str = "not_eligible"
     hours_count_from: datetime.date | None = None
     score_kept_months: int = 12
+    open_ended: bool = False  # certificates have no end of validity (长期有效, notice 002)
+    issued_by: str = "authority"  # or "institution" (notice 003)
 
 
 @dataclass(frozen=True)
@@ -100,23 +102,32 @@ def rule_in_force(rules: Iterable[Rule], day: datetime.date, province_id: int | 
     return max(candidates, key=lambda rule: rule.effective_from) if candidates else None
 
 
-def counted_years(rule: Rule, issued_on: datetime.date, expires_on: datetime.date, as_of: datetime.date) -> range:
+def last_full_year(expires_on: datetime.date | None) -> int | None:
+    """The last calendar year a certificate is valid to its end; None when it has no end of
+    validity (长期有效)."""
+    if expires_on is None:
+        return None
+    return expires_on.year if (expires_on.month, expires_on.day) == (12, 31) else expires_on.year - 1
+
+
+def counted_years(rule: Rule, issued_on: datetime.date, expires_on: datetime.date | None, as_of: datetime.date) -> range:
     """The calendar years the yearly rule applies to: from the year of issue (or the year after) to
     the last year the certificate is valid to its end; hours of the expiry year still count for the
-    period."""
+    period. A certificate with no end of validity (`expires_on` None) counts every year up to the
+    current one."""
     first = issued_on.year + (1 if rule.yearly_rule_starts == "year_after_issue" else 0)
-    last_full = expires_on.year if (expires_on.month, expires_on.day) == (12, 31) else expires_on.year - 1
-    return range(first, min(last_full, as_of.year) + 1)
+    last_full = last_full_year(expires_on)
+    return range(first, (as_of.year if last_full is None else min(last_full, as_of.year)) + 1)
 
 
-def year_complete(year: int, expires_on: datetime.date, as_of: datetime.date) -> bool:
-    return year < as_of.year or expires_on < as_of
+def year_complete(year: int, expires_on: datetime.date | None, as_of: datetime.date) -> bool:
+    return year < as_of.year or (expires_on is not None and expires_on < as_of)
 
 
 def standing(
     *,
     issued_on: datetime.date,
-    expires_on: datetime.date,
+    expires_on: datetime.date | None,
     entries: Iterable[Entry],
     rules: Iterable[Rule],
     as_of: datetime.date,
@@ -125,7 +136,9 @@ def standing(
     rule = rule_in_force(rules, as_of, province_id)
     if rule is None:
         return Standing("no_rule", explanation=_("No credit-hour rule applies to this certificate."))
-    last_day = min(expires_on, as_of)
+    # No end of validity: hours count up to the day of evaluation, and there is no validity period
+    # whose total could be short (the yearly rule is the whole requirement).
+    last_day = as_of if expires_on is None else min(expires_on, as_of)
     counted = [
         entry
         for entry in entries
@@ -152,17 +165,18 @@ def standing(
         )
     period_total = sum((e.hours for e in counted), ZERO)
     failure = "void" if rule.consequence == "void" else "short"
-    period_over = expires_on < as_of
+    period_over = expires_on is not None and expires_on < as_of
+    period_required = ZERO if expires_on is None else rule.hours_per_period
     if any(not w.met for w in windows):
         status = failure
-    elif any(t.complete and not t.met for t in years) or (period_over and period_total < rule.hours_per_period):
+    elif any(t.complete and not t.met for t in years) or (period_over and period_total < period_required):
         status = "short" if rule.window_years else failure
-    elif all(t.met for t in years) and period_total >= rule.hours_per_period:
+    elif all(t.met for t in years) and period_total >= period_required:
         status = "met"
     else:
         status = "on_track"
-    result = Standing(status, years, period_total, rule.hours_per_period, windows, rule=rule)
-    return Standing(status, years, period_total, rule.hours_per_period, windows, explain(result), rule)
+    result = Standing(status, years, period_total, period_required, windows, rule=rule)
+    return Standing(status, years, period_total, period_required, windows, explain(result), rule)
 
 
 def _n(value: Decimal) -> str:

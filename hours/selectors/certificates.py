@@ -5,7 +5,7 @@ import datetime
 import uuid
 
 from django.core import signing
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from kernel.errors import NotFoundError
 from lms import policies as people
@@ -23,20 +23,20 @@ def certificates_of(person: Person) -> QuerySet[Certificate]:
     pending = ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
     return (
         Certificate.objects.filter(holder=person)
-        .select_related("credential", "authority__region", "legacy_holding")
+        .select_related("credential", "authority__region", "institution__region", "legacy_holding")
         .prefetch_related(Prefetch("extension_requests", queryset=pending, to_attr="pending_requests"))
     )
 
 
 def certificates_managed(actor: User) -> QuerySet[Certificate]:
     """Certificates issued by authorities in the actor's regions (all, for a superuser)."""
-    return policies.certificates_managed(actor).select_related("holder", "credential", "authority__region")
+    return policies.certificates_managed(actor).select_related("holder", "credential", "authority__region", "institution__region")
 
 
 def certificate_get(actor: User, pk: int) -> Certificate:
     """A certificate its holder, an authority overseeing its issuer or a superuser may see; else 404."""
     queryset = policies.certificates_visible(actor).select_related(
-        "holder", "credential", "authority__region", "legacy_holding"
+        "holder", "credential", "authority__region", "institution__region", "legacy_holding"
     )
     try:
         return queryset.get(pk=pk)
@@ -83,7 +83,7 @@ def certificate_by_token(token: str) -> Certificate | None:
     except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
     return (
-        Certificate.objects.select_related("holder", "credential", "authority__region", "legacy_holding")
+        Certificate.objects.select_related("holder", "credential", "authority__region", "institution__region", "legacy_holding")
         .filter(public_id=public_id)
         .first()
     )
@@ -92,7 +92,7 @@ def certificate_by_token(token: str) -> Certificate | None:
 def status_on(certificate: Certificate, day: datetime.date) -> str:
     """The status to show: a valid certificate past its expiry reads as expired even before the
     daily review has recorded it."""
-    if certificate.status == CertificateStatus.VALID and certificate.expires_on < day:
+    if certificate.status == CertificateStatus.VALID and certificate.expires_on is not None and certificate.expires_on < day:
         return CertificateStatus.EXPIRED
     return certificate.status
 
@@ -104,7 +104,7 @@ def certificate_lookup(number: str, name: str) -> Certificate | None:
     if not number or not name or len(number) > 32 or len(name) > 50:
         return None
     return (
-        Certificate.objects.select_related("holder", "credential", "authority__region")
+        Certificate.objects.select_related("holder", "credential", "authority__region", "institution__region")
         .filter(number=number, holder__real_name=name)
         .first()
     )
@@ -125,9 +125,9 @@ def enterprise_certificate_rows(actor: User, enterprise: Organisation, *, show: 
     "expiring" (valid, expiring within 90 days) or "short" (hours short or void)."""
     certificates = list(
         policies.enterprise_certificates(actor, enterprise)
-        .select_related("holder", "credential", "authority__region")
+        .select_related("holder", "credential", "authority__region", "institution__region")
         .prefetch_related(Prefetch("extension_requests", queryset=ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING), to_attr="pending_requests"))
-        .order_by("expires_on", "number")
+        .order_by(F("expires_on").asc(nulls_last=True), "number")
     )
     standings = ledger.standings_of(certificates, as_of=as_of)
     rows = []
@@ -138,7 +138,10 @@ def enterprise_certificate_rows(actor: User, enterprise: Organisation, *, show: 
             "certificate": certificate,
             "status": status,
             "standing": standing,
-            "expiring": status == CertificateStatus.VALID and (certificate.expires_on - as_of).days <= EXPIRING_DAYS,
+            # A certificate with no end of validity (长期有效) never expires.
+            "expiring": status == CertificateStatus.VALID
+            and certificate.expires_on is not None
+            and (certificate.expires_on - as_of).days <= EXPIRING_DAYS,
             "short": standing is not None and standing.status in ("short", "void"),
             "pending": certificate.pending_requests[0] if certificate.pending_requests else None,
         }

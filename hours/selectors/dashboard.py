@@ -66,7 +66,8 @@ def _sum(certificate_ref: str, *, start: datetime.date | None, end: datetime.dat
         person_id=OuterRef(f"{certificate_ref}holder_id"),
         credential_id=OuterRef(f"{certificate_ref}credential_id"),
         earned_on__gte=OuterRef(f"{certificate_ref}issued_on"),
-        earned_on__lte=Least(OuterRef(f"{certificate_ref}expires_on"), Value(as_of)),
+        # No end of validity (NULL): up to `as_of` (SQLite's MIN() of a NULL is NULL, so coalesce).
+        earned_on__lte=Least(Coalesce(OuterRef(f"{certificate_ref}expires_on"), Value(as_of)), Value(as_of)),
     )
     if start:
         entries = entries.filter(earned_on__gte=start)
@@ -88,8 +89,12 @@ def _any(conditions: list[Q]) -> Q:
     return reduce(or_, conditions) if conditions else Q(pk__in=[])
 
 
-def _annotate_group(queryset: QuerySet, rule: eligibility.Rule, years: list[int], as_of: datetime.date) -> QuerySet:
-    """Annotate `status` on certificates that share `rule` and the counted `years`."""
+def _annotate_group(
+    queryset: QuerySet, rule: eligibility.Rule, years: list[int], as_of: datetime.date, open_ended: bool = False
+) -> QuerySet:
+    """Annotate `status` on certificates that share `rule` and the counted `years`; `open_ended`
+    certificates (no end of validity) have no period requirement, as in eligibility.standing."""
+    period_required = Decimal("0") if open_ended else rule.hours_per_period
     count_from = rule.hours_count_from
     annotations = {"period_total": _sum("", start=None, end=None, as_of=as_of, count_from=count_from)}
     for year in years:
@@ -116,11 +121,11 @@ def _annotate_group(queryset: QuerySet, rule: eligibility.Rule, years: list[int]
             queryset = queryset.annotate(**{name: total})
             window_failures.append(_all([complete(year) for year in run]) & Q(**{f"{name}__lt": rule.window_hours}))
     year_failures = [complete(year) & ~met(year) for year in years]
-    year_failures.append(expired & Q(period_total__lt=rule.hours_per_period))
+    year_failures.append(expired & Q(period_total__lt=period_required))
     status = Case(
         When(_any(window_failures), then=Value(failure)),
         When(_any(year_failures), then=Value("short" if rule.window_years else failure)),
-        When(_all([met(year) for year in years]) & Q(period_total__gte=rule.hours_per_period), then=Value("met")),
+        When(_all([met(year) for year in years]) & Q(period_total__gte=period_required), then=Value("met")),
         default=Value("on_track"),
         output_field=CharField(),
     )
@@ -132,7 +137,7 @@ class _Group:
     credential_id: int
     province_code: str
     issue_year: int
-    last_full_year: int
+    last_full_year: int | None  # None: no end of validity
 
 
 def _groups(certificates: QuerySet) -> list[_Group]:
@@ -150,20 +155,34 @@ def _groups(certificates: QuerySet) -> list[_Group]:
     )
     groups = set()
     for credential_id, province, issue_year, expiry_year, month, day in rows:
-        last_full = expiry_year if (month, day) == (12, 31) else expiry_year - 1
+        if expiry_year is None:
+            last_full = None
+        else:
+            last_full = expiry_year if (month, day) == (12, 31) else expiry_year - 1
         groups.add(_Group(credential_id, province, issue_year, last_full))
-    return sorted(groups, key=lambda g: (g.credential_id, g.province_code, g.issue_year, g.last_full_year))
+    return sorted(
+        groups,
+        key=lambda g: (g.credential_id, g.province_code, g.issue_year, -1 if g.last_full_year is None else g.last_full_year),
+    )
 
 
 def _in_group(certificates: QuerySet, group: _Group) -> QuerySet:
-    last_full = Q(expires_on__year=group.last_full_year, expires_on__month=12, expires_on__day=31) | Q(
-        expires_on__year=group.last_full_year + 1
-    ) & ~Q(expires_on__month=12, expires_on__day=31)
+    if group.last_full_year is None:
+        last_full = Q(expires_on__isnull=True)
+    else:
+        last_full = _last_full_year_is(group.last_full_year)
     return certificates.filter(
         credential_id=group.credential_id,
         authority__region__path__startswith=group.province_code + "/",
         issued_on__year=group.issue_year,
     ).filter(last_full)
+
+
+def _last_full_year_is(year: int) -> Q:
+    """Certificates valid to the end of `year` and not of the next."""
+    return Q(expires_on__year=year, expires_on__month=12, expires_on__day=31) | Q(
+        expires_on__year=year + 1
+    ) & ~Q(expires_on__month=12, expires_on__day=31)
 
 
 def with_standing(certificates: QuerySet, *, as_of: datetime.date) -> list[QuerySet]:
@@ -181,8 +200,10 @@ def with_standing(certificates: QuerySet, *, as_of: datetime.date) -> list[Query
             annotated.append(members.annotate(standing=Value("no_rule", output_field=CharField())))
             continue
         first = group.issue_year + (1 if rule.yearly_rule_starts == "year_after_issue" else 0)
-        years = list(range(first, min(group.last_full_year, as_of.year) + 1))
-        annotated.append(_annotate_group(members, rule, years, as_of))
+        open_ended = group.last_full_year is None
+        last = as_of.year if open_ended else min(group.last_full_year, as_of.year)
+        years = list(range(first, last + 1))
+        annotated.append(_annotate_group(members, rule, years, as_of, open_ended=open_ended))
     return annotated
 
 

@@ -53,6 +53,8 @@ def _rule_of(scheme: CreditScheme) -> eligibility.Rule:
         yearly_rule_starts=scheme.yearly_rule_starts,
         consequence=scheme.consequence,
         hours_count_from=scheme.hours_count_from,
+        open_ended=scheme.open_ended,
+        issued_by=scheme.issued_by,
     )
 
 
@@ -183,7 +185,7 @@ def certificate_statement(certificate: Certificate, *, as_of: datetime.date | No
                 person_id=certificate.holder_id,
                 credential_id=certificate.credential_id,
                 earned_on__gte=max(certificate.issued_on, rule.hours_count_from or certificate.issued_on),
-                earned_on__lte=min(certificate.expires_on, as_of),
+                earned_on__lte=as_of if certificate.expires_on is None else min(certificate.expires_on, as_of),
             )
             .select_related("progress__enrolment__course", "offline_row__batch__institution")
             .order_by("earned_on", "pk")

@@ -17,7 +17,7 @@ from ..rules.passes import pass_state
 def pass_lists_for(actor: User, *, status: str = "") -> QuerySet[PassList]:
     queryset = (
         policies.pass_lists_visible(actor)
-        .select_related("authority__region", "credential", "compiled_by", "decided_by")
+        .select_related("authority__region", "institution", "credential", "compiled_by", "decided_by")
         .annotate(pass_count=Count("passes"))
     )
     return queryset.filter(status=status) if status else queryset

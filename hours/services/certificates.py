@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -70,12 +71,21 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def scheme_in_force(credential: Credential, authority: Organisation, on: datetime.date) -> eligibility.Rule | None:
+    """The credit-hour scheme version in force on `on` in the authority's province."""
+    return eligibility.rule_in_force(ledger.rules_for(credential.pk), on, ledger.province_id_of(authority.region.path))
+
+
 def validity_years(credential: Credential, authority: Organisation, on: datetime.date) -> int:
     """The validity of the credit-hour scheme in force on `on` in the authority's province."""
-    rule = eligibility.rule_in_force(
-        ledger.rules_for(credential.pk), on, ledger.province_id_of(authority.region.path)
-    )
+    rule = scheme_in_force(credential, authority, on)
     return rule.validity_years if rule is not None and rule.validity_years else DEFAULT_VALIDITY_YEARS
+
+
+def issued_by_institution(credential: Credential, authority: Organisation, on: datetime.date) -> bool:
+    """Whether the scheme in force says the training institution issues (notice 003)."""
+    rule = scheme_in_force(credential, authority, on)
+    return rule is not None and rule.issued_by == "institution"
 
 
 # The transition --------------------------------------------------------------------------------
@@ -101,7 +111,10 @@ def certificate_transition(
         source = locked.status
         CERTIFICATE_MACHINE.check(source, to)
         if to == source:
-            # valid -> valid: an extension, which must move the expiry later.
+            # valid -> valid: an extension, which must move the expiry later. A certificate with
+            # no end of validity has nothing to extend.
+            if locked.expires_on is None:
+                raise ERRORS.error("extension_not_applicable")
             if expires_on is None or expires_on <= locked.expires_on:
                 raise ERRORS.error("extension_not_later")
             locked.expires_on = expires_on
@@ -208,6 +221,8 @@ def certificates_issue(
     and the old one becomes exchanged in the same transaction."""
     if authority.kind != OrganisationKind.AUTHORITY or not policies.can_issue_for(actor, authority):
         raise ERRORS.error("not_authority_reviewer")
+    if issued_by_institution(credential, authority, issued_on):
+        raise ERRORS.error("certificate_issued_by_institution")
     return _issue(
         actor=actor, authority=authority, credential=credential, people=people, issued_on=issued_on, now=now
     )
@@ -222,14 +237,23 @@ def _issue(
     issued_on: datetime.date,
     now: datetime.datetime | None = None,
     exchange: LegacyHolding | None = None,
+    institution: Organisation | None = None,
 ) -> IssueReport:
     """Issue, once the caller has decided the actor may: an authority's reviewer
-    (certificates_issue), or the holder exchanging `exchange`, their own confirmed old certificate
-    (legacy_holding_exchange), whose certificate comes of that old certificate only."""
+    (certificates_issue), the holder exchanging `exchange`, their own confirmed old certificate
+    (legacy_holding_exchange), whose certificate comes of that old certificate only, or the staff of
+    `institution` (certificates_issue_by_institution), whose certificates come only of confirmed
+    passes of lists of their institution's sittings and record it as the issuer.
+
+    The scheme in force sets the validity: `open_ended` issues with no end of validity (长期有效,
+    `expires_on` None)."""
     now = now or timezone.now()
     report = IssueReport()
-    years = validity_years(credential, authority, issued_on)
-    expires_on = add_years(issued_on, years)
+    rule = scheme_in_force(credential, authority, issued_on)
+    if rule is not None and rule.open_ended:
+        expires_on = None
+    else:
+        expires_on = add_years(issued_on, rule.validity_years if rule is not None and rule.validity_years else DEFAULT_VALIDITY_YEARS)
     prefix = f"{authority.region.code}{issued_on:%Y}{credential.code}"
     with transaction.atomic():
         # One issuer at a time per authority, so two batches never take the same number.
@@ -245,9 +269,10 @@ def _issue(
             ).values_list("holder_id", flat=True)
         )
         passes_of: dict[int, list[Pass]] = {}
+        pass_scope = {"pass_list__institution": institution} if institution is not None else {}
         for item in (
             Pass.objects.select_for_update(of=("self",))
-            .filter(person__in=[p.pk for p in people], pass_list__credential=credential)
+            .filter(person__in=[p.pk for p in people], pass_list__credential=credential, **pass_scope)
             .select_related("pass_list")
             .order_by("keep_until", "pk")
         ):
@@ -256,7 +281,7 @@ def _issue(
         if exchange is not None:
             passes_of = {}
             holdings_of = {exchange.person_id: [exchange]}
-        else:
+        elif institution is None:  # an institution issues on its own passes only, never on old certificates
             for old in (
                 LegacyHolding.objects.select_for_update(of=("self",))
                 .filter(
@@ -293,7 +318,7 @@ def _issue(
                     report.skipped.append(Skipped(label, legacy_refusal or refusal))
                     continue
             fields = {
-                "holder": person, "credential": credential, "authority": authority, "issued_on": issued_on,
+                "holder": person, "credential": credential, "authority": authority, "institution": institution, "issued_on": issued_on,
                 "expires_on": expires_on, "status": S.VALID, "legacy_holding": legacy,
             }
             try:
@@ -307,6 +332,8 @@ def _issue(
                 exam_pass.certificate = certificate
                 exam_pass.save(update_fields=["certificate"])
                 basis = {"pass_list": exam_pass.pass_list_id, "pass": exam_pass.pk}
+                if institution is not None:
+                    basis["institution"] = institution.pk
                 reason = _stored(_("Issued"))
             else:
                 basis = {"legacy_holding": legacy.pk, "legacy_number": legacy.number}
@@ -333,6 +360,32 @@ def _issue(
             report.issued.append(certificate)
         standings_refresh_certificates(certificate_ids=[c.pk for c in report.issued], as_of=timezone.localdate(now))
     return report
+
+
+def certificates_issue_by_institution(
+    *, actor: User, pass_list, issued_on: datetime.date, now: datetime.datetime | None = None
+) -> IssueReport:
+    """A training institution's staff issue, under the institution's own name and seal, the
+    certificates of a credential whose scheme says the institution issues them (Qinghai's technical
+    workers: 人员证书由培训机构统一发放，加盖培训机构公章, notice 003), to the passers of a confirmed
+    list of a sitting their institution organised (`PassList.institution`, from
+    exam.Sitting.institution). The certificate records the institution as issuer and the list's
+    authority as the one overseeing it. Refusals change nothing: a list of another institution, or
+    of none, is not found (`pass_list_not_found`, 404); not confirmed; a scheme under which the
+    authority issues (`certificate_issued_by_authority`)."""
+    if not policies.can_issue_as_institution(actor, pass_list):
+        raise ERRORS.error("pass_list_not_found")
+    if pass_list.status != PassListStatus.CONFIRMED:
+        raise ERRORS.error("pass_list_not_confirmed")
+    if not issued_by_institution(pass_list.credential, pass_list.authority, issued_on):
+        raise ERRORS.error("certificate_issued_by_authority")
+    people = [item.person for item in pass_list.passes.select_related("person").filter(certificate__isnull=True)]
+    if not people:
+        raise ERRORS.error("pass_list_empty")
+    return _issue(
+        actor=actor, authority=pass_list.authority, institution=pass_list.institution, credential=pass_list.credential,
+        people=people, issued_on=issued_on, now=now,
+    )
 
 
 def legacy_holding_exchange(
@@ -442,7 +495,11 @@ def extension_apply(
         raise ERRORS.error("certificate_not_found")
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().select_related("authority__region").get(pk=certificate.pk)
-        if certificate.status != S.VALID or certificate.expires_on < today:
+        if certificate.status != S.VALID:
+            raise ERRORS.error("certificate_not_valid")
+        if certificate.expires_on is None:  # 长期有效: nothing to extend
+            raise ERRORS.error("extension_not_applicable")
+        if certificate.expires_on < today:
             raise ERRORS.error("certificate_not_valid")
         if certificate.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
             raise ERRORS.error("extension_pending")
@@ -552,7 +609,8 @@ def certificates_review(*, today: datetime.date | None = None, now: datetime.dat
         except DomainError:
             report.failed += 1
             logger.exception("certificate %s could not expire", certificate.number)
-    for certificate in valid.filter(expires_on__gte=today).iterator():
+    # Certificates with no end of validity never expire by date, but the rules may void them.
+    for certificate in valid.filter(Q(expires_on__gte=today) | Q(expires_on__isnull=True)).iterator():
         with translation.override(settings.LANGUAGE_CODE):
             standing = ledger.certificate_standing(certificate, as_of=today)
         if standing.status != "void":

@@ -93,7 +93,9 @@ def _check_against_register(certificate: Certificate, *, person: Person, credent
     if (certificate.issued_on, certificate.expires_on) != (issued_on, expires_on):
         raise ERRORS.error(
             "legacy_register_dates_differ", number=number,
-            issued=certificate.issued_on.isoformat(), expires=certificate.expires_on.isoformat(),
+            issued=certificate.issued_on.isoformat(),
+            # A certificate of the register with no end of validity (长期有效) never matches an old one's dates.
+            expires=certificate.expires_on.isoformat() if certificate.expires_on else "—",
         )
 
 

@@ -49,9 +49,12 @@ def pass_list_submit(
     label: str,
     passers: list[Passer],
     now: datetime.datetime | None = None,
+    institution: Organisation | None = None,
 ) -> PassList:
     """The city authority submits the passers of `source` for the province's confirmation. A list
-    returned by the province is replaced and submitted again; a waiting or confirmed one is not."""
+    returned by the province is replaced and submitted again; a waiting or confirmed one is not.
+    `institution` is the training institution whose candidates sat (exam.Sitting.institution): it
+    issues the certificates where the scheme says so."""
     now = now or timezone.now()
     if authority.kind != OrganisationKind.AUTHORITY or not policies.can_issue_for(actor, authority):
         raise ERRORS.error("not_authority_reviewer")
@@ -63,14 +66,16 @@ def pass_list_submit(
             raise ERRORS.error("pass_list_exists")
         if existing is None:
             pass_list = PassList.objects.create(
-                authority=authority, credential=credential, source=source, label=label[:200],
+                authority=authority, credential=credential, source=source, label=label[:200], institution=institution,
                 status=PassListStatus.SUBMITTED, compiled_by=actor, compiled_at=now,
             )
             audit.record(event_type=AuditEventType.CREATED, target=pass_list, actor=actor,
                          new_state=pass_list.status, extra={"passes": len(passers), "source": source}, now=now)
         else:
             existing.passes.filter(certificate__isnull=True).delete()
-            PassList.objects.filter(pk=existing.pk).update(compiled_by=actor, compiled_at=now, label=label[:200])
+            PassList.objects.filter(pk=existing.pk).update(
+                compiled_by=actor, compiled_at=now, label=label[:200], institution=institution
+            )
             pass_list = pass_list_transition(pass_list=existing, to=PassListStatus.SUBMITTED, actor=actor, now=now)
         months = kept_months(credential, authority, timezone.localdate(now))
         Pass.objects.bulk_create(

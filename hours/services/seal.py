@@ -13,15 +13,22 @@ not be able to seal. They come from the settings, in this order:
    development key and certificate generated once under `CERTIFICATE_SEAL_DEVELOPMENT_DIR`, said so
    in a log line;
 3. otherwise none: documents are refused with `seal_key_missing` (and system check hours.W001 warns).
+
+An issuer may have its own key (a training institution issuing under its own seal, notice 003):
+`CERTIFICATE_SEAL_ORGANISATION_KEYS` maps its unified social credit code (or its id) to a key and
+certificate file; an issuer not listed is sealed with the key above, in its own name.
 """
 
 import datetime
 import io
+import json
 import logging
 import os
 from pathlib import Path
 
 from django.conf import settings
+
+from kernel.errors import DomainError
 
 from ..errors import ERRORS
 
@@ -119,11 +126,56 @@ def key_files(*, create_development_key: bool = True) -> tuple[Path, Path] | Non
     return key_path, cert_path
 
 
-def signer(*, create_development_key: bool = True):
-    """The pyHanko signer of the configured key; DomainError `seal_key_missing` if none."""
+def organisation_keys() -> dict[str, tuple[Path, Path]]:
+    """The issuers' own keys (CERTIFICATE_SEAL_ORGANISATION_KEYS): credit code or id -> (key, cert)."""
+    raw = getattr(settings, "CERTIFICATE_SEAL_ORGANISATION_KEYS", None) or {}
+    try:
+        mapping = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(mapping, dict):
+            raise ValueError("not an object")
+        return {str(name): (Path(files["key"]), Path(files["cert"])) for name, files in mapping.items()}
+    except (ValueError, TypeError, KeyError) as error:
+        raise ERRORS.error("seal_key_invalid", error=f"CERTIFICATE_SEAL_ORGANISATION_KEYS: {error}") from error
+
+
+def organisation_key_files(organisation) -> tuple[Path, Path] | None:
+    """The issuer's own (key, certificate) files, or None when it has none configured."""
+    if organisation is None:
+        return None
+    keys = organisation_keys()
+    for name in (organisation.credit_code, str(organisation.pk)):
+        if name and name in keys:
+            return keys[name]
+    return None
+
+
+def organisation_key_problems() -> list[str]:
+    """What is wrong with the issuers' own keys (system check hours.E002): each must load."""
     from pyhanko.sign import signers
 
-    files = key_files(create_development_key=create_development_key)
+    try:
+        keys = organisation_keys()
+    except DomainError as error:
+        return [error.message]
+    problems = []
+    for name, (key_path, cert_path) in keys.items():
+        try:
+            loaded = signers.SimpleSigner.load(str(key_path), str(cert_path))
+        except (OSError, ValueError) as error:
+            loaded, reason = None, str(error)
+        else:
+            reason = "cannot be read"
+        if loaded is None:
+            problems.append(f"CERTIFICATE_SEAL_ORGANISATION_KEYS[{name}]: {key_path} / {cert_path} {reason}")
+    return problems
+
+
+def signer(*, create_development_key: bool = True, organisation=None):
+    """The pyHanko signer of `organisation`'s own key if configured, else of the platform's key;
+    DomainError `seal_key_missing` if none."""
+    from pyhanko.sign import signers
+
+    files = organisation_key_files(organisation) or key_files(create_development_key=create_development_key)
     if files is None:
         raise ERRORS.error("seal_key_missing")
     key_path, cert_path = files
@@ -136,16 +188,17 @@ def signer(*, create_development_key: bool = True):
     return loaded
 
 
-def seal_pdf(data: bytes, *, signer_name: str, reason: str, location: str) -> bytes:
+def seal_pdf(data: bytes, *, signer_name: str, reason: str, location: str, organisation=None) -> bytes:
     """`data` (a complete PDF) with the issuer's seal: one signature covering the whole file, in
-    the name of the issuing authority. Raises DomainError `seal_key_missing`/`seal_key_invalid`."""
+    the name of the issuer (`organisation`, whose own key seals it where one is configured).
+    Raises DomainError `seal_key_missing`/`seal_key_invalid`."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, name=signer_name, reason=reason, location=location
     )
-    key = signer()  # before reading the document: no key, no work
+    key = signer(organisation=organisation)  # before reading the document: no key, no work
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     output = signers.sign_pdf(writer, metadata, signer=key)
     return output.getvalue()

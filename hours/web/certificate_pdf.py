@@ -57,11 +57,23 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str, status: str | 
 
 
 def seal_certificate_document(certificate: Certificate, data: bytes, *, reason: str) -> bytes:
-    """A document of `certificate` sealed in the name of its issuing authority: the signer's name
-    and location a PDF reader shows are the authority's, whatever key the deployment holds."""
+    """A document of `certificate` sealed in the name of its issuer, the authority or, where the
+    scheme says so, the training institution (加盖培训机构公章, notice 003): the signer's name and
+    location a PDF reader shows are the issuer's, and the key is the issuer's own where the
+    deployment configures one (CERTIFICATE_SEAL_ORGANISATION_KEYS), else the platform's."""
+    issuer = certificate.issuer
     return seal_pdf(
-        data, signer_name=certificate.authority.name, reason=reason, location=certificate.authority.region.name
+        data, signer_name=issuer.name, reason=reason, location=issuer.region.name, organisation=issuer,
     )
+
+
+def valid_until(certificate: Certificate) -> str:
+    """The end of validity as printed, or 长期有效 for a certificate with none."""
+    return _date(certificate.expires_on) if certificate.expires_on else _("No end of validity")
+
+
+def issuer_label(certificate: Certificate) -> str:
+    return _("Issuing training institution") if certificate.institution_id else _("Issuing authority")
 
 
 def certificate_particulars(certificate: Certificate, status: str) -> list[tuple[str, str]]:
@@ -74,8 +86,8 @@ def certificate_particulars(certificate: Certificate, status: str) -> list[tuple
         (_("Credential"), certificate.credential.name),
         (_("Certificate number"), certificate.number),
         (_("Issue date"), _date(certificate.issued_on)),
-        (_("Valid until"), _date(certificate.expires_on)),
-        (_("Issuing authority"), certificate.authority.name),
+        (_("Valid until"), valid_until(certificate)),
+        (issuer_label(certificate), certificate.issuer.name),
         (_("Status"), str(CertificateStatus(status).label)),
     ]
     if certificate.legacy_holding_id:
@@ -90,7 +102,7 @@ def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_title(f"{_('Electronic certificate')} {certificate.number}")
-    pdf.set_author(certificate.authority.name)
+    pdf.set_author(certificate.issuer.name)
     pdf.set_creator("Kaohe")
     pdf.set_lang("zh-CN")
     pdf.add_font(FONT, fname=str(settings.CERTIFICATE_FONT), collection_font_number=settings.CERTIFICATE_FONT_INDEX)
@@ -165,7 +177,7 @@ def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
             "This electronic certificate is issued by %(authority)s. Scan the QR code, or open the "
             "address below, to check its current status."
         )
-        % {"authority": certificate.authority.name},
+        % {"authority": certificate.issuer.name},
     )
     pdf.set_font(FONT, size=7)
     pdf.set_xy(MARGIN + 5, pdf.get_y() + 2)

@@ -41,6 +41,10 @@ def links(*, user) -> list[Link]:
         ]
     if reviewer or people.holds(user, Role.INSTITUTION_STAFF):
         items.append(Link(_("Offline training batches"), reverse("hours:offline_batches"), order=33))
+    if not reviewer and people.holds(user, Role.INSTITUTION_STAFF):
+        # The lists of the sittings their institution organised, from which it issues where the
+        # scheme says the institution issues (notice 003).
+        items.append(Link(_("Pass lists"), reverse("hours:pass_lists"), order=34))
     return items
 
 

@@ -17,7 +17,7 @@ from cms.models import KnowledgeCategory
 from ..models import HoursSource
 from ..rules.eligibility import ZERO
 from ..selectors.ledger import CertificateStatement
-from .certificate_pdf import FONT, MARGIN, PAGE_WIDTH, seal_certificate_document
+from .certificate_pdf import FONT, MARGIN, PAGE_WIDTH, issuer_label, seal_certificate_document, valid_until
 
 
 def _n(value) -> str:
@@ -43,7 +43,7 @@ def _render(statement: CertificateStatement) -> bytes:
     pdf.set_auto_page_break(True, margin=18)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_title(f"{_('Continuing-education statement')} {certificate.number}")
-    pdf.set_author(certificate.authority.name)
+    pdf.set_author(certificate.issuer.name)
     pdf.set_creator("Kaohe")
     pdf.set_lang("zh-CN")
     pdf.add_font(FONT, fname=str(settings.CERTIFICATE_FONT), collection_font_number=settings.CERTIFICATE_FONT_INDEX)
@@ -62,8 +62,8 @@ def _render(statement: CertificateStatement) -> bytes:
         (_("ID number"), holder.masked_id_number),
         (_("Credential"), certificate.credential.name),
         (_("Certificate number"), certificate.number),
-        (_("Validity"), f"{_date(certificate.issued_on)} – {_date(certificate.expires_on)}"),
-        (_("Issuing authority"), certificate.authority.name),
+        (_("Validity"), f"{_date(certificate.issued_on)} – {valid_until(certificate)}"),
+        (issuer_label(certificate), certificate.issuer.name),
         (_("Hours counted up to"), _date(statement.as_of)),
     ]
     for label, value in particulars:
@@ -115,7 +115,7 @@ def _render(statement: CertificateStatement) -> bytes:
             "This statement is issued by %(authority)s from the platform's hours ledger and carries its "
             "electronic seal: open it in a PDF reader to check the signature."
         )
-        % {"authority": certificate.authority.name},
+        % {"authority": certificate.issuer.name},
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -122,7 +122,7 @@ def test_a_superuser_edits_a_scheme_in_the_admin_and_nonsense_is_refused(client,
         "credential": scheme.credential_id, "province": "", "effective_from": "2019-01-01", "source": scheme.source,
         "validity_years": 3, "hours_per_year": "32", "professional_hours_per_year": "40", "hours_per_period": "0",
         "window_years": 2, "window_hours": "64", "yearly_rule_starts": "year_after_issue", "consequence": "void",
-        "hours_count_from": "",
+        "hours_count_from": "", "issued_by": "authority",
     }
     refused = client.post(url, form)
     assert refused.status_code == 200 and "professional_hours_per_year" in refused.content.decode()

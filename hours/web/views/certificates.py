@@ -306,7 +306,7 @@ def _enterprise_export(enterprise, rows, today):
         certificate = row["certificate"]
         sheet.append([
             certificate.holder.real_name, certificate.holder.masked_id_number, certificate.credential.name,
-            certificate.number, certificate.expires_on, str(CertificateStatus(row["status"]).label),
+            certificate.number, certificate.expires_on or _("No end of validity"), str(CertificateStatus(row["status"]).label),
             row["standing"].explanation if row["standing"] else "",
         ])
     buffer = io.BytesIO()

@@ -121,7 +121,7 @@ def export(request):
             certificate.credential.name,
             certificate.number,
             certificate.issued_on,
-            certificate.expires_on,
+            certificate.expires_on or _("No end of validity"),
             labels[standings[certificate.pk]],
             standing.explanation,
         ])
