@@ -82,6 +82,24 @@ def home_notifications(*, user) -> list[Link]:
 
 
 @register("lms.home_notices")
+def score_notices(*, user) -> list[Link]:
+    """A candidate's new score: an attempt graded in the last 14 days."""
+    import datetime
+
+    from django.utils import timezone
+
+    from ..models import Attempt, AttemptStatus
+
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    if person is None:
+        return []
+    since = timezone.now() - datetime.timedelta(days=14)
+    if not Attempt.objects.filter(candidate=person, status=AttemptStatus.GRADED, graded_at__gte=since).exists():
+        return []
+    return [Link(_("A new exam score of yours is out"), reverse("exam:my_exams"), element_id="notice-score", order=15)]
+
+
+@register("lms.home_notices")
 def qinghai_notices(*, user) -> list[Link]:
     """The Qinghai path (003): the institution's applications to review, those ready for an exam
     plan and its returned plans; the authority's social-insurance checks and plans to approve; the

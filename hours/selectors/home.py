@@ -94,3 +94,49 @@ def review_counts(actor: User) -> dict[str, int]:
 
 def recent_batches(actor: User, limit: int = 5):
     return batches_for(actor)[:limit]
+
+
+# The home page's notices (hours/web/navigation.py, slot "lms.home_notices") ----------------------
+
+
+def enterprises_administered(actor):
+    """The enterprises in which the actor is an administrator (by membership: a superuser's home
+    does not list every enterprise of the platform)."""
+    from lms.models import Organisation, Role
+    from lms.policies import member_ids
+
+    ids = member_ids(actor, Role.ENTERPRISE_ADMIN)
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name")) if ids else []
+
+
+def enterprise_certificate_news(actor, enterprise, today) -> dict[str, int]:
+    """Of the enterprise's current employees' certificates: how many valid ones expire within 90
+    days, and how many were issued in the last 30 (one query)."""
+    import datetime
+
+    from django.db.models import Count, Q
+
+    from ..models import CertificateStatus
+    from ..policies import enterprise_certificates
+
+    return enterprise_certificates(actor, enterprise).aggregate(
+        expiring=Count("pk", filter=Q(
+            status=CertificateStatus.VALID, expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=90)
+        )),
+        issued=Count("pk", filter=Q(issued_on__gte=today - datetime.timedelta(days=30))),
+    )
+
+
+def institution_passers_waiting(actor) -> int:
+    """Passers on confirmed pass lists of the actor's institutions that have no certificate yet."""
+    from lms.models import Role
+    from lms.policies import member_ids
+
+    from ..models import Pass, PassListStatus
+
+    ids = member_ids(actor, Role.INSTITUTION_STAFF)
+    if not ids:
+        return 0
+    return Pass.objects.filter(
+        pass_list__institution_id__in=ids, pass_list__status=PassListStatus.CONFIRMED, certificate__isnull=True
+    ).count()

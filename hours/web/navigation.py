@@ -145,6 +145,37 @@ def home_notices(*, user) -> list[Link]:
     return items
 
 
+@register("lms.home_notices")
+def organisation_notices(*, user) -> list[Link]:
+    """What the enterprise and the institution hear of their people's certificates: the
+    enterprise, its employees' certificates expiring within 90 days and those issued in the last
+    30; the institution, its candidates confirmed on a pass list and still without a certificate."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = timezone.localdate()
+    items: list[Link] = []
+    for enterprise in home.enterprises_administered(user):
+        url = reverse("hours:enterprise_certificates", args=[enterprise.pk])
+        counts = home.enterprise_certificate_news(user, enterprise, today)
+        if counts["expiring"]:
+            items.append(Link(
+                _("%(count)d certificates of %(enterprise)s's employees expire within 90 days") % {"count": counts["expiring"], "enterprise": enterprise.name},
+                url + "?show=expiring", element_id=f"notice-employees-expiring-{enterprise.pk}",
+            ))
+        if counts["issued"]:
+            items.append(Link(
+                _("%(count)d certificates were issued to employees of %(enterprise)s in the last 30 days") % {"count": counts["issued"], "enterprise": enterprise.name},
+                url, element_id=f"notice-employees-issued-{enterprise.pk}",
+            ))
+    waiting = home.institution_passers_waiting(user)
+    if waiting:
+        items.append(Link(
+            _("%(count)d of your institution's candidates are confirmed passers without a certificate yet") % {"count": waiting},
+            reverse("hours:pass_lists"), element_id="notice-institution-passers",
+        ))
+    return items
+
+
 # The home page's workspace ------------------------------------------------------------------------
 
 

@@ -780,6 +780,16 @@ def sitting_ended(sitting) -> None:
     Sitting.objects.filter(pk=sitting.pk).update(ends_at=timezone.now() - datetime.timedelta(minutes=1))
 
 
+def test_a_new_score_is_told_on_the_candidates_home(chinese, world, sitting):
+    chinese.force_login(world.loner.user)
+    assert html(chinese.get(reverse("lms:home"))).select_one("#notice-score") is None
+    graded(sitting, world.loner)
+    notice = html(chinese.get(reverse("lms:home"))).select_one("#notice-score")
+    assert notice is not None and notice.a["href"] == reverse("exam:my_exams")
+    chinese.force_login(world.gz_worker.user)  # another candidate of the sitting, not yet graded
+    assert html(chinese.get(reverse("lms:home"))).select_one("#notice-score") is None
+
+
 def test_the_right_answers_stay_hidden_until_the_sitting_has_ended_for_everyone(chinese, world, sitting):
     # Given a candidate who finished early, graded, while the other candidate still sits the exam
     done = graded(sitting, world.loner)

@@ -333,6 +333,39 @@ class TestEnterpriseCertificates:
 
 
 class TestNotices:
+    def test_the_institution_hears_of_its_confirmed_passers_without_a_certificate(self, client, world):
+        from hours.models import PassList
+
+        today = timezone.localdate()
+        pass_list = PassList.objects.create(
+            authority=world.gz_authority, credential=Credential.objects.get(code="C"), institution=world.gz_institution,
+            source="test", label="合格名单", status=PassListStatus.CONFIRMED, compiled_by=world.gz_reviewer, compiled_at=timezone.now(),
+        )
+        Pass.objects.create(pass_list=pass_list, person=world.gz_worker, passed_on=today, keep_until=today + datetime.timedelta(days=365))
+        client.force_login(world.gz_staff)
+        notice = html(client.get(reverse("lms:home"))).select_one("#notice-institution-passers")
+        assert notice is not None and notice.a["href"] == reverse("hours:pass_lists")
+        client.force_login(world.sz_staff)
+        assert html(client.get(reverse("lms:home"))).select_one("#notice-institution-passers") is None
+
+    def test_the_enterprise_hears_of_its_employees_expiring_and_new_certificates_and_no_one_elses(self, client, world):
+        today = timezone.localdate()
+        credential = Credential.objects.get(code="C")
+        Certificate.objects.create(number="GZ-SOON", holder=world.gz_worker, credential=credential, authority=world.gz_authority,
+                                   issued_on=datetime.date(2023, 1, 1), expires_on=today + datetime.timedelta(days=30))
+        Certificate.objects.create(number="GZ-NEW", holder=world.gz_worker, credential=Credential.objects.get(code="B"), authority=world.gz_authority,
+                                   issued_on=today, expires_on=today + datetime.timedelta(days=3 * 365))
+        client.force_login(world.gz_admin)
+        page = html(client.get(reverse("lms:home")))
+        expiring = page.select_one(f"#notice-employees-expiring-{world.gz_enterprise.pk}")
+        issued = page.select_one(f"#notice-employees-issued-{world.gz_enterprise.pk}")
+        assert expiring is not None and expiring.a["href"].endswith("?show=expiring") and "1" in expiring.text
+        assert issued is not None and "1" in issued.text
+        # Another enterprise hears nothing of them
+        client.force_login(world.sz_admin)
+        page = html(client.get(reverse("lms:home")))
+        assert not page.select("[id^=notice-employees-]")
+
     def test_the_province_sees_lists_to_confirm_and_the_candidate_a_confirmed_pass(self, client, world, sitting):
         pass_list = _passing(world, sitting)
         client.force_login(world.province_reviewer)
