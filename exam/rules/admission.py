@@ -36,6 +36,11 @@ class Facts:
     hours_required: Decimal
     valid_certificate: str | None  # the number of a valid certificate of the same kind held
     overlapping: bool  # another live application for a sitting whose time overlaps
+    # Jurisdiction: the current employer's region path, and the region path and name of the
+    # authority holding the sitting ("" when there is no sitting yet).
+    employer_region: str = ""
+    sitting_region: str = ""
+    sitting_authority: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,10 @@ def failures(facts: Facts, today: datetime.date) -> list[Failure]:
         found.append(Failure("not_employed", {}))
     elif facts.enterprise_id is not None and facts.employer_id != facts.enterprise_id:
         found.append(Failure("not_employed_by_enterprise", {"enterprise": facts.enterprise_name}))
+    elif facts.sitting_region and not facts.employer_region.startswith(facts.sitting_region):
+        # An authority examines and certifies the people working in its region: checked when the
+        # candidate applies and when seated, not first when the certificate is due.
+        found.append(Failure("employed_outside_region", {"authority": facts.sitting_authority}))
     if facts.credential_code == SAFETY_MANAGER_C:
         reached = add_years(facts.management_since, MANAGEMENT_YEARS) if facts.management_since else None
         if reached is None or reached > today:

@@ -154,11 +154,18 @@ def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -
             candidate_id__in=people, status__in=ACTIVE, sitting__isnull=False
         ).values_list("pk", "candidate_id", "sitting__starts_at", "sitting__ends_at"):
             live.setdefault(candidate, []).append((pk, starts, ends))
-    employers: dict[int, int] = {}
-    for person, enterprise in (
-        Employment.objects.filter(person_id__in=people, end_date__isnull=True).order_by("-start_date", "-pk").values_list("person_id", "enterprise_id")
+    employers: dict[int, tuple[int, str]] = {}
+    for person, enterprise, region in (
+        Employment.objects.filter(person_id__in=people, end_date__isnull=True)
+        .order_by("-start_date", "-pk").values_list("person_id", "enterprise_id", "enterprise__region__path")
     ):
-        employers.setdefault(person, enterprise)
+        employers.setdefault(person, (enterprise, region or ""))
+    authorities = {
+        pk: (path, name)
+        for pk, path, name in Organisation.objects.filter(
+            pk__in={question.sitting.authority_id for question in questions if question.sitting is not None}
+        ).values_list("pk", "region__path", "name")
+    }
     hours = {
         (row["person_id"], row["credential_id"]): row["total"]
         for row in HoursEntry.objects.filter(person_id__in=people, credential_id__in=credentials)
@@ -178,7 +185,10 @@ def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -
             education=person.education,
             professional_title=person.professional_title,
             management_since=person.management_since,
-            employer_id=employers.get(person.pk),
+            employer_id=employers.get(person.pk, (None, ""))[0],
+            employer_region=employers.get(person.pk, (None, ""))[1],
+            sitting_region=authorities[sitting.authority_id][0] if sitting is not None else "",
+            sitting_authority=authorities[sitting.authority_id][1] if sitting is not None else "",
             enterprise_id=enterprise.pk if enterprise else None,
             enterprise_name=enterprise.name if enterprise else "",
             hours=hours.get((person.pk, credential.pk)) or Decimal(0),

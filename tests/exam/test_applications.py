@@ -22,7 +22,7 @@ from exam.testing import make_exam
 from hours.models import HoursEntry
 from kernel.audit import trail_of
 from kernel.errors import DomainError
-from lms.models import Credential, OrganisationKind, Region, RegionLevel
+from lms.models import Credential, Employment, OrganisationKind, Region, RegionLevel
 from tests.factories import (
     EmploymentFactory,
     MembershipFactory,
@@ -289,6 +289,25 @@ def test_every_failure_is_named_at_once(world):
     assert refused.value.details["failures"] == ["age_out_of_range", "management_too_short", "hours_short"]
     assert "18" in refused.value.message and "24" in refused.value.message
     assert not Application.objects.filter(candidate=person).exists()
+
+
+def test_jurisdiction_is_checked_when_a_candidate_applies_for_a_sitting_not_first_at_the_certificate(world):
+    # A worker of a Shenzhen enterprise applies for the Guangzhou authority's published sitting
+    elsewhere = candidate(world, enterprise=world.other_enterprise)
+    with pytest.raises(DomainError) as refused:
+        svc.application_apply(actor=elsewhere.user, credential=None, sitting=world.sitting, now=NOW)
+    assert code_of(refused) == "employed_outside_region"
+    assert "广州市住建局" in refused.value.message
+    assert not Application.objects.filter(candidate=elsewhere).exists()
+    # A Guangzhou worker applies, and is refused at review once they have moved to Shenzhen
+    here = candidate(world)
+    application = svc.application_apply(actor=here.user, credential=None, sitting=world.sitting, now=NOW)
+    Employment.objects.filter(person=here).update(enterprise=world.other_enterprise)
+    with pytest.raises(DomainError) as refused:
+        svc.application_decide(actor=world.reviewer, application=application, approve=True, now=NOW)
+    assert code_of(refused) == "employed_outside_region"
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED and application.seat is None
 
 
 def test_unemployed_and_other_city_cannot_apply_and_the_paste_refuses_them(world):
