@@ -84,7 +84,7 @@ def _render(application: Application, checkin_url: str) -> bytes:
         pdf.multi_cell(95, 9, value)
         y = max(y + 11, pdf.get_y() + 2)
     buffer = io.BytesIO()
-    segno.make(checkin_url, error="m").save(buffer, kind="png", scale=8, border=2)
+    segno.make(checkin_url, error="m").save(buffer, kind="png", scale=8, border=4)  # the standard quiet zone (hours/web/certificate_pdf.py)
     buffer.seek(0)
     pdf.image(buffer, x=150, y=105, w=40, h=40)
     pdf.set_font(FONT, size=9)

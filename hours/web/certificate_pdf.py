@@ -38,7 +38,9 @@ def _photo_bytes(certificate: Certificate) -> bytes | None:
 
 def _qr_png(url: str) -> io.BytesIO:
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    # The standard quiet zone of four modules: with less, readers miss some codes (which ones
+    # depends on the token's pattern), as OpenCV's did in one test run in a few hundred.
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=4)
     buffer.seek(0)
     return buffer
 

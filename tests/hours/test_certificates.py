@@ -102,9 +102,12 @@ def read_qr(pdf: bytes) -> str:
     document = pypdfium2.PdfDocument(pdf)
     for scale in (1.5, 2, 3, 1, 4):
         page = numpy.array(document[0].render(scale=scale).to_pil().convert("RGB"))
-        decoded, _points, _straight = cv2.QRCodeDetector().detectAndDecode(page)
-        if decoded:
-            return decoded
+        # OpenCV's two detectors: the classic one, then the ArUco-based one, which finds codes the
+        # first misses.
+        for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+            decoded, _points, _straight = detector.detectAndDecode(page)
+            if decoded:
+                return decoded
     return ""
 
 def test_issue_numbers_the_certificates_and_sets_the_expiry_by_the_scheme(world):
