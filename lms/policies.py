@@ -190,6 +190,24 @@ def oversees_person(actor: User, person_id: int) -> bool:
     return people_overseen(actor).filter(pk=person_id).exists()
 
 
+def employs_now(actor: User, person_id: int) -> bool:
+    """Whether the actor administers an enterprise that employs the person now."""
+    ids = roles_of(actor).organisation_ids(Role.ENTERPRISE_ADMIN)
+    return bool(ids) and Employment.objects.filter(person_id=person_id, enterprise_id__in=ids, end_date__isnull=True).exists()
+
+
+def can_see_record_of(actor: User, person_id: int) -> bool:
+    """A person's hours, certificates and exam results: the person, the authorities overseeing
+    them, their current employer and superusers; a training institution that sees the name of a
+    learner of its courses does not see their record."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    roles = roles_of(actor)
+    if roles.is_superuser or getattr(getattr(actor, "person", None), "pk", None) == person_id:
+        return True
+    return oversees_person(actor, person_id) or employs_now(actor, person_id)
+
+
 def can_see_identity_evidence(actor: User, person_id: int) -> bool:
     """Identity evidence (the ID photo, face references, snapshots) is for the person, the
     authorities that oversee them and superusers; never for employers or training institutions."""

@@ -109,3 +109,13 @@ def own_results(person: Person) -> list[tuple[Sitting, CandidateResult]]:
     for sitting in sittings:
         out += [(sitting, row) for row in candidate_results(sitting, person_id=person.pk)]
     return out
+
+
+def person_results(person, *, limit: int = 20):
+    """A person's exam attempts that have a result (graded, or ended without one), newest first."""
+    from ..models import Attempt, AttemptStatus
+
+    ended = (AttemptStatus.GRADED, AttemptStatus.TERMINATED, AttemptStatus.EXPIRED, AttemptStatus.VOIDED)
+    return list(
+        Attempt.objects.filter(candidate=person, status__in=ended).select_related("sitting__exam").order_by("-created_at")[:limit]
+    )

@@ -81,6 +81,26 @@ def home_notifications(*, user) -> list[Link]:
     return items
 
 
+@register("lms.person_panels")
+def person_results(*, user, person) -> list:
+    """On a person's page, for whoever may see their record: their exam results."""
+    from ..selectors.results import person_results as results_of
+
+    if not people.can_see_record_of(user, person.pk):
+        return []
+    items = []
+    for attempt in results_of(person):
+        score = "" if attempt.score is None else f"{attempt.score.normalize():f}" + (f" / {attempt.max_score.normalize():f}" if attempt.max_score is not None else "")
+        when = attempt.graded_at or attempt.submitted_at or attempt.sitting.starts_at
+        items.append(Item(
+            attempt.sitting.exam.title, note=f"{formats.date_format(timezone.localtime(when), 'Y-m-d')} · {score}".strip(" ·"),
+            status="passed" if attempt.passed else ("not_passed" if attempt.status == "graded" else attempt.status),
+            status_label=_("Passed") if attempt.passed else (_("Not passed") if attempt.status == "graded" else attempt.get_status_display()),
+            key=f"attempt-{attempt.pk}",
+        ))
+    return [Card(_("Exam results"), "person-results", order=30, items=tuple(items), empty=_("No exam taken yet."))]
+
+
 @register("lms.home_notices")
 def score_notices(*, user) -> list[Link]:
     """A candidate's new score: an attempt graded in the last 14 days."""

@@ -140,3 +140,24 @@ def institution_passers_waiting(actor) -> int:
     return Pass.objects.filter(
         pass_list__institution_id__in=ids, pass_list__status=PassListStatus.CONFIRMED, certificate__isnull=True
     ).count()
+
+
+# A person's page (lms/person_detail.html, slot "lms.person_panels") --------------------------------
+
+
+def person_record(person, *, as_of):
+    """The person's certificates with status and hours standing, and their hours this year and in
+    all, for whoever may see their record (lms.policies.can_see_record_of)."""
+    from django.db.models import Q, Sum
+
+    from ..models import Certificate, HoursEntry
+    from . import ledger
+    from .certificates import status_on
+
+    certificates = list(Certificate.objects.filter(holder=person).select_related("credential").order_by("-issued_on", "number"))
+    standings = ledger.standings_of(certificates, as_of=as_of)
+    totals = HoursEntry.objects.filter(person=person).aggregate(
+        year=Sum("hours", filter=Q(earned_on__year=as_of.year)), total=Sum("hours")
+    )
+    rows = [(certificate, status_on(certificate, as_of), standings.get(certificate.pk)) for certificate in certificates]
+    return rows, totals

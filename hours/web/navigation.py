@@ -176,6 +176,37 @@ def organisation_notices(*, user) -> list[Link]:
     return items
 
 
+@register("lms.person_panels")
+def person_certificates(*, user, person) -> list[Card]:
+    """On a person's page, for whoever may see their record: their hours and certificates."""
+    if not people.can_see_record_of(user, person.pk):
+        return []
+    today = timezone.localdate()
+    rows, totals = home.person_record(person, as_of=today)
+    return [Card(
+        _("Hours and certificates"), "person-certificates", order=20,
+        figures=(
+            Figure(_("Hours this year"), totals["year"] or 0, element_id="person-hours-year"),
+            Figure(_("Hours in all"), totals["total"] or 0, element_id="person-hours-total"),
+        ),
+        items=tuple(
+            Item(
+                f"{certificate.credential.name} · {certificate.number}",
+                url=reverse("hours:certificate_pdf", args=[certificate.pk]),
+                note=(standing.explanation if standing else "")
+                + " · " + (_date(certificate.expires_on) if certificate.expires_on else _("no end of validity")),
+                status=status, status_label=CertificateStatus(status).label, key=f"certificate-{certificate.pk}",
+            )
+            for certificate, status, standing in rows
+        ),
+        empty=_("No certificate yet."),
+    )]
+
+
+def _date(day) -> str:
+    return formats.date_format(day, "Y-m-d")
+
+
 # The home page's workspace ------------------------------------------------------------------------
 
 

@@ -115,6 +115,8 @@ def person_detail(request, pk: int):
         "can_unlock_login": bool(person.user.login_locked_at) and policies.can_unlock_login(request.user, person.pk),
         # Actions other apps offer on a person (adjusting hours, for an authority).
         "actions": hooks.collect("lms.person_actions", user=request.user, person=person),
+        # The person's record from other apps (hours and certificates, exam results), as cards.
+        "panels": hooks.collect("lms.person_panels", user=request.user, person=person),
     }
     return render(request, "lms/person_detail.html", context)
 

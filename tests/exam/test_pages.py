@@ -1004,3 +1004,26 @@ def test_refusal_codes_never_reach_the_page_only_their_words(chinese, world, sit
     row = page.select_one('#candidates-report [data-code="id_number_check"]')
     assert row is not None, "the paste's report names the refused number"
     assert "id_number" not in row.text and "校验" in row.text
+
+
+def test_the_employee_page_shows_hours_certificates_and_results_to_whoever_may_see_the_record(chinese, world, sitting):
+    from lms.models import Role
+    from tests.factories import MembershipFactory
+
+    attempt = graded(sitting, world.gz_worker)
+    url = reverse("lms:person_detail", args=[world.gz_worker.pk])
+    # The employer, the overseeing authority and the person see the record's cards
+    for user in (world.gz_admin, world.gz_reviewer, world.gz_worker.user):
+        chinese.force_login(user)
+        page = html(chinese.get(url))
+        results = page.select_one("#person-results")
+        assert results is not None and results.select_one(f'[data-key="attempt-{attempt.pk}"]') is not None, user
+        assert "合格" in results.text
+        assert page.select_one("#person-certificates #person-hours-year") is not None
+    # A training institution that sees the name (a learner of its courses) does not see the record
+    staff = MembershipFactory(organisation=world.gz_institution, role=Role.INSTITUTION_STAFF).user
+    from lms import policies
+    assert not policies.can_see_record_of(staff, world.gz_worker.pk)
+    # Another enterprise does not reach the page at all
+    chinese.force_login(world.sz_admin)
+    assert chinese.get(url).status_code == 404
