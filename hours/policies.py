@@ -130,6 +130,17 @@ def certificates_counted(actor: User) -> QuerySet[Certificate]:
     return Certificate.objects.filter(people.any_of(conditions)).distinct()
 
 
+def people_counted(actor: User) -> QuerySet[Person]:
+    """Whose hours the actor may count on the dashboard, certificate or not: an authority everyone
+    it oversees, an enterprise its current employees, a superuser everyone (as certificates_counted)."""
+    if people.is_superuser(actor):
+        return Person.objects.all()
+    conditions = [Q(pk__in=people.people_overseen(actor).values("pk"))]
+    if enterprise_ids := people.member_ids(actor, Role.ENTERPRISE_ADMIN):
+        conditions.append(Q(employments__enterprise_id__in=enterprise_ids, employments__end_date__isnull=True))
+    return Person.objects.filter(people.any_of(conditions)).distinct()
+
+
 def can_see_dashboard(actor: User) -> bool:
     """The dashboard is the working side's, each seeing what it counts (certificates_counted);
     learners see their own standing on 我的学时."""

@@ -299,3 +299,33 @@ def figures_by_region(certificates: QuerySet, *, as_of: datetime.date) -> list[t
         ):
             by_region.setdefault(region, Counter())[standing] += count
     return sorted(by_region.items())
+
+
+@dataclass(frozen=True)
+class FirstExamHours:
+    """People with hours of a credential they hold no certificate of (studying toward a first
+    exam), this year."""
+
+    credential: Credential
+    people: int
+    hours: Decimal
+
+
+def first_exam_hours(actor: User, *, as_of: datetime.date) -> list[FirstExamHours]:
+    """Per credential, the people the actor counts (hours.policies.people_counted) with this
+    year's hours of a credential they hold no certificate of, and those hours: one GROUP BY."""
+    from django.db.models import Exists, OuterRef, Sum
+
+    from ..models import HoursEntry
+
+    held = Certificate.objects.filter(holder=OuterRef("person"), credential=OuterRef("credential"))
+    rows = (
+        HoursEntry.objects.filter(person__in=policies.people_counted(actor).values("pk"), earned_on__year=as_of.year)
+        .exclude(Exists(held))
+        .order_by()
+        .values("credential_id")
+        .annotate(people=Count("person", distinct=True), hours=Sum("hours"))
+    )
+    credentials = {c.pk: c for c in Credential.objects.all()}
+    found = [FirstExamHours(credentials[row["credential_id"]], row["people"], row["hours"] or Decimal(0)) for row in rows]
+    return sorted(found, key=lambda item: (item.credential.sort_order, item.credential.code))

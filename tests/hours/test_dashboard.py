@@ -141,3 +141,29 @@ def test_the_bulk_standings_equal_the_single_ones(world, django_assert_max_num_q
     with django_assert_max_num_queries(3):
         bulk = standings_of(loaded, as_of=as_of)
     assert {pk: s.status for pk, s in bulk.items()} == {c.pk: certificate_standing(c, as_of=as_of).status for c in certificates}
+
+
+def test_the_dashboard_counts_people_studying_toward_a_first_certificate_in_its_regions_only(client, world):
+    from bs4 import BeautifulSoup
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    c, b = Credential.objects.get(code="C"), Credential.objects.get(code="B")
+    # The Guangzhou worker studies for C (holding none) and for B (holding it); Shenzhen's for C
+    HoursEntryFactory(person=world.gz_worker, credential=c, hours=Decimal("6"), earned_on=today)
+    HoursEntryFactory(person=world.gz_worker, credential=c, hours=Decimal("2.5"), earned_on=today)
+    HoursEntryFactory(person=world.gz_worker, credential=b, hours=Decimal("4"), earned_on=today)
+    CertificateFactory(holder=world.gz_worker, credential=b, authority=world.gz_authority)
+    HoursEntryFactory(person=world.sz_worker, credential=c, hours=Decimal("3"), earned_on=today)
+    # and last year's hours toward C do not count this year
+    HoursEntryFactory(person=world.gz_worker, credential=c, hours=Decimal("9"), earned_on=today.replace(year=today.year - 1, day=1))
+
+    [row] = dashboard.first_exam_hours(world.gz_reviewer, as_of=today)
+    assert (row.credential, row.people, row.hours) == (c, 1, Decimal("8.5"))
+    assert [(r.people, r.hours) for r in dashboard.first_exam_hours(world.province_reviewer, as_of=today)] == [(2, Decimal("11.5"))]
+    assert [(r.people, r.hours) for r in dashboard.first_exam_hours(world.gz_admin, as_of=today)] == [(1, Decimal("8.5"))]
+    # The page shows it
+    client.force_login(world.gz_reviewer)
+    page = BeautifulSoup(client.get("/hours/dashboard/").content.decode(), "html.parser")
+    cells = page.select_one('#first-exam-hours tr[data-credential="C"]')
+    assert cells.select_one(".people").text == "1" and cells.select_one(".hours").text == "8.5"

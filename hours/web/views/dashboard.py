@@ -72,6 +72,7 @@ def overview(request):
     ]
     context = {
         "table": table, "headers": headers, "as_of": as_of, "by_credential": by_credential, "by_region": by_region,
+        "first_exam": dashboard.first_exam_hours(request.user, as_of=as_of),
         "total": sum(total for _credential, total, _cells in table),
         "met": sum(cells[0][2] for _credential, _total, cells in table if cells),
     }
