@@ -418,6 +418,16 @@ def main() -> None:
 
         first, median, queries, _per_query, result = measure(rows, max(1, args.reps // 2))
         print(f"standing_rows, province reviewer: first {first:.2f} s, median {median:.2f} s, {queries} SQL queries, {len(result):,} rows")
+
+        def first_exam():
+            # The dashboard's other table: people with this year's hours of a credential they hold no certificate of.
+            return dashboard.first_exam_hours(User.objects.get(pk=province.pk), as_of=AS_OF)
+
+        first, median, queries, _per_query, result = measure(first_exam, args.reps)
+        print(
+            f"first_exam_hours, province reviewer: first {first:.2f} s, median {median:.2f} s, {queries} SQL queries, "
+            + ", ".join(f"{r.credential.code} {r.people:,} people" for r in result)
+        )
     with connection.cursor() as cursor:
         cursor.execute("RESET jit")
 
