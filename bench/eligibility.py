@@ -110,7 +110,27 @@ def recreate_database() -> None:
 # Seeding -------------------------------------------------------------------------------------------
 
 
+# Column defaults for the seeding's COPY: the model's defaults live in Django, not in the
+# database, and a field added to a model since this bench was written must not break it.
+_TYPE_DEFAULTS = {
+    "character varying": "''", "text": "''", "boolean": "false", "integer": "0", "bigint": "0", "smallint": "0",
+    "numeric": "0", "jsonb": "'{}'::jsonb", "timestamp with time zone": "now()", "date": "current_date",
+}
+
+
+def _default_missing(cursor, table: str, columns: list[str]) -> None:
+    cursor.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL AND column_name <> 'id'",
+        [table],
+    )
+    for name, data_type in cursor.fetchall():
+        if name not in columns and data_type in _TYPE_DEFAULTS:
+            cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{name}" SET DEFAULT {_TYPE_DEFAULTS[data_type]}')
+
+
 def _copy(cursor, table: str, columns: list[str], lines: list[str]) -> None:
+    _default_missing(cursor, table, columns)
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for start in range(0, len(lines), 50_000):
             copy.write("".join(lines[start : start + 50_000]))
@@ -227,6 +247,7 @@ def seed(people: int) -> dict[str, float]:
         t = time.perf_counter()
         hours_choices = ("2", "4", "6", "8", "8", "12", "16", "24")
         columns = ["person_id", "credential_id", "category", "hours", "earned_on", "source", "evidence", "reason", "created_at"]
+        _default_missing(cursor, "hours_hoursentry", columns)
         with cursor.copy(f"COPY hours_hoursentry ({', '.join(columns)}) FROM STDIN") as copy:
             chunk = []
             for person_id, code, issued, last in ledger_plan:

@@ -56,5 +56,6 @@ urlpatterns = [
     # The credit-hour dashboard (authorities, enterprises).
     path("dashboard/", dashboard.overview, name="dashboard"),
     path("dashboard/list/", dashboard.certificate_list, name="dashboard_list"),
+    path("dashboard/first-certificate/", dashboard.first_certificate, name="dashboard_first_certificate"),
     path("dashboard/export.xlsx", dashboard.export, name="dashboard_export"),
 ]

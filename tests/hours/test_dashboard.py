@@ -164,6 +164,11 @@ def test_the_dashboard_counts_people_studying_toward_a_first_certificate_in_its_
     assert [(r.people, r.hours) for r in dashboard.first_exam_hours(world.gz_admin, as_of=today)] == [(1, Decimal("8.5"))]
     # The page shows it
     client.force_login(world.gz_reviewer)
-    page = BeautifulSoup(client.get("/hours/dashboard/").content.decode(), "html.parser")
+    overview = BeautifulSoup(client.get("/hours/dashboard/").content.decode(), "html.parser")
+    assert overview.select_one("#first-exam-link")["href"] == "/hours/dashboard/first-certificate/"
+    page = BeautifulSoup(client.get("/hours/dashboard/first-certificate/").content.decode(), "html.parser")
     cells = page.select_one('#first-exam-hours tr[data-credential="C"]')
     assert cells.select_one(".people").text == "1" and cells.select_one(".hours").text == "8.5"
+    # A learner has no dashboard
+    client.force_login(world.gz_worker.user)
+    assert client.get("/hours/dashboard/first-certificate/").status_code == 404

@@ -72,7 +72,6 @@ def overview(request):
     ]
     context = {
         "table": table, "headers": headers, "as_of": as_of, "by_credential": by_credential, "by_region": by_region,
-        "first_exam": dashboard.first_exam_hours(request.user, as_of=as_of),
         "total": sum(total for _credential, total, _cells in table),
         "met": sum(cells[0][2] for _credential, _total, cells in table if cells),
     }
@@ -131,3 +130,14 @@ def export(request):
     response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="hours-{as_of:%Y%m%d}.xlsx"'
     return response
+
+
+@login_required
+def first_certificate(request):
+    """People studying toward a first certificate, per credential. A page of its own: its anti-join
+    over the year's ledger costs about as much as the whole overview (docs/performance.md)."""
+    _overseen(request)
+    as_of = timezone.localdate()
+    return render(request, "hours/dashboard/first_certificate.html", {
+        "as_of": as_of, "first_exam": dashboard.first_exam_hours(request.user, as_of=as_of),
+    })
