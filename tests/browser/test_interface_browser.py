@@ -42,13 +42,13 @@ def people():
 
     return {
         "learner": (learner.mobile, "张伟", ["home-courses", "home-year-hours", "home-exams", "home-face"],
-                    ["/courses/", "/hours/my/courses/", "/hours/my/hours/", "/hours/my/certificates/", "/exam/my/", "/identity/face/"]),
+                    ["/courses/", "/hours/my/courses/", "/hours/my/hours/", "/hours/my/certificates/", "/exam/my/", "/identity/face/", "/invitations/", f"/people/{learner.pk}/"]),
         "enterprise": (staff(enterprise, Role.ENTERPRISE_ADMIN, "陈晓红", "ent-admin").username, "陈晓红", ["home-hours", "home-expiring"],
-                       ["/people/", f"/organisations/{enterprise.pk}/", "/hours/dashboard/"]),
+                       ["/people/", f"/organisations/{enterprise.pk}/", "/hours/dashboard/", "/hours/dashboard/first-certificate/", f"/people/{learner.pk}/"]),
         "institution": (staff(institution, Role.INSTITUTION_STAFF, "郑丽", "inst-staff").username, "郑丽", ["home-drafts", "home-batches", "home-sittings"],
-                        ["/hours/offline/batches/", "/exam/sittings/"]),
+                        ["/hours/offline/batches/", "/exam/sittings/", "/exam/plans/", "/exam/institution/applications/"]),
         "authority": (staff(authority, Role.AUTHORITY_REVIEWER, "周敏", "reviewer").username, "周敏", ["home-review", "home-hours", "home-sittings"],
-                      ["/people/", "/organisations/", "/hours/dashboard/", "/hours/certificates/", "/hours/offline/batches/", "/exam/bank/", "/exam/exams/", "/exam/sittings/"]),
+                      ["/people/", "/organisations/", "/hours/dashboard/", "/hours/certificates/", "/hours/offline/batches/", "/exam/bank/", "/exam/exams/", "/exam/sittings/", "/personnel-changes/", "/exam/insurance-checks/", "/exam/plans/", "/exam/audit/reviews/"]),
         "proctor": (staff(authority, Role.PROCTOR, "黄志强", "proctor").username, "黄志强", ["home-proctor"], ["/exam/sittings/"]),
     }
 
