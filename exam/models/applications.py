@@ -45,7 +45,8 @@ APPLICATION_MACHINE = Machine(
         S.INSTITUTION_ACCEPTED: frozenset({S.INSURANCE_CHECKED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
         # Out of a plan (removed while the plan is a draft or returned) an application goes back.
         S.INSURANCE_CHECKED: frozenset({S.PLANNED, S.WITHDRAWN, S.CANCELLED}),
-        S.PLANNED: frozenset({S.APPROVED, S.INSURANCE_CHECKED, S.WITHDRAWN, S.CANCELLED}),
+        # A reviewer may refuse one candidate of a submitted plan (REJECTED) and approve the rest.
+        S.PLANNED: frozenset({S.APPROVED, S.INSURANCE_CHECKED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
         S.ENTERPRISE_SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
         S.APPROVED: frozenset({S.PRINTED, S.WITHDRAWN, S.CANCELLED}),
         S.REJECTED: frozenset(),

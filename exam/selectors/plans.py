@@ -2,13 +2,18 @@
 authority's social-insurance queue and plan reviews, each scoped to the acting user
 (exam.policies.applications_visible, plans_visible): another tenant's id is a 404."""
 
+import datetime
+
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from lms.models import Organisation, OrganisationKind, User
 
 from .. import policies
 from ..errors import ERRORS
-from ..models import Application, ApplicationPath, ApplicationStatus, Exam, ExamPlan, ExamPlanStatus
+from ..models import Application, ApplicationPath, ApplicationStatus, Exam, ExamPlan, ExamPlanStatus, Sitting
+from ..rules import admission
+from .applications import Question, eligibility_facts_many
 
 S = ApplicationStatus
 P = ExamPlanStatus
@@ -116,3 +121,30 @@ def qinghai_counts(actor: User) -> dict[str, int]:
 def _reviewed_regions(actor: User) -> Q:
     paths = policies.reviewer_region_paths(actor)
     return Q() if paths is None else policies.people.in_regions(paths, "region_path")
+
+
+def plan_sitting(plan: ExamPlan, authority: Organisation, *, capacity: int) -> Sitting:
+    """The sitting the plan's approval creates (unsaved): held by the authority, the institution
+    set, closed to applications, a seat for each candidate."""
+    return Sitting(
+        exam=plan.exam, authority=authority, institution=plan.institution, venue=plan.venue,
+        starts_at=plan.starts_at, ends_at=plan.ends_at, open_for_applications=False, capacity=capacity,
+    )
+
+
+def plan_eligibility(actor: User, plan: ExamPlan, applications: list[Application], *, today: datetime.date | None = None) -> dict[int, list[str]]:
+    """For the reviewer of a submitted plan: each candidate's failed admission rules (in the user's
+    language) against the sitting the approval would create, as exam_plan_decide will check them,
+    so the reviewer can refuse the ineligible candidate before approving. {} with no authority."""
+    authority = policies.plan_authority(actor, plan.region_path)
+    if authority is None or not applications:
+        return {}
+    today = today or timezone.localdate()
+    sitting = plan_sitting(plan, authority, capacity=len(applications))
+    questions = [Question(a.candidate, a.credential, a.enterprise, sitting, exclude_id=a.pk) for a in applications]
+    found = {}
+    for application, facts in zip(applications, eligibility_facts_many(questions, today=today)):
+        failed = admission.failures(facts, today)
+        if failed:
+            found[application.pk] = [ERRORS.message(failure.code, **failure.params) for failure in failed]
+    return found

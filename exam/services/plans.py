@@ -35,7 +35,8 @@ from ..models import (
 )
 from ..rules import admission
 from ..selectors import applications as reads
-from .applications import _failures_error, applications_transition
+from ..selectors import plans as plan_reads
+from .applications import _failures_error, application_transition, applications_transition
 from .exams import raise_if_bank_too_small
 from .papers import exam_requirements
 
@@ -246,8 +247,8 @@ def exam_plan_decide(
     the sitting's lock). If anything is refused nothing is written: the plan stays submitted and
     the reviewer returns it. Refused: not_plan_reviewer (403), reason_required, plan_move_illegal
     (a replay), plan_empty, plan_in_past, blueprint_empty, bank_too_small, plan_authority_missing,
-    plan_candidate_ineligible, and
-    the seats' refusals."""
+    plan_candidate_ineligible (the reviewer refuses that candidate, exam_plan_refuse_candidate,
+    or returns the plan), and the seats' refusals."""
     now = now or timezone.now()
     if not policies.can_decide_plan(actor, plan):
         raise ERRORS.error("not_plan_reviewer")
@@ -269,11 +270,8 @@ def exam_plan_decide(
         )
         if not applications:
             raise ERRORS.error("plan_empty")
-        sitting = Sitting.objects.create(
-            exam=locked.exam, authority=authority, institution=locked.institution, venue=locked.venue,
-            starts_at=locked.starts_at, ends_at=locked.ends_at, open_for_applications=False,
-            capacity=len(applications),
-        )
+        sitting = plan_reads.plan_sitting(locked, authority, capacity=len(applications))
+        sitting.save()
         today = timezone.localdate(now)
         questions = [reads.Question(a.candidate, a.credential, a.enterprise, sitting, exclude_id=a.pk) for a in applications]
         for application, facts in zip(applications, reads.eligibility_facts_many(questions, today=today)):
@@ -291,3 +289,31 @@ def exam_plan_decide(
         plan.status, plan.sitting = approved.status, sitting
         return approved
 
+
+
+def exam_plan_refuse_candidate(
+    *, actor: User, plan: ExamPlan, application_id: int, reason: str, now: datetime.datetime | None = None
+) -> Application:
+    """The reviewer of a submitted plan refuses one of its candidates, with a reason (most often
+    one who is no longer eligible: selectors.plans.plan_eligibility shows who), so that the rest can
+    be approved without sending the whole plan back. The application becomes REJECTED (the
+    candidate sees the reason); the plan stays submitted and its history says who was refused.
+    Refused: not_plan_reviewer (403), reason_required, plan_move_illegal (the plan is not
+    submitted), application_not_found (not a candidate of this plan)."""
+    now = now or timezone.now()
+    if not policies.can_decide_plan(actor, plan):
+        raise ERRORS.error("not_plan_reviewer")
+    reason = reason_clean(reason, required=True)
+    with transaction.atomic():
+        locked = ExamPlan.objects.select_for_update().get(pk=plan.pk)
+        # Only a plan that could be approved now (a submitted one) has candidates to refuse.
+        EXAM_PLAN_MACHINE.check(locked.status, P.APPROVED)
+        application = locked.applications.filter(pk=application_id, status=S.PLANNED).first()
+        if application is None:
+            raise ERRORS.error("application_not_found")
+        refused = application_transition(application=application, to=S.REJECTED, actor=actor, reason=reason, now=now)
+        audit.record(
+            event_type=AuditEventType.CHANGED, target=locked, actor=actor,
+            extra={"refused": application.pk, "reason": reason}, now=now,
+        )
+        return refused

@@ -264,6 +264,48 @@ def test_approval_is_all_or_nothing_when_a_candidate_is_no_longer_eligible(qh):
     assert not SittingCandidate.objects.filter(person__in=[first.candidate, second.candidate]).exists()
 
 
+def test_reviewer_refuses_the_ineligible_candidate_and_approves_the_rest(qh):
+    w = qh
+    first, second, third = checked(w), checked(w), checked(w)
+    plan = submitted(w, first, second, third)
+    second.candidate.employments.update(end_date=timezone.localdate(w.now))
+    # the review page names who fails which rule, as the approval will check it
+    applications = list(plan_reads.plan_applications(plan))
+    found = plan_reads.plan_eligibility(w.reviewer, plan, applications, today=timezone.localdate(w.now))
+    assert list(found) == [second.pk] and all(isinstance(message, str) and message for message in found[second.pk])
+    assert plan_reads.plan_eligibility(w.other_reviewer, plan, applications) == {}  # no authority of theirs covers it
+    # refusals: only a reviewer of the plan, with a reason, a candidate of this plan, a submitted plan
+    for actor, code in ((w.other_reviewer, "not_plan_reviewer"), (w.staff, "not_plan_reviewer")):
+        with pytest.raises(DomainError) as refused:
+            plans_svc.exam_plan_refuse_candidate(actor=actor, plan=plan, application_id=second.pk, reason="x", now=w.now)
+        assert code_of(refused) == code
+    with pytest.raises(DomainError) as refused:
+        plans_svc.exam_plan_refuse_candidate(actor=w.reviewer, plan=plan, application_id=second.pk, reason=" ", now=w.now)
+    assert code_of(refused) == "reason_required"
+    stranger = checked(w)
+    with pytest.raises(DomainError) as refused:
+        plans_svc.exam_plan_refuse_candidate(actor=w.reviewer, plan=plan, application_id=stranger.pk, reason="x", now=w.now)
+    assert code_of(refused) == "application_not_found"
+    assert Application.objects.get(pk=second.pk).status == S.PLANNED
+    refused_application = plans_svc.exam_plan_refuse_candidate(
+        actor=w.reviewer, plan=plan, application_id=second.pk, reason="已离职，不符合报考条件", now=w.now
+    )
+    assert refused_application.status == S.REJECTED and refused_application.reason == "已离职，不符合报考条件"
+    plan.refresh_from_db()
+    assert plan.status == P.SUBMITTED
+    assert trail_of(plan).last().extra == {"refused": second.pk, "reason": "已离职，不符合报考条件"}
+    plan = plans_svc.exam_plan_decide(actor=w.reviewer, plan=plan, approve=True, now=w.now)
+    assert plan.status == P.APPROVED and plan.sitting.capacity == 2
+    assert dict(Application.objects.filter(pk__in=[first.pk, second.pk, third.pk]).values_list("pk", "status")) == {
+        first.pk: S.APPROVED, second.pk: S.REJECTED, third.pk: S.APPROVED,
+    }
+    assert not SittingCandidate.objects.filter(person=second.candidate).exists()
+    # an approved plan has no candidate left to refuse
+    with pytest.raises(DomainError) as refused:
+        plans_svc.exam_plan_refuse_candidate(actor=w.reviewer, plan=plan, application_id=first.pk, reason="x", now=w.now)
+    assert code_of(refused) == "plan_move_illegal"
+
+
 def test_planned_candidate_withdraws_and_capacity_follows(qh):
     w = qh
     first, second, third = checked(w), checked(w), checked(w)

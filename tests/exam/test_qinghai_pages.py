@@ -224,3 +224,32 @@ def test_returned_plan_can_be_changed_over_http(client, qh):
     assert response.status_code == 200
     plan.refresh_from_db()
     assert plan.status == P.RETURNED  # plan_empty: nothing changed
+
+
+def test_reviewer_sees_the_ineligible_candidate_and_refuses_them_over_http(client, qh):
+    w = qh
+    first, second = checked(w), checked(w)
+    plan = submitted(w, first, second)
+    second.candidate.employments.update(end_date=timezone.localdate(w.now))
+    login(client, w.reviewer)
+    page = client.get(reverse("exam:plan", args=[plan.pk])).content.decode()
+    assert 'id="plan-ineligible"' in page
+    assert f'data-application="{second.pk}" data-status="planned" data-ineligible="1"' in page
+    assert f'data-application="{first.pk}" data-status="planned">' in page
+    # approving now refuses, naming the candidate, and changes nothing
+    response = client.post(reverse("exam:plan_action", args=[plan.pk, "decide"]), {"decision": "approve"}, follow=True)
+    assert response.status_code == 200 and f"#{second.pk}" in response.content.decode()
+    assert ExamPlan.objects.get(pk=plan.pk).status == P.SUBMITTED
+    # the institution cannot refuse a candidate of its own submitted plan
+    login(client, w.staff)
+    client.post(reverse("exam:plan_action", args=[plan.pk, "refuse"]), {"application": second.pk, "reason": "x"})
+    assert Application.objects.get(pk=second.pk).status == S.PLANNED
+    login(client, w.reviewer)
+    client.post(reverse("exam:plan_action", args=[plan.pk, "refuse"]), {"application": second.pk, "reason": "已离职"})
+    assert Application.objects.get(pk=second.pk).status == S.REJECTED
+    page = client.get(reverse("exam:plan", args=[plan.pk])).content.decode()
+    assert 'id="plan-ineligible"' not in page and f'data-application="{second.pk}"' not in page
+    client.post(reverse("exam:plan_action", args=[plan.pk, "decide"]), {"decision": "approve"})
+    plan.refresh_from_db()
+    assert plan.status == P.APPROVED and plan.sitting.capacity == 1
+    assert Application.objects.get(pk=first.pk).status == S.APPROVED

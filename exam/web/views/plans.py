@@ -160,16 +160,20 @@ def plan_list(request):
 def plan_detail(request, pk: int):
     plan = plan_reads.plan_get(request.user, pk)
     can_edit = plan.editable and policies.can_edit_plan(request.user, plan)
+    can_decide = plan.status == P.SUBMITTED and policies.can_decide_plan(request.user, plan)
+    applications = list(plan_reads.plan_applications(plan))
+    ineligible = plan_reads.plan_eligibility(request.user, plan, applications) if can_decide else {}
     return render(
         request,
         "exam/plans/detail.html",
         {
             "plan": plan,
-            "applications": plan_reads.plan_applications(plan),
+            "applications": [(application, ineligible.get(application.pk, [])) for application in applications],
+            "ineligible": len(ineligible),
             "can_edit": can_edit,
             "addable": plan_reads.plan_addable(plan) if can_edit else [],
             "exams": plan_reads.plan_exams() if can_edit else [],
-            "can_decide": plan.status == P.SUBMITTED and policies.can_decide_plan(request.user, plan),
+            "can_decide": can_decide,
             "starts_local": _local(plan.starts_at),
             "ends_local": _local(plan.ends_at),
             "trail": trail_of(plan).select_related("actor"),
@@ -200,6 +204,12 @@ def plan_action(request, pk: int, action: str):
         elif action == "submit":
             plan_services.exam_plan_submit(actor=user, plan=plan)
             messages.success(request, _("The exam plan has been submitted to the authority."))
+        elif action == "refuse":
+            plan_services.exam_plan_refuse_candidate(
+                actor=user, plan=plan, application_id=_int(request.POST.get("application")) or 0,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("The candidate has been refused; the rest of the plan can be approved."))
         elif action == "decide":
             approve = request.POST.get("decision") == "approve"
             plan_services.exam_plan_decide(actor=user, plan=plan, approve=approve, reason=request.POST.get("reason", ""))
