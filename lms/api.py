@@ -1,7 +1,11 @@
-"""The people API: the acting user, people, organisations and employment."""
+"""The people API: the acting user, people, organisations, employment and the personal archive
+(个人档案: the documents of a person, for the person and those who review them; anyone else gets
+a 404)."""
 
 import datetime
 
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -10,12 +14,14 @@ from kernel.api import ERROR_RESPONSES
 from kernel.errors import NotFoundError
 
 from .policies import (
+    can_see_archive,
     employment_requests_visible,
     employments_visible,
     organisations_visible,
     people_visible,
     roles_of,
 )
+from .selectors.archive import document_get, documents_for
 from .selectors.employment_requests import request_for_action
 from .selectors.organisations import employment_get, organisation_get
 from .selectors.people import person_get
@@ -115,6 +121,25 @@ class EmploymentRequestOut(Schema):
 
 class EmploymentRequestRejectIn(Schema):
     reason: str = ""
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime.datetime
+    url: str
+
+    @staticmethod
+    def resolve_kind_label(document) -> str:
+        return str(document.get_kind_display())
+
+    @staticmethod
+    def resolve_url(document) -> str:
+        return reverse("api:archive_document", args=[document.pk])
 
 
 class EmploymentEndIn(Schema):
@@ -226,3 +251,21 @@ def employment_request_act(request, request_id: int, action: str):
 def employment_end(request, employment_id: int, payload: EmploymentEndIn):
     employment = employment_get(request.user, employment_id)
     return employment_end_service(actor=request.user, employment=employment, end_date=payload.end_date)
+
+
+@router.get("/people/{int:person_id}/archive", response={200: list[DocumentOut], **ERROR_RESPONSES}, summary=_("A person's archive documents"))
+def archive(request, person_id: int):
+    """The person's current documents, for the person, their employer's administrators and the
+    authorities overseeing them; anyone else (another enterprise, another region) gets a 404."""
+    person = person_get(request.user, person_id)
+    if not can_see_archive(request.user, person.pk):
+        raise NotFoundError.default()
+    return documents_for(request.user, person).order_by("kind", "-uploaded_at")
+
+
+@router.get("/archive/documents/{int:document_id}", url_name="archive_document", summary=_("An archive document's file"))
+def archive_document(request, document_id: int):
+    document = document_get(request.user, document_id)
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response

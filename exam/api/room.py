@@ -14,12 +14,12 @@ from kernel.images import upload_frames
 from lms.selectors.people import person_of
 from proctor.services.requests import request_as_json
 
-from .realtime import media
-from .selectors import room as selectors
-from .services import proctoring
-from .services import video as video_services
+from ..realtime import media
+from ..selectors import room as selectors
+from ..services import proctoring
+from ..services import video as video_services
 
-router = Router(tags=["exam"])
+router = Router(tags=["exam room"])
 
 
 class IdentityOut(Schema):
