@@ -61,6 +61,7 @@ def seed(n: int):
         Person,
         Region,
         RegionLevel,
+        SafetyTraining,
         User,
     )
 
@@ -99,6 +100,16 @@ def seed(n: int):
     people = list(Person.objects.order_by("pk"))
     Employment.objects.bulk_create(
         [Employment(person=p, enterprise=enterprises[i % 20], start_date=datetime.date(2020, 1, 1)) for i, p in enumerate(people)],
+        batch_size=2000,
+    )
+    # The employers' annual safety training, which an A, B or C approval checks again.
+    trained = now.date() - datetime.timedelta(days=30)
+    SafetyTraining.objects.bulk_create(
+        [
+            SafetyTraining(person=p, enterprise=enterprises[i % 20], year=trained.year, passed_on=trained,
+                           recorded_by=reviewer, recorded_at=now)
+            for i, p in enumerate(people)
+        ],
         batch_size=2000,
     )
     Application.objects.bulk_create(

@@ -207,11 +207,54 @@ APPLICANTS = [
 ]
 PUBLISHED_VENUE = "广州市天河区建设考试中心第二考场"
 
+# The Qinghai path (notice 003) through the demo training institution: applications waiting for
+# the institution and for the 社保核查, one ready for a plan, a draft plan, a submitted plan whose
+# second candidate has left the enterprise since (the reviewer sees it and refuses that one), and
+# an approved plan with its sitting.
+QINGHAI_APPLICANTS = [
+    ("何静", datetime.date(1990, 5, 12), 71, "13800139011", "submitted"),
+    ("罗斌", datetime.date(1985, 7, 23), 72, "13800139012", "institution_accepted"),
+    ("谢芳", datetime.date(1992, 1, 30), 73, "13800139013", "insurance_checked"),
+    ("韩冬", datetime.date(1984, 11, 2), 74, "13800139014", "draft_plan"),
+    ("唐蕾", datetime.date(1989, 3, 17), 75, "13800139015", "submitted_plan"),
+    ("曹阳", datetime.date(1982, 8, 8), 76, "13800139016", "submitted_plan_left"),
+    ("许婷", datetime.date(1994, 6, 25), 77, "13800139017", "approved_plan"),
+]
+PLAN_VENUES = {
+    "draft_plan": "广东建设职业培训学校 考点一（草稿计划）",
+    "submitted_plan": "广东建设职业培训学校 考点二（待审批计划）",
+    "approved_plan": "广东建设职业培训学校 考点三（已批准计划）",
+}
+INSTITUTION_STAFF = "inst-staff"
+
+
+def _applicant(enterprise: Organisation, admin: User, name, birth, sequence, mobile, now) -> Person:
+    """A demo employee of `enterprise` with two years in management and this year's annual safety
+    training on record (an A, B or C application needs it)."""
+    from lms.demo import DEMO_PASSWORD
+    from lms.models import Employment, SafetyTraining
+    from lms.services.people import person_register
+    from lms.services.safety_training import safety_training_record
+
+    id_number = demo_id_number("440106", birth, sequence)
+    person = Person.objects.filter(id_number=id_number).first() or person_register(
+        real_name=name, id_number=id_number, mobile=mobile, education="bachelor", password=DEMO_PASSWORD
+    )
+    Person.objects.filter(pk=person.pk, management_since__isnull=True).update(management_since=datetime.date(2018, 3, 1))
+    person.refresh_from_db()
+    if not Employment.objects.filter(person=person).exists():
+        Employment.objects.create(person=person, enterprise=enterprise, start_date=datetime.date(2020, 3, 1), position="安全员")
+    employed = Employment.objects.filter(person=person, enterprise=enterprise, end_date__isnull=True).exists()
+    if employed and not SafetyTraining.objects.filter(person=person, enterprise=enterprise).exists():
+        safety_training_record(
+            actor=admin, enterprise=enterprise, person_ids=[person.pk],
+            passed_on=timezone.localdate(now) - datetime.timedelta(days=20), now=now,
+        )
+    return person
+
 
 def _applications(reviewer: User, exam: Exam, authority: Organisation, now: datetime.datetime) -> None:
-    from lms.demo import DEMO_PASSWORD
-    from lms.models import Employment, Membership, Role
-    from lms.services.people import person_register
+    from lms.models import Membership, Role
 
     from .models import Application
     from .services import applications as flow
@@ -234,14 +277,7 @@ def _applications(reviewer: User, exam: Exam, authority: Organisation, now: date
         published.applications_close_at = start - datetime.timedelta(days=3)
         published.save(update_fields=["open_for_applications", "capacity", "applications_close_at"])
     for name, birth, sequence, mobile, state in APPLICANTS:
-        id_number = demo_id_number("440106", birth, sequence)
-        person = Person.objects.filter(id_number=id_number).first() or person_register(
-            real_name=name, id_number=id_number, mobile=mobile, education="bachelor", password=DEMO_PASSWORD
-        )
-        Person.objects.filter(pk=person.pk, management_since__isnull=True).update(management_since=datetime.date(2018, 3, 1))
-        person.refresh_from_db()
-        if not Employment.objects.filter(person=person, end_date__isnull=True).exists():
-            Employment.objects.create(person=person, enterprise=enterprise, start_date=datetime.date(2020, 3, 1), position="安全员")
+        person = _applicant(enterprise, admin, name, birth, sequence, mobile, now)
         if Application.objects.filter(candidate=person).exists():
             continue
         application = flow.application_apply(actor=person.user, credential=exam.credential, now=now)
@@ -264,3 +300,51 @@ def _applications(reviewer: User, exam: Exam, authority: Organisation, now: date
             flow.ticket_print(actor=person.user, application=application, now=now)
         elif state == "withdrawn":
             flow.application_withdraw(actor=person.user, application=application, now=now)
+    _qinghai(reviewer, exam, enterprise, admin, now)
+
+
+def _qinghai(reviewer: User, exam: Exam, enterprise: Organisation, admin: User, now: datetime.datetime) -> None:
+    from lms.models import Employment
+
+    from .models import Application, ExamPlan
+    from .services import applications as flow
+    from .services import plans
+
+    institution = Organisation.objects.filter(kind=OrganisationKind.INSTITUTION, name=INSTITUTION).first()
+    staff = User.objects.filter(username=INSTITUTION_STAFF).first()
+    if institution is None or staff is None:
+        return
+    start = timezone.localtime(now).replace(hour=9, minute=0, second=0, microsecond=0) + datetime.timedelta(days=21)
+    planned: dict[str, list[Application]] = {}
+    for name, birth, sequence, mobile, state in QINGHAI_APPLICANTS:
+        person = _applicant(enterprise, admin, name, birth, sequence, mobile, now)
+        if Application.objects.filter(candidate=person).exists():
+            continue
+        application = flow.application_apply(actor=person.user, credential=exam.credential, institution=institution, now=now)
+        if state == "submitted":
+            continue
+        application = flow.application_institution_decide(actor=staff, application=application, accept=True, now=now)
+        if state == "institution_accepted":
+            continue
+        application = flow.application_insurance_check(actor=reviewer, application=application, passed=True, now=now)
+        if state != "insurance_checked":
+            planned.setdefault(state.removesuffix("_left"), []).append(application)
+    for state, applications in planned.items():
+        venue = PLAN_VENUES[state]
+        if ExamPlan.objects.filter(institution=institution, venue=venue).exists():
+            continue
+        days = {"draft_plan": 0, "submitted_plan": 1, "approved_plan": 2}[state]
+        plan = plans.exam_plan_save(
+            actor=staff, institution=institution, exam=exam, venue=venue,
+            starts_at=start + datetime.timedelta(days=days), ends_at=start + datetime.timedelta(days=days, hours=2), now=now,
+        )
+        plans.exam_plan_add(actor=staff, plan=plan, application_ids=[a.pk for a in applications], now=now)
+        if state == "draft_plan":
+            continue
+        plans.exam_plan_submit(actor=staff, plan=plan, now=now)
+        if state == "approved_plan":
+            plans.exam_plan_decide(actor=reviewer, plan=plan, approve=True, now=now)
+    # The submitted plan's second candidate has left the enterprise: the reviewer's page names them.
+    left = Person.objects.filter(id_number=demo_id_number("440106", datetime.date(1982, 8, 8), 76)).first()
+    if left is not None:
+        Employment.objects.filter(person=left, end_date__isnull=True).update(end_date=timezone.localdate(now))

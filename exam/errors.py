@@ -174,6 +174,12 @@ ERRORS = Catalogue(
         "not_employed": Refusal(_("You must be currently employed by a construction enterprise.")),
         "not_employed_by_enterprise": Refusal(_("The candidate is not currently employed by %(enterprise)s.")),
         "employed_outside_region": Refusal(_("Your employer is not in the region of %(authority)s, which holds this sitting: apply for a sitting of your employer's region.")),
+        "safety_training_missing": Refusal(
+            _(
+                "The employer %(enterprise)s has not recorded that you passed its annual safety education and "
+                "training (企业年度安全生产教育培训) in the last twelve months."
+            )
+        ),
         "management_too_short": Refusal(
             _("This exam requires two years in construction management; yours reach two years on %(date)s.")
         ),

@@ -73,6 +73,15 @@ ERRORS = Catalogue(
         "employment_already_ended": Refusal(_("This employment has already ended.")),
         "end_before_start": Refusal(_("The end date cannot be before the start date.")),
         "end_date_future": Refusal(_("The end date cannot be in the future.")),
+        # the enterprise's annual safety training (lms.services.safety_training)
+        "training_date_invalid": Refusal(
+            _("Enter the date the training was passed: a day of the last twelve months, not in the future.")
+        ),
+        "training_nobody": Refusal(_("Choose at least one employee.")),
+        "training_too_many": Refusal(_("At most %(count)s employees can be recorded at once.")),
+        "training_not_employee": Refusal(
+            _("%(name)s is not a current employee of this enterprise: only current employees can be recorded.")
+        ),
         # invitations and personnel change requests (lms.services.employment)
         "employment_request_exists": Refusal(
             _("An invitation of this enterprise to this person is already waiting for an answer."), 409

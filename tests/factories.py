@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from kernel.validators import id_number_check_char, uscc_check_char
@@ -104,6 +105,21 @@ class EmploymentFactory(DjangoModelFactory):
 
 
 # --- cms: institutions, courses and lessons -------------------------------------------------------
+
+
+class SafetyTrainingFactory(DjangoModelFactory):
+    """The employer's record of its annual safety training (A, B and C applications need one of
+    the last twelve months)."""
+
+    class Meta:
+        model = "lms.SafetyTraining"
+
+    enterprise = factory.SubFactory(OrganisationFactory)
+    person = factory.SubFactory(PersonFactory)
+    passed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    year = factory.LazyAttribute(lambda record: record.passed_on.year)
+    recorded_by = factory.SubFactory(UserFactory)
+    recorded_at = factory.LazyFunction(timezone.now)
 
 
 def institution_create(name: str):

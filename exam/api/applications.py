@@ -145,6 +145,8 @@ class VerifyIn(Schema):
     handler_name: str = ""
     handler_mobile: str = ""
     sitting_id: int | None = None
+    # The day the candidate passed the enterprise's annual safety training, unless on record (A, B, C).
+    safety_trained_on: datetime.date | None = None
 
 
 class SittingOut(Schema):
@@ -219,8 +221,9 @@ def application_withdraw(request, application_id: int):
 
 @router.post("/exam/applications/{int:application_id}/verify", response={200: ApplicationOut, **ERROR_RESPONSES}, summary=_("Verify and submit (the enterprise)"))
 def application_verify(request, application_id: int, payload: Form[VerifyIn], insurance_proof: File[UploadedFile] = None):
-    """multipart/form-data: the handler's name and mobile, the sitting period, and the 参保证明
-    (PDF or image) when the platform has no record of insurance for this or last month."""
+    """multipart/form-data: the handler's name and mobile, the sitting period, the 参保证明 (PDF or
+    image) when the platform has no record of insurance for this or last month, and for A, B and C
+    the day the candidate passed the enterprise's annual safety training unless it is on record."""
     application = _get(request, application_id)
     sitting = (
         Sitting.objects.filter(pk=payload.sitting_id).select_related("authority__region", "exam").first()
@@ -230,6 +233,7 @@ def application_verify(request, application_id: int, payload: Form[VerifyIn], in
         actor=request.user, application=application, handler_name=payload.handler_name,
         handler_mobile=payload.handler_mobile, sitting=sitting,
         insurance_proof=insurance_proof.read() if insurance_proof else None,
+        safety_trained_on=payload.safety_trained_on,
     )
     return _fresh(request, application_id)
 

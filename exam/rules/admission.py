@@ -17,6 +17,7 @@ EDUCATION_ENOUGH = {"senior_secondary", "junior_college", "bachelor", "master", 
 TITLE_ENOUGH = {"assistant", "intermediate", "senior", "professor"}
 
 SAFETY_MANAGER_C = "C"
+SAFETY_MANAGER = "safety_manager"
 SPECIAL_OPERATIONS = "special_operations"
 
 
@@ -41,6 +42,13 @@ class Facts:
     employer_region: str = ""
     sitting_region: str = ""
     sitting_authority: str = ""
+    # The current employer's annual safety training (企业年度安全生产教育培训合格, 001, for A, B and C):
+    # whether it is asked now (on the Guangdong path the enterprise attests it when it verifies,
+    # so the candidate's own application does not wait for it), the employer's name and the day
+    # of the employer's latest record of it for this person.
+    training_required: bool = False
+    employer_name: str = ""
+    safety_trained_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,14 @@ def age_limited(facts: Facts) -> bool:
     return facts.credential_code == SAFETY_MANAGER_C or facts.credential_family == SPECIAL_OPERATIONS
 
 
+def training_missing(facts: Facts, today: datetime.date) -> bool:
+    """A safety manager (A, B, C) needs the current employer's annual safety training passed in the
+    last twelve months; only asked of someone employed (not_employed says the rest)."""
+    if not facts.training_required or facts.credential_family != SAFETY_MANAGER or facts.employer_id is None:
+        return False
+    return facts.safety_trained_on is None or facts.safety_trained_on < add_years(today, -1)
+
+
 def failures(facts: Facts, today: datetime.date) -> list[Failure]:
     found: list[Failure] = []
     if age_limited(facts):
@@ -81,6 +97,8 @@ def failures(facts: Facts, today: datetime.date) -> list[Failure]:
         # An authority examines and certifies the people working in its region: checked when the
         # candidate applies and when seated, not first when the certificate is due.
         found.append(Failure("employed_outside_region", {"authority": facts.sitting_authority}))
+    if training_missing(facts, today):
+        found.append(Failure("safety_training_missing", {"enterprise": facts.employer_name or "—"}))
     if facts.credential_code == SAFETY_MANAGER_C:
         reached = add_years(facts.management_since, MANAGEMENT_YEARS) if facts.management_since else None
         if reached is None or reached > today:

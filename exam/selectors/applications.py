@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from hours.models import Certificate, CertificateStatus, HoursEntry
-from lms.models import Credential, Employment, Organisation, Person, User
+from lms.models import Credential, Employment, Organisation, Person, SafetyTraining, User
 
 from .. import policies
 from ..errors import ERRORS
@@ -118,6 +118,8 @@ class Question:
     enterprise: Organisation | None
     sitting: Sitting | None
     exclude_id: int | None = None
+    # The Guangdong candidate's own application: the enterprise attests the training later.
+    training_later: bool = False
 
 
 def eligibility_facts(
@@ -128,15 +130,19 @@ def eligibility_facts(
     sitting: Sitting | None,
     today: datetime.date,
     exclude_id: int | None = None,
+    training_later: bool = False,
 ) -> admission.Facts:
-    [facts] = eligibility_facts_many([Question(person, credential, enterprise, sitting, exclude_id)], today=today)
+    [facts] = eligibility_facts_many(
+        [Question(person, credential, enterprise, sitting, exclude_id, training_later)], today=today
+    )
     return facts
 
 
 def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -> list[admission.Facts]:
-    """The facts of admission.failures for each question, in four queries however many there are
+    """The facts of admission.failures for each question, in six queries however many there are
     (a bulk approval of a thousand applications asks them all at once): valid certificates, live
-    applications (for the overlaps), current employers and hours."""
+    applications (for the overlaps), current employers, the sittings' authorities, hours and the
+    employers' safety trainings."""
     people = {question.person.pk for question in questions}
     credentials = {question.credential.pk for question in questions}
     certificates: dict[tuple[int, int], str] = {}
@@ -154,12 +160,21 @@ def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -
             candidate_id__in=people, status__in=ACTIVE, sitting__isnull=False
         ).values_list("pk", "candidate_id", "sitting__starts_at", "sitting__ends_at"):
             live.setdefault(candidate, []).append((pk, starts, ends))
-    employers: dict[int, tuple[int, str]] = {}
-    for person, enterprise, region in (
+    employers: dict[int, tuple[int, str, str]] = {}
+    for person, enterprise, region, name in (
         Employment.objects.filter(person_id__in=people, end_date__isnull=True)
-        .order_by("-start_date", "-pk").values_list("person_id", "enterprise_id", "enterprise__region__path")
+        .order_by("-start_date", "-pk")
+        .values_list("person_id", "enterprise_id", "enterprise__region__path", "enterprise__name")
     ):
-        employers.setdefault(person, (enterprise, region or ""))
+        employers.setdefault(person, (enterprise, region or "", name))
+    trained: dict[tuple[int, int], datetime.date] = {}
+    if employers:
+        for person, enterprise, passed_on in SafetyTraining.objects.filter(
+            # No upper bound: a record is never dated after the day it is made (the service refuses it).
+            person_id__in=employers, enterprise_id__in={employer[0] for employer in employers.values()},
+        ).values_list("person_id", "enterprise_id", "passed_on"):
+            key = (person, enterprise)
+            trained[key] = max(passed_on, trained.get(key, passed_on))
     authorities = {
         pk: (path, name)
         for pk, path, name in Organisation.objects.filter(
@@ -178,6 +193,7 @@ def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -
             pk != question.exclude_id and starts < sitting.ends_at and ends > sitting.starts_at
             for pk, starts, ends in live.get(person.pk, ())
         )
+        employer = employers.get(person.pk, (None, "", ""))
         facts.append(admission.Facts(
             credential_code=credential.code,
             credential_family=credential.family,
@@ -185,8 +201,11 @@ def eligibility_facts_many(questions: list[Question], *, today: datetime.date) -
             education=person.education,
             professional_title=person.professional_title,
             management_since=person.management_since,
-            employer_id=employers.get(person.pk, (None, ""))[0],
-            employer_region=employers.get(person.pk, (None, ""))[1],
+            employer_id=employer[0],
+            employer_region=employer[1],
+            employer_name=employer[2],
+            training_required=not question.training_later,
+            safety_trained_on=trained.get((person.pk, employer[0])),
             sitting_region=authorities[sitting.authority_id][0] if sitting is not None else "",
             sitting_authority=authorities[sitting.authority_id][1] if sitting is not None else "",
             enterprise_id=enterprise.pk if enterprise else None,

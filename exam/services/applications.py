@@ -26,6 +26,7 @@ from kernel.reasons import reason_clean
 from kernel.validators import validate_mobile
 from lms.models import Credential, Organisation, OrganisationKind, Person, User
 from lms.rules.documents import sniff_document
+from lms.services.safety_training import safety_training_record
 
 from .. import policies
 from ..errors import ERRORS
@@ -62,10 +63,11 @@ def _raise_failures(found: list[admission.Failure]) -> None:
         raise error
 
 
-def _check_eligible(application_or_none, *, person, credential, enterprise, sitting, now) -> None:
+def _check_eligible(application_or_none, *, person, credential, enterprise, sitting, now, training_later=False) -> None:
     facts = reads.eligibility_facts(
         person=person, credential=credential, enterprise=enterprise, sitting=sitting,
         today=timezone.localdate(now), exclude_id=getattr(application_or_none, "pk", None),
+        training_later=training_later,
     )
     _raise_failures(admission.failures(facts, timezone.localdate(now)))
 
@@ -297,7 +299,11 @@ def application_apply(
         path, region_path = ApplicationPath.ENTERPRISE, enterprise.region.path
     if Application.objects.filter(candidate=person, credential=credential, status__in=ACTIVE).exists():
         raise ERRORS.error("application_exists")
-    _check_eligible(None, person=person, credential=credential, enterprise=enterprise, sitting=sitting, now=now)
+    # On the Guangdong path the enterprise attests its annual safety training when it verifies.
+    _check_eligible(
+        None, person=person, credential=credential, enterprise=enterprise, sitting=sitting, now=now,
+        training_later=path == ApplicationPath.ENTERPRISE,
+    )
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -352,13 +358,16 @@ def application_verify(
     handler_mobile: str,
     sitting: Sitting | None,
     insurance_proof: bytes | None = None,
+    safety_trained_on: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> Application:
     """The enterprise verifies the candidate's archive, fills in the handler (经办人), uploads the
-    social-insurance proof when the platform has none on record, chooses the sitting period and
-    submits. Refused, changing nothing: not_application_enterprise (403), handler_name_required,
+    social-insurance proof when the platform has none on record, attests its annual safety
+    training (`safety_trained_on`, recorded through lms.services.safety_training unless already on
+    record), chooses the sitting period and submits. Refused, changing nothing: not_application_enterprise (403), handler_name_required,
     handler_mobile_invalid, sitting_required, sitting_out_of_region, the sitting's refusals,
-    insurance_proof_required, proof_type_invalid, proof_too_large and each failed rule."""
+    insurance_proof_required, proof_type_invalid, proof_too_large, training_date_invalid and each
+    failed rule."""
     now = now or timezone.now()
     if not policies.can_verify_application(actor, application):
         raise ERRORS.error("not_application_enterprise")
@@ -388,11 +397,17 @@ def application_verify(
         application.candidate, enterprise, timezone.localdate(now)
     ):
         raise ERRORS.error("insurance_proof_required", field="insurance_proof")
-    _check_eligible(
-        application, person=application.candidate, credential=application.credential, enterprise=enterprise,
-        sitting=sitting, now=now,
-    )
     with transaction.atomic():
+        if safety_trained_on is not None:
+            # The enterprise attests its annual safety training here; refused with the rest if any
+            # rule fails, since the whole verification is one transaction.
+            safety_training_record(
+                actor=actor, enterprise=enterprise, person_ids=[application.candidate_id], passed_on=safety_trained_on, now=now
+            )
+        _check_eligible(
+            application, person=application.candidate, credential=application.credential, enterprise=enterprise,
+            sitting=sitting, now=now,
+        )
         changes = {"handler_name": handler_name, "handler_mobile": handler_mobile, "sitting": sitting}
         if proof is not None:
             stored = Application(pk=application.pk)

@@ -9,6 +9,7 @@ from .employment import (
     Employment,
     EmploymentRequest,
     EmploymentRequestStatus,
+    SafetyTraining,
 )
 from .organisations import (
     ROLE_ORGANISATION_KINDS,
@@ -50,6 +51,7 @@ __all__ = [
     "Region",
     "RegionLevel",
     "Role",
+    "SafetyTraining",
     "Sex",
     "User",
     "id_photo_path",

@@ -149,3 +149,32 @@ class EmploymentRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REQUEST_STATUSES
+
+
+class SafetyTraining(models.Model):
+    """企业年度安全生产教育培训合格: an enterprise records that its employee passed its annual safety
+    education and training (notice 001: a condition of applying for the A, B and C exams). One
+    record per enterprise, person and year; it is evidence kept, never edited."""
+
+    enterprise = models.ForeignKey(
+        "lms.Organisation", on_delete=models.PROTECT, related_name="safety_trainings",
+        limit_choices_to={"kind": OrganisationKind.ENTERPRISE}, verbose_name=_("enterprise"),
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="safety_trainings", verbose_name=_("person"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    passed_on = models.DateField(_("passed on"))
+    recorded_by = models.ForeignKey("lms.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("annual safety training")
+        verbose_name_plural = _("annual safety trainings")
+        ordering = ["-passed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "person", "year"], name="one_safety_training_per_year"),
+            models.CheckConstraint(condition=Q(year__gte=2000), name="safety_training_year_sane"),
+        ]
+        indexes = [models.Index(fields=["person", "enterprise", "-passed_on"], name="safety_training_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.enterprise_id} · {self.year}"

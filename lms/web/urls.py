@@ -39,6 +39,7 @@ urlpatterns = [
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/employees/add/", views.employee_add, name="employee_add"),
+    path("organisations/<int:pk>/safety-training/", views.safety_training, name="safety_training"),
     path("employments/<int:pk>/end/", views.employment_end, name="employment_end"),
     path("invitations/", views.my_invitations, name="my_invitations"),
     path("personnel-changes/", views.personnel_changes, name="personnel_changes"),

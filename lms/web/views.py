@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,8 +19,10 @@ from kernel.throttle import client_address
 
 from .. import policies
 from ..models import EmploymentRequestStatus
+from ..rules.dates import year_ago
 from ..selectors import employment_requests as request_selectors
 from ..selectors import home as home_selectors
+from ..selectors.safety_training import employees_with_training
 from ..selectors.organisations import (
     administered_enterprise_get,
     current_employment_of,
@@ -35,6 +38,7 @@ from ..services import login as login_service
 from ..services.employment import employee_add as employee_add_service
 from ..services.employment import employment_end as employment_end_service
 from ..services.people import registration_submit
+from ..services.safety_training import safety_training_record
 from .forms import (
     EmployeeAddForm,
     EmploymentEndForm,
@@ -158,6 +162,35 @@ def organisation_detail(request, pk: int):
         "actions": hooks.collect("lms.organisation_actions", user=request.user, organisation=organisation),
     }
     return render(request, "lms/organisation_detail.html", context)
+
+
+@login_required
+def safety_training(request, pk: int):
+    """企业年度安全生产教育培训: the enterprise's administrators record which current employees passed
+    the annual safety training, and on which day (an A, B or C application needs it)."""
+    enterprise = policies.administered_enterprises(request.user).filter(pk=pk).first()
+    if enterprise is None:
+        raise NotFoundError.default()
+    if request.method == "POST":
+        try:
+            passed_on = datetime.date.fromisoformat(request.POST.get("passed_on") or "")
+        except ValueError:
+            passed_on = None
+        try:
+            records = safety_training_record(
+                actor=request.user, enterprise=enterprise, passed_on=passed_on,
+                person_ids=[int(value) for value in request.POST.getlist("people") if value.isdigit()],
+            )
+            messages.success(request, _("%(count)d training records added.") % {"count": len(records)})
+        except DomainError as failure:
+            messages.error(request, failure.message)
+        return redirect("lms:safety_training", pk=enterprise.pk)
+    return render(
+        request,
+        "lms/safety_training.html",
+        {"organisation": enterprise, "employees": employees_with_training(enterprise), "today": timezone.localdate(),
+         "year_ago": year_ago(timezone.localdate())},
+    )
 
 
 @login_required

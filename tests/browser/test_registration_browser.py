@@ -21,6 +21,7 @@ from lms.models import (
     Person,
     Region,
     RegionLevel,
+    SafetyTraining,
 )
 from lms.services.people import person_id_photo_set
 from tests.factories import (
@@ -106,11 +107,16 @@ def test_guangdong_path_across_three_roles(browser, live_server, setting, tmp_pa
     proof = tmp_path / "参保证明.pdf"
     proof.write_bytes(PDF)
     enterprise.set_input_files("#verify-form input[name=insurance_proof]", str(proof))
+    # the enterprise attests its annual safety training as it verifies (none is on record yet)
+    trained_on = (timezone.localdate() - datetime.timedelta(days=20)).isoformat()
+    enterprise.fill("#safety-trained-on", trained_on)
     enterprise.click("#verify-form button[type=submit]")
     assert "11位手机号码" in enterprise.locator(".messages").inner_text()
+    assert not SafetyTraining.objects.filter(person=s.person).exists()  # refused: nothing written
     enterprise.fill("#verify-form input[name=handler_name]", "王经办")
     enterprise.fill("#verify-form input[name=handler_mobile]", "13800001111")
     enterprise.set_input_files("#verify-form input[name=insurance_proof]", str(proof))
+    enterprise.fill("#safety-trained-on", trained_on)
     enterprise.click("#verify-form button[type=submit]")
     enterprise.wait_for_selector("#status:has-text('企业已审核并提交')")
 
@@ -154,6 +160,21 @@ def test_guangdong_path_across_three_roles(browser, live_server, setting, tmp_pa
 def test_jilin_path_withdrawal_before_printing_and_not_after(browser, live_server, setting):
     s = setting
     candidate = as_user(browser, live_server, s.person.user, viewport={"width": 360, "height": 740})
+    candidate.goto(f"{live_server.url}/exam/applications/")
+    # no record of the employer's annual safety training yet: refused, naming the rule
+    candidate.click(f'#open-sittings li[data-sitting="{s.sitting.pk}"] button.apply-sitting')
+    candidate.wait_for_selector(".messages:has-text('企业年度安全生产教育培训')")
+    assert not Application.objects.filter(candidate=s.person).exists()
+    # the enterprise records it on its page, at phone width
+    enterprise = as_user(browser, live_server, s.admin, viewport={"width": 360, "height": 740})
+    enterprise.goto(f"{live_server.url}/organisations/{s.enterprise.pk}/")
+    enterprise.click("#safety-training-link")
+    assert enterprise.locator(f'#training tr[data-person="{s.person.pk}"]').get_attribute("data-trained") == "0"
+    enterprise.check(f'#training tr[data-person="{s.person.pk}"] input[name=people]')
+    enterprise.fill("#training-form input[name=passed_on]", (timezone.localdate() - datetime.timedelta(days=3)).isoformat())
+    enterprise.click("#training-record")
+    enterprise.wait_for_selector(f'#training tr[data-person="{s.person.pk}"][data-trained="1"]')
+    assert enterprise.evaluate("document.documentElement.scrollWidth") <= 360
     candidate.goto(f"{live_server.url}/exam/applications/")
     candidate.click(f'#open-sittings li[data-sitting="{s.sitting.pk}"] button.apply-sitting')
     candidate.wait_for_url("**/exam/applications/*/")

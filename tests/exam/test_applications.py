@@ -25,6 +25,7 @@ from kernel.errors import DomainError
 from lms.models import Credential, Employment, OrganisationKind, Region, RegionLevel
 from tests.factories import (
     EmploymentFactory,
+    SafetyTrainingFactory,
     MembershipFactory,
     OrganisationFactory,
     PersonFactory,
@@ -64,10 +65,14 @@ def world(db):
     return type("World", (), locals())
 
 
-def candidate(world, *, birth=datetime.date(1986, 4, 2), enterprise=None, since=datetime.date(2020, 1, 1), n=[0]):
+def candidate(world, *, birth=datetime.date(1986, 4, 2), enterprise=None, since=datetime.date(2020, 1, 1), trained=True, n=[0]):
+    """A person employed by the enterprise (the world's, by default), who has passed its annual
+    safety training a month ago unless `trained` is false."""
     n[0] += 1
     person = PersonFactory(id_number=make_id_number(birth=birth, sequence=n[0] % 999 + 1), management_since=since)
     EmploymentFactory(person=person, enterprise=enterprise or world.enterprise)
+    if trained:
+        SafetyTrainingFactory(person=person, enterprise=enterprise or world.enterprise)
     return person
 
 
@@ -277,6 +282,61 @@ def test_education_title_employment_hours_certificate_overlap():
     assert codes(hours=Decimal(24), hours_required=Decimal(24)) == []
     assert codes(valid_certificate="粤建安C(2024)0001") == ["certificate_held"]
     assert codes(overlapping=True) == ["sitting_overlap"]
+
+
+def test_annual_safety_training_edges():
+    trained = dict(training_required=True, employer_name="甲公司")
+    assert codes(**trained, safety_trained_on=datetime.date(2025, 3, 1)) == []  # twelve months ago today
+    assert codes(**trained, safety_trained_on=datetime.date(2025, 2, 28)) == ["safety_training_missing"]  # a day more
+    assert codes(**trained, safety_trained_on=None) == ["safety_training_missing"]
+    assert codes(safety_trained_on=None) == []  # not asked (the Guangdong candidate's own application)
+    for code in ("A", "B"):
+        assert codes(**trained, credential_code=code) == ["safety_training_missing"]
+    # the safety managers' rule (001): not for special operations nor site posts
+    assert codes(**trained, credential_code="TZ01", credential_family="special_operations") == []
+    assert codes(**trained, credential_code="SGY", credential_family="site_professional") == []
+    assert codes(**trained, employer_id=None) == ["not_employed"]  # asked only of someone employed
+    message = admission.failures(facts(**trained), TODAY)[0]
+    assert message.params == {"enterprise": "甲公司"}
+
+
+def test_annual_safety_training_on_each_path(world):
+    untrained = candidate(world, trained=False)
+    # Jilin: asked when the candidate applies for the sitting
+    with pytest.raises(DomainError) as refused:
+        svc.application_apply(actor=untrained.user, credential=None, sitting=world.sitting, now=NOW)
+    assert code_of(refused) == "safety_training_missing" and world.enterprise.name in refused.value.message
+    # Guangdong: the candidate applies; the enterprise attests it when it verifies
+    application = svc.application_apply(actor=untrained.user, credential=world.c, now=NOW)
+    verify = dict(
+        actor=world.admin, application=application, handler_name="王经办", handler_mobile="13800001111",
+        sitting=world.sitting, insurance_proof=PDF, now=NOW,
+    )
+    with pytest.raises(DomainError) as refused:
+        svc.application_verify(**verify)
+    assert code_of(refused) == "safety_training_missing"
+    with pytest.raises(DomainError) as refused:  # a day in the future: refused, nothing written
+        svc.application_verify(**verify, safety_trained_on=NOW.date() + datetime.timedelta(days=1))
+    assert code_of(refused) == "training_date_invalid"
+    # a refusal for another rule rolls the attested training back with the rest
+    world.sitting.hours_required = Decimal(99)
+    world.sitting.save()
+    with pytest.raises(DomainError) as refused:
+        svc.application_verify(**verify, safety_trained_on=NOW.date() - datetime.timedelta(days=3))
+    assert code_of(refused) == "hours_short"
+    assert not untrained.safety_trainings.exists()
+    world.sitting.hours_required = Decimal(0)
+    world.sitting.save()
+    application = svc.application_verify(**verify, safety_trained_on=NOW.date() - datetime.timedelta(days=3))
+    assert application.status == S.ENTERPRISE_SUBMITTED
+    record = untrained.safety_trainings.get()
+    assert (record.enterprise, record.passed_on, record.recorded_by) == (world.enterprise, NOW.date() - datetime.timedelta(days=3), world.admin)
+    # a training recorded by another enterprise (a former employer) does not count
+    mover = candidate(world, trained=False)
+    SafetyTrainingFactory(person=mover, enterprise=world.other_enterprise, passed_on=NOW.date() - datetime.timedelta(days=9))
+    with pytest.raises(DomainError) as refused:
+        svc.application_apply(actor=mover.user, credential=None, sitting=world.sitting, now=NOW)
+    assert code_of(refused) == "safety_training_missing"
 
 
 def test_every_failure_is_named_at_once(world):

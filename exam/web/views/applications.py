@@ -2,6 +2,7 @@
 ticket; the enterprise verifies and submits; the authority reviews (one by one or in bulk); a
 proctor checks tickets in at the door. Every page shows only what the acting user may see."""
 
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +17,11 @@ from django.views.decorators.http import require_POST
 from kernel.audit import trail_of
 from kernel.errors import DomainError, NotFoundError
 from kernel.images import served_image
-from lms.models import Credential, IdPhotoStatus
+from lms.models import Credential, CredentialFamily, IdPhotoStatus
 from lms.selectors.archive import documents_for
 from lms.selectors.people import person_of
+from lms.selectors.safety_training import holds as training_holds
+from lms.selectors.safety_training import latest_training
 
 from ... import policies
 from ...models import AWAITING_REVIEW, WITHDRAWABLE, ApplicationPath, ApplicationStatus, Sitting
@@ -36,6 +39,16 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _date(value) -> datetime.date | None:
+    """An <input type=date> value; an unreadable one is the far past, which the service refuses."""
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return datetime.date.min
 
 
 # The candidate ----------------------------------------------------------------------------------
@@ -121,6 +134,7 @@ def application_detail(request, pk: int):
     sittings = (
         reads.sittings_for_enterprise(application.enterprise, application.credential_id) if can_verify else []
     )
+    training = latest_training(application.candidate, application.enterprise) if application.enterprise_id else None
     return render(
         request,
         "exam/applications/detail.html",
@@ -136,6 +150,9 @@ def application_detail(request, pk: int):
             "printed": application.status == S.PRINTED,
             "documents": documents,
             "sittings": sittings,
+            "training": training,
+            "training_holds": training_holds(training),
+            "training_asked": application.credential.family == CredentialFamily.SAFETY_MANAGER,
             "trail": trail_of(application).select_related("actor"),
             "photo_approved": application.candidate.id_photo_status == IdPhotoStatus.APPROVED,
         },
@@ -153,6 +170,7 @@ def verify(request, pk: int):
             actor=request.user, application=application, handler_name=request.POST.get("handler_name", ""),
             handler_mobile=request.POST.get("handler_mobile", ""), sitting=sitting,
             insurance_proof=upload.read() if upload else None,
+            safety_trained_on=_date(request.POST.get("safety_trained_on")),
         )
         messages.success(request, _("The application has been verified and submitted to the authority."))
     except DomainError as failure:
