@@ -92,8 +92,10 @@ FACE_QUEUE = "faces"
 GOAL_LEARNERS = 10_000
 GOAL_HEARTBEAT_P99_MS = 100
 GOAL_UPLOAD_MS = 200
-# Frontal stretches of the test clip (tests/faces.py): frames two tenths of a second apart match.
-FRONTAL = list(range(82, 97)) + list(range(146, 191))
+# The stretches of the test clip (tests/faces.py) in which every frame matches the references of
+# `give_live_profile` at the settings' threshold (found with the engine: 38 of its frontal frames).
+STRETCHES = ((89, 96), (155, 165), (174, 190))
+WARM_UP = 40  # learners seeded beyond the ladder's largest step, for the servers' first requests
 CSRF = "benchcsrf" + "x" * 23  # a 32-character unmasked secret: cookie and header alike
 
 
@@ -146,17 +148,18 @@ def queue_length() -> int:
 # Frames -------------------------------------------------------------------------------------------
 
 
-def clip_frames() -> list[bytes]:
-    """The clip's frontal frames as a browser's canvas sends them (640 wide at most, JPEG 0.85)."""
+def clip_frames() -> dict[int, bytes]:
+    """The stretches' frames as a browser's canvas sends them (640 wide at most, JPEG 0.85)."""
     from tests import faces
 
-    out = []
-    for index in FRONTAL:
-        image = faces._clip()[index].convert("RGB")
-        image.thumbnail((640, 480))
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=85)
-        out.append(buffer.getvalue())
+    out = {}
+    for first, last in STRETCHES:
+        for index in range(first, last + 1):
+            image = faces._clip()[index].convert("RGB")
+            image.thumbnail((640, 480))
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=85)
+            out[index] = buffer.getvalue()
     return out
 
 
@@ -166,10 +169,13 @@ def unique(jpeg: bytes, tag: str) -> bytes:
     return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(text) + 2) + text + jpeg[2:]
 
 
-def burst(frames: list[bytes], count: int, rng: random.Random, tag: str) -> list[bytes]:
-    """`count` consecutive-ish frames of one frontal stretch (300 ms apart at 30 frames/s)."""
-    start = rng.randrange(0, len(frames) - 3 * count)
-    return [unique(frames[start + 3 * k], f"{tag}-{k}") for k in range(count)]
+def burst(frames: dict[int, bytes], count: int, rng: random.Random, tag: str) -> list[bytes]:
+    """`count` frames of one stretch, up to six frames (a fifth of a second) apart."""
+    fits = [(a, b) for a, b in STRETCHES if b - a >= 3 * (count - 1)]
+    first, last = rng.choice(fits)
+    step = min(6, (last - first) // max(1, count - 1))
+    start = rng.randint(first, last - step * (count - 1))
+    return [unique(frames[start + step * k], f"{tag}-{k}") for k in range(count)]
 
 
 # Seeding ------------------------------------------------------------------------------------------
@@ -231,9 +237,10 @@ def seed(n: int) -> dict:
         [LessonProgress(enrolment=e, lesson=lesson, position=0) for e in enrolments], batch_size=5000
     )
     start_at = [rng.uniform(0, 3000) for _ in people]
+    hour = datetime.timedelta(hours=1)  # the last beat long ago: the first of the bench is never "too soon"
     sessions = StudySession.objects.bulk_create(
         [
-            StudySession(person=p, progress=g, started_at=now, last_beat_at=now, last_position=position)
+            StudySession(person=p, progress=g, started_at=now - hour, last_beat_at=now - hour, last_position=position)
             for p, g, position in zip(people, progress, start_at)
         ],
         batch_size=5000,
@@ -301,6 +308,51 @@ def session_states(learners: list[dict]) -> dict[str, tuple[int, float]]:
     return {
         str(pk): (sequence, position)
         for pk, sequence, position in StudySession.objects.filter(pk__in=ids).values_list("pk", "last_sequence", "last_position")
+    }
+
+
+def in_process(learners: list[dict], frames: dict[int, bytes]) -> dict:
+    """The services alone, in this process, on learners no step uses: the statements and the time
+    of one heartbeat and of one upload (stored, committed, its check pushed to Redis)."""
+    import statistics
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hours.services.credit import study_snapshot_record
+    from hours.services.study import heartbeat_record
+    from lms.models import Person
+    from proctor.models import EvidenceRequest, RequestStatus
+
+    rng = random.Random(SEED)
+    states = session_states(learners)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[learner["person"] for learner in learners])}
+    requests_schedule(learners, spread=0, lead=-1)
+    nonces = dict(EvidenceRequest.objects.filter(
+        context_id__in=[learner["session"] for learner in learners], status=RequestStatus.SCHEDULED
+    ).values_list("context_id", "nonce"))
+    frame_counts = dict(EvidenceRequest.objects.filter(status=RequestStatus.SCHEDULED).values_list("context_id", "frames"))
+    beat_ms, beat_cpu, up_ms, up_cpu, beat_sql, up_sql = [], [], [], [], [], []
+    for learner in learners:
+        person = people[learner["person"]]
+        sequence, position = states[learner["session"]]
+        started, cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as context:
+            heartbeat_record(person=person, session_id=learner["session"], sequence=sequence + 1, position=position + 1, playing=True)
+        beat_ms.append((time.perf_counter() - started) * 1000)
+        beat_cpu.append((time.process_time() - cpu) * 1000)
+        beat_sql.append(len(context.captured_queries))
+        data = burst(frames, frame_counts[learner["session"]], rng, f"p-{learner['session']}")
+        started, cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as context:
+            study_snapshot_record(person=person, session_id=learner["session"], frames=data, nonce=nonces[learner["session"]])
+        up_ms.append((time.perf_counter() - started) * 1000)
+        up_cpu.append((time.process_time() - cpu) * 1000)
+        up_sql.append(len(context.captured_queries))
+    median = statistics.median
+    return {
+        "beat_ms": median(beat_ms[2:]), "beat_cpu_ms": median(beat_cpu[2:]), "beat_sql": median(beat_sql),
+        "up_ms": median(up_ms[2:]), "up_cpu_ms": median(up_cpu[2:]), "up_sql": median(up_sql),
     }
 
 
@@ -384,7 +436,7 @@ class Tally:
         return dict(vars(self))
 
 
-async def learner(http, port: int, me: dict, state: tuple[int, float], frames: list[bytes], begin: float,
+async def learner(http, port: int, me: dict, state: tuple[int, float], frames: dict[int, bytes], begin: float,
                   duration: float, beat_every: float, poll: float, tally: Tally, rng: random.Random) -> None:
     import aiohttp
 
@@ -463,7 +515,7 @@ async def learner(http, port: int, me: dict, state: tuple[int, float], frames: l
         await asyncio.gather(*tasks)
 
 
-async def run_client(ports: list[int], learners: list[dict], states: dict, frames: list[bytes], first: int, every: int,
+async def run_client(ports: list[int], learners: list[dict], states: dict, frames: dict[int, bytes], first: int, every: int,
                      begin_wall: float, duration: float, beat_every: float, poll: float, seed: int) -> dict:
     import aiohttp
 
@@ -522,12 +574,18 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def ladder(env: dict[str, str], data: dict, frames: list[bytes], sizes: list[int], args) -> list[dict]:
+def ladder(env: dict[str, str], data: dict, frames: dict[int, bytes], sizes: list[int], args) -> list[dict]:
     from django.db import connection
 
     log_dir = Path(tempfile.mkdtemp(prefix="bench-study-"))
     servers = [start_daphne(env, log_dir / f"daphne{k}.log", (args.port + k) if args.port else 0) for k in range(args.processes)]
     ports = [port for _process, port in servers]
+    # The servers' first requests (imports, connections, Wagtail's page tree) on learners no step uses.
+    warm = data["learners"][-WARM_UP // 2:]
+    requests_schedule(warm, spread=0, lead=-1)
+    states = session_states(warm)
+    connection.close()
+    run_step(ports, warm, states, frames, clients=1, begin_wall=time.time() + 0.5, duration=4, beat_every=4, poll=0, seed=SEED)
     print(
         f"\n{args.processes} Daphne process{'es' if args.processes > 1 else ''} on {ports} (logs {log_dir}), "
         f"DATABASE_CONN_MAX_AGE={args.conn_max_age}, Celery broker {REDIS_URL}; a heartbeat every {args.heartbeat:g} s, "
@@ -540,7 +598,7 @@ def ladder(env: dict[str, str], data: dict, frames: list[bytes], sizes: list[int
     rows = []
     try:
         for n in sizes:
-            if n > len(data["learners"]):
+            if n > len(data["learners"]) - WARM_UP:
                 print(f"{n}: only {len(data['learners'])} learners seeded")
                 break
             learners = data["learners"][:n]
@@ -603,7 +661,8 @@ def ladder(env: dict[str, str], data: dict, frames: list[bytes], sizes: list[int
             if row["beat_p99"] > 10_000:
                 print("stopping: heartbeat p99 over 10 s")
                 break
-            time.sleep(3)
+            # The next step's learners include these: their next beat must not come "too soon".
+            time.sleep(0.4 * args.heartbeat + 1)
     finally:
         for process, _port in servers:
             stop(process)
@@ -613,7 +672,7 @@ def ladder(env: dict[str, str], data: dict, frames: list[bytes], sizes: list[int
 # The face checks ----------------------------------------------------------------------------------
 
 
-def ensure_queued(minimum: int, frames: list[bytes]) -> int:
+def ensure_queued(minimum: int, frames: dict[int, bytes]) -> int:
     """Bursts in the face queue: those the ladder left, topped up through the service if fewer."""
     from django.utils import timezone
 
@@ -637,7 +696,7 @@ def ensure_queued(minimum: int, frames: list[bytes]) -> int:
     return queue_length()
 
 
-def worker_series(env: dict[str, str], concurrencies: list[int], seconds: float, frames: list[bytes]) -> list[dict]:
+def worker_series(env: dict[str, str], concurrencies: list[int], seconds: float, frames: dict[int, bytes]) -> list[dict]:
     from django.db import connection
 
     from proctor.models import Snapshot, SnapshotStatus
@@ -724,7 +783,7 @@ def main() -> None:
                                            "STUDY_HEARTBEAT_SECONDS", "PRIVATE_MEDIA_ROOT", "MEDIA_ROOT")})
     print(f"machine: {machine()}; Python {platform.python_version()}; {datetime.datetime.now():%Y-%m-%d %H:%M}; {load()}")
     saved = Path(tempfile.gettempdir()) / f"{DB_NAME}.json"
-    needed = max(sizes + [1000 if concurrencies else 0])
+    needed = max(sizes + [1000 if concurrencies else 0]) + WARM_UP
     reuse = args.reuse and database_exists() and saved.exists()
     if reuse and len(json.loads(saved.read_text())["learners"]) < needed:
         raise SystemExit(f"{DB_NAME} was seeded smaller: run without --reuse")
@@ -753,9 +812,14 @@ def main() -> None:
         print("seeding: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in data["timings"].items()))
         saved.write_text(json.dumps({key: data[key] for key in ("learners", "lesson")}))
     frames = clip_frames()
-    print(f"frames: {len(frames)} frontal frames of the test clip, {sum(map(len, frames)) // len(frames) // 1024} KB each "
+    print(f"frames: {len(frames)} frames of the test clip, {sum(map(len, frames.values())) // len(frames) // 1024} KB each "
           f"on average; a burst is {settings.FACE_BURST_FRAMES} frames (4 with a head-turn challenge, "
           f"{settings.EVIDENCE_CHALLENGE_SHARE:.0%} of requests)")
+    connection.close()
+    alone = in_process(data["learners"][-WARM_UP:-WARM_UP // 2], frames)
+    print(f"the services alone, in this process: a heartbeat {alone['beat_ms']:.1f} ms ({alone['beat_cpu_ms']:.1f} ms CPU, "
+          f"{alone['beat_sql']:.0f} statements), an upload {alone['up_ms']:.1f} ms ({alone['up_cpu_ms']:.1f} ms CPU, "
+          f"{alone['up_sql']:.0f} statements, the task's push to Redis included); {load()}")
     connection.close()
     if sizes:
         ladder(env, data, frames, sizes, args)
