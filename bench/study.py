@@ -540,9 +540,21 @@ def client_child(arguments: list, queue) -> None:
     queue.put(asyncio.run(run_client(*arguments)))
 
 
+def db_connections() -> int:
+    """This database's connections now (the Daphne processes', the worker's, this one's)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [DB_NAME]).fetchone()[0]
+    except psycopg.Error:
+        return -1
+
+
 def run_step(ports, learners, states, frames, *, clients: int, begin_wall: float, duration: float, beat_every: float,
-             poll: float, seed: int) -> dict:
+             poll: float, seed: int, abort: threading.Event | None = None) -> dict:
     import multiprocessing
+    import queue as queues
 
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
@@ -553,10 +565,20 @@ def run_step(ports, learners, states, frames, *, clients: int, begin_wall: float
     ]
     for child in children:
         child.start()
-    parts = [queue.get() for _child in children]
+    parts = []
+    while len(parts) < len(children):
+        try:
+            parts.append(queue.get(timeout=1))
+        except queues.Empty:
+            if abort is not None and abort.is_set():
+                # PostgreSQL is shared: the step ends before the server takes every connection.
+                for child in children:
+                    child.terminate()
+                break
     for child in children:
         child.join()
     merged = Tally().as_json()
+    merged["aborted"] = len(parts) < len(children)
     for part in parts:
         for key in ("beats", "beat_service", "uploads"):
             merged[key] += part[key]
@@ -608,11 +630,15 @@ def ladder(env: dict[str, str], data: dict, frames: dict[int, bytes], sizes: lis
             states = session_states(learners)
             connection.close()
             samples: list[tuple[float, float, int]] = []
-            sampling = threading.Event()
+            sampling, abort = threading.Event(), threading.Event()
+            connections: list[int] = []
 
             def sample() -> None:
                 while not sampling.is_set():
                     samples.append((time.monotonic(), sum(cpu_seconds(p.pid) for p, _port in servers), queue_length()))
+                    connections.append(db_connections())
+                    if connections[-1] > args.max_db_connections:
+                        abort.set()
                     sampling.wait(1.0)
 
             queue_before = queue_length()
@@ -623,7 +649,7 @@ def ladder(env: dict[str, str], data: dict, frames: dict[int, bytes], sizes: lis
             # The clients start together a little later (the requests fall due from `lead` s on).
             result = run_step(ports, learners, states, frames, clients=args.client_processes, begin_wall=time.time() + 1.5,
                               duration=args.duration, beat_every=args.heartbeat, poll=args.poll_seconds if args.poll else 0,
-                              seed=SEED + n)
+                              seed=SEED + n, abort=abort)
             wall = time.monotonic() - began
             sampling.set()
             sampler.join()
@@ -644,6 +670,7 @@ def ladder(env: dict[str, str], data: dict, frames: dict[int, bytes], sizes: lis
                 "cpu_per_request_ms": daphne_cpu * args.duration / max(1, requests) * 1000,
                 "daphne_cpu": daphne_cpu, "client_cpu": client_cpu,
                 "cpu_per_learner_ms_s": daphne_cpu / n * 1000, "load": load(),
+                "connections": max(connections, default=-1), "aborted": result["aborted"],
             }
             rows.append(row)
             print(
@@ -654,12 +681,16 @@ def ladder(env: dict[str, str], data: dict, frames: dict[int, bytes], sizes: lis
                 f"{row['daphne_cpu']:>6.0%} {row['client_cpu']:>6.0%} {row['cpu_per_learner_ms_s']:>8.2f} ms/s  {row['load']}",
                 flush=True,
             )
-            print(f"       heartbeat service p99 (from send) {row['beat_service_p99']:.0f} ms; faces queue every "
+            if row["aborted"]:
+                print(f"       stopped: {row['connections']} PostgreSQL connections of {DB_NAME} "
+                      f"(over --max-db-connections {args.max_db_connections}); the figures above are partial")
+            print(f"       peak PostgreSQL connections {row['connections']}; "
+                  f"heartbeat service p99 (from send) {row['beat_service_p99']:.0f} ms; faces queue every "
                   f"{len(samples) // 8 or 1} s: {queue_series}"
                   + (f"; polls {row['polls']}" if args.poll else "")
                   + (f"; errors {row['errors']}" if row["errors"] else ""), flush=True)
-            if row["beat_p99"] > 10_000:
-                print("stopping: heartbeat p99 over 10 s")
+            if row["beat_p99"] > 10_000 or row["aborted"]:
+                print("stopping the ladder: heartbeat p99 over 10 s" if not row["aborted"] else "stopping the ladder")
                 break
             # The next step's learners include these: their next beat must not come "too soon".
             time.sleep(0.4 * args.heartbeat + 1)
@@ -766,6 +797,8 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="face worker concurrencies to measure (0: none)")
     parser.add_argument("--worker-seconds", type=float, default=60)
     parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    parser.add_argument("--max-db-connections", type=int, default=60,
+                        help="end a step when the bench database holds more connections (PostgreSQL is shared)")
     parser.add_argument("--db-name", default=DB_NAME)
     parser.add_argument("--pg-url", default=SERVER)
     parser.add_argument("--port", type=int, default=DAPHNE_PORT, help="first Daphne port (0: free ports)")
