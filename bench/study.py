@@ -342,7 +342,7 @@ def in_process(learners: list[dict], frames: dict[int, bytes]) -> dict:
         beat_ms.append((time.perf_counter() - started) * 1000)
         beat_cpu.append((time.process_time() - cpu) * 1000)
         beat_sql.append(len(context.captured_queries))
-        data = burst(frames, frame_counts[learner["session"]], rng, f"p-{learner['session']}")
+        data = burst(frames, frame_counts[learner["session"]], rng, f"p-{learner['session']}-{time.time_ns()}")
         started, cpu = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as context:
             study_snapshot_record(person=person, session_id=learner["session"], frames=data, nonce=nonces[learner["session"]])
