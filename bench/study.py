@@ -486,6 +486,8 @@ async def learner(http, port: int, me: dict, state: tuple[int, float], frames: d
     last_sent = None
     while due < begin + duration:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
+        if STOP is not None and STOP.is_set():
+            break
         now = time.monotonic()
         if now - due > 1:
             tally.late += 1
@@ -525,7 +527,7 @@ async def run_client(ports: list[int], learners: list[dict], states: dict, frame
     # time.time() is shared by the processes; monotonic clocks start where each process pleases.
     begin = time.monotonic() + (begin_wall - time.time())
     connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=75)
-    timeout = aiohttp.ClientTimeout(total=60)
+    timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False) as http:
         await asyncio.gather(*(
             learner(http, ports[k % len(ports)], learners[k], states[learners[k]["session"]], frames, begin, duration,
@@ -535,7 +537,12 @@ async def run_client(ports: list[int], learners: list[dict], states: dict, frame
     return tally.as_json()
 
 
-def client_child(arguments: list, queue) -> None:
+STOP = None  # in a client process: the parent's "stop sending" flag
+
+
+def client_child(arguments: list, queue, stop_flag) -> None:
+    global STOP
+    STOP = stop_flag
     raise_file_limit()
     queue.put(asyncio.run(run_client(*arguments)))
 
@@ -558,9 +565,10 @@ def run_step(ports, learners, states, frames, *, clients: int, begin_wall: float
 
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
+    stop_flag = context.Event()
     children = [
         context.Process(target=client_child, args=(
-            [ports, learners, states, frames, k, clients, begin_wall, duration, beat_every, poll, seed + k], queue))
+            [ports, learners, states, frames, k, clients, begin_wall, duration, beat_every, poll, seed + k], queue, stop_flag))
         for k in range(clients)
     ]
     for child in children:
@@ -570,15 +578,13 @@ def run_step(ports, learners, states, frames, *, clients: int, begin_wall: float
         try:
             parts.append(queue.get(timeout=1))
         except queues.Empty:
-            if abort is not None and abort.is_set():
-                # PostgreSQL is shared: the step ends before the server takes every connection.
-                for child in children:
-                    child.terminate()
-                break
+            if abort is not None and abort.is_set() and not stop_flag.is_set():
+                # PostgreSQL is shared: the clients send nothing more (what is in flight ends).
+                stop_flag.set()
     for child in children:
         child.join()
     merged = Tally().as_json()
-    merged["aborted"] = len(parts) < len(children)
+    merged["aborted"] = stop_flag.is_set()
     for part in parts:
         for key in ("beats", "beat_service", "uploads"):
             merged[key] += part[key]
@@ -682,8 +688,9 @@ def ladder(env: dict[str, str], data: dict, frames: dict[int, bytes], sizes: lis
                 flush=True,
             )
             if row["aborted"]:
-                print(f"       stopped: {row['connections']} PostgreSQL connections of {DB_NAME} "
-                      f"(over --max-db-connections {args.max_db_connections}); the figures above are partial")
+                print(f"       stopped early: {row['connections']} PostgreSQL connections of {DB_NAME} "
+                      f"(over --max-db-connections {args.max_db_connections}); the rates above are per the full "
+                      f"{args.duration:g} s, the latencies those of the requests sent until then")
             print(f"       peak PostgreSQL connections {row['connections']}; "
                   f"heartbeat service p99 (from send) {row['beat_service_p99']:.0f} ms; faces queue every "
                   f"{len(samples) // 8 or 1} s: {queue_series}"
@@ -797,7 +804,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="face worker concurrencies to measure (0: none)")
     parser.add_argument("--worker-seconds", type=float, default=60)
     parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
-    parser.add_argument("--max-db-connections", type=int, default=60,
+    parser.add_argument("--max-db-connections", type=int, default=80,
                         help="end a step when the bench database holds more connections (PostgreSQL is shared)")
     parser.add_argument("--db-name", default=DB_NAME)
     parser.add_argument("--pg-url", default=SERVER)
