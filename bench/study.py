@@ -804,7 +804,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="face worker concurrencies to measure (0: none)")
     parser.add_argument("--worker-seconds", type=float, default=60)
     parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
-    parser.add_argument("--max-db-connections", type=int, default=80,
+    parser.add_argument("--max-db-connections", type=int, default=60,
                         help="end a step when the bench database holds more connections (PostgreSQL is shared)")
     parser.add_argument("--db-name", default=DB_NAME)
     parser.add_argument("--pg-url", default=SERVER)
