@@ -31,7 +31,6 @@ from ..models import (
     Exam,
     ExamPlan,
     ExamPlanStatus,
-    Sitting,
 )
 from ..rules import admission
 from ..selectors import applications as reads
