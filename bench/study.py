@@ -8,7 +8,8 @@ at once; then how many face checks one Celery worker process completes on the qu
         [--pg-url postgres://postgres@127.0.0.1:5432] [--port 0] [--reuse]
     uv run --frozen python bench/study.py --learners 0 --workers 1,2   # face checks only
 
-Flags or environment: BENCH_DB_NAME (the database, dropped and recreated unless --reuse finds it
+Flags or environment: BENCH_CONN_MAX_AGE (default 0: with persistent connections Daphne's HTTP
+requests leak them, see docs/performance.md), BENCH_DB_NAME (the database, dropped and recreated unless --reuse finds it
 seeded), BENCH_PG_URL, BENCH_REDIS_URL (the Celery broker; its `faces` queue is emptied at the
 start), BENCH_DAPHNE_PORT (the first Daphne port; 0 picks free ones).
 
@@ -803,7 +804,10 @@ def main() -> None:
     parser.add_argument("--poll-seconds", type=float, default=20, help="with --poll, for at most this long")
     parser.add_argument("--workers", default="1,2", help="face worker concurrencies to measure (0: none)")
     parser.add_argument("--worker-seconds", type=float, default=60)
-    parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    # 0, not deploy's 60: under Daphne, Django's HTTP requests each run on a thread of their own,
+    # and persistent connections pile up until PostgreSQL refuses more (docs/performance.md).
+    parser.add_argument("--conn-max-age", default=os.environ.get("BENCH_CONN_MAX_AGE", "0"),
+                        help="DATABASE_CONN_MAX_AGE of the Daphne processes and the worker")
     parser.add_argument("--max-db-connections", type=int, default=60,
                         help="end a step when the bench database holds more connections (PostgreSQL is shared)")
     parser.add_argument("--db-name", default=DB_NAME)
