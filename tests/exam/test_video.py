@@ -14,6 +14,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from exam.models import AttemptStatus, Incident, IncidentKind
@@ -493,6 +494,9 @@ def test_a_clip_is_served_only_to_those_who_may_see_the_frames_and_purged_with_t
     assert b"".join(response.streaming_content) == data
     assert CaptureLogEntry.objects.filter(payload__event="video_clip_viewed", payload__actor=world.gz_reviewer.pk).exists()
     assert str(clip.pk) in client.get(f"/exam/attempts/{attempt.pk}/video/").content.decode()
+    # and the audit portal's entry of the clip shows it
+    entry_page = client.get(reverse("exam:audit_entry", args=[logged.pk]))
+    assert entry_page.status_code == 200 and f'data-clip="{clip.pk}"' in entry_page.content.decode()
     # Another city's reviewer, another candidate and a wrong id: not found
     for user in (world.sz_reviewer, world.sz_worker.user):
         client.force_login(user)
