@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from ..rules.video import VideoSetting, clip_window
 
@@ -68,12 +69,14 @@ class Clip:
 
 
 def frame_jpeg(frame, size: tuple[int, int]) -> bytes:
-    """A received frame (av.VideoFrame) as a small JPEG at most `size` (run on the executor)."""
-    image = frame.to_ndarray(format="bgr24")
+    """A received frame (av.VideoFrame) as a small JPEG at most `size` (run on the executor).
+    A reformatter of its own: the intake may convert the same frame on the loop meanwhile, and a
+    frame's own reformatter is not to be shared between threads."""
     width, height = size
-    if image.shape[1] > width or image.shape[0] > height:
-        scale = min(width / image.shape[1], height / image.shape[0])
-        image = cv2.resize(image, (max(2, round(image.shape[1] * scale)), max(2, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    scale = min(1.0, width / frame.width, height / frame.height)
+    image = VideoReformatter().reformat(
+        frame, width=max(2, round(frame.width * scale)), height=max(2, round(frame.height * scale)), format="bgr24"
+    ).to_ndarray()
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise ValueError("the frame could not be encoded")
