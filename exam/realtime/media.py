@@ -15,6 +15,12 @@ Channel messages (docs/video.md):
   live video, sent to the worker that holds it (`VideoStream.worker`), which relays the track
   (aiortc's MediaRelay: one decoder, one more consumer) and answers with `media.answer` {sdp} or
   `media.refused` {code}. The viewer's connection closes with the candidate's.
+
+Beside the checks, each link keeps a ring of small JPEGs for the clips around its findings
+(proctor.media.clips, encoded on the analysis threads, stored by exam.services.video), and its
+received frame rate is judged every `poor_for` seconds: a poor link is asked for
+`VideoSetting.lower()` over the room's socket, and one still poor at the floor is closed
+(`poor_link`), so the room goes on with its snapshots.
 """
 
 from __future__ import annotations
