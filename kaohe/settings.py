@@ -379,7 +379,8 @@ AUDIT_PAGE_SIZE = int(os.environ.get("AUDIT_PAGE_SIZE", "50"))
 # of the embedded default it runs inside the server's process). VIDEO overrides the fields of
 # proctor.rules.video.VideoSetting: the camera the browser is asked for (320x240, 5 frames a
 # second, 150 kbit/s), how often a frame is sampled for presence (5 s) and identity (30 s), and
-# how long each condition lasts before it becomes an incident.
+# how long each condition lasts before it becomes an incident, when a link is poor (step down,
+# then close) and how long the clips around a finding are (10 s before, 10 s after, 2 frames a second).
 VIDEO_CHANNEL = os.environ.get("VIDEO_CHANNEL", "media")
 VIDEO_ANSWER_TIMEOUT = float(os.environ.get("VIDEO_ANSWER_TIMEOUT", "6"))
 VIDEO_ANALYSIS_THREADS = int(os.environ.get("VIDEO_ANALYSIS_THREADS", "1"))
@@ -392,6 +393,7 @@ VIDEO = {
     name: float(os.environ[f"VIDEO_{name.upper()}"])
     for name in (
         "presence_every", "identity_every", "no_face_after", "connect_timeout", "silent_after",
+        "poor_below", "poor_for", "clip_before", "clip_after", "clip_fps", "clip_max",
         "width", "height", "frame_rate", "max_bitrate", "frozen_after", "several_after", "mismatch_after", "covered_after",
     )
     if os.environ.get(f"VIDEO_{name.upper()}")

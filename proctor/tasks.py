@@ -27,7 +27,7 @@ def snapshot_check(snapshot_id: str) -> None:
 
 @shared_task(acks_late=True, time_limit=600, ignore_result=True)
 def snapshots_purge() -> int:
-    return retention.snapshots_purge() + retention.video_frames_purge()
+    return retention.snapshots_purge() + retention.video_frames_purge() + retention.video_clips_purge()
 
 
 @shared_task(acks_late=True, time_limit=3600, ignore_result=True)

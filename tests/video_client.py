@@ -1,5 +1,5 @@
 """A candidate's browser, as far as WebRTC goes: an aiortc peer that sends a camera made of test
-pictures. `PictureTrack` sends RGB pictures in turn at `fps`; with `vary` each frame is moved by a
+pictures. `PictureTrack` sends RGB pictures in turn at `fps` (or each for `hold` frames); with `vary` each frame is moved by a
 pixel or two and carries faint sensor noise, as a live camera's frames do, so no two are the same.
 """
 
@@ -52,9 +52,10 @@ def black(size=(320, 240)) -> np.ndarray:
 
 
 class PictureTrack(VideoStreamTrack):
-    def __init__(self, pictures: list[np.ndarray], *, fps: int = 10, vary: bool = True, seed: int = 3) -> None:
+    def __init__(self, pictures: list[np.ndarray], *, fps: float = 10, vary: bool = True, seed: int = 3, hold: int | None = None) -> None:
         super().__init__()
-        self.pictures, self.fps, self.vary = pictures, fps, vary
+        # With `hold`, each picture is shown for `hold` frames in turn and the last one stays.
+        self.pictures, self.fps, self.vary, self.hold = pictures, fps, vary, hold
         self.rng = np.random.default_rng(seed)
         self.count = 0
         self.pose = np.array([0.0, 0.0, 1.0, 0.0])
@@ -67,7 +68,10 @@ class PictureTrack(VideoStreamTrack):
         wait = self.started + self.count / self.fps - time.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        image = self.pictures[self.count % len(self.pictures)]
+        if self.hold:
+            image = self.pictures[min(self.count // self.hold, len(self.pictures) - 1)]
+        else:
+            image = self.pictures[self.count % len(self.pictures)]
         if self.vary:
             image = self.varied(image)
         frame = VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")

@@ -291,7 +291,11 @@ class ExamRoomConsumer(_Base):
             await self.send_json({"type": "warning", "message": push["message"], "at": push["at"]})
         elif push["kind"] == "video":
             # The live video's state (exam.services.video): a hint for the candidate, never a wait.
-            await self.send_json({"type": "video", "status": push["status"], "state": push["state"], "message": push["message"]})
+            # With `setting`: a poor link is asked for a lower bandwidth (the page applies it).
+            frame = {"type": "video", "status": push["status"], "state": push["state"], "message": push["message"]}
+            if push.get("setting"):
+                frame["setting"] = push["setting"]
+            await self.send_json(frame)
         elif push["kind"] == "snapshot":
             await self.send_json({"type": "snapshot", "decision": push["decision"], "message": push["message"]})
             await self.plan_evidence()

@@ -15,6 +15,12 @@ Channel messages (docs/video.md):
   live video, sent to the worker that holds it (`VideoStream.worker`), which relays the track
   (aiortc's MediaRelay: one decoder, one more consumer) and answers with `media.answer` {sdp} or
   `media.refused` {code}. The viewer's connection closes with the candidate's.
+
+Beside the checks, each link keeps a ring of small JPEGs for the clips around its findings
+(proctor.media.clips, encoded on the analysis threads, stored by exam.services.video), and its
+received frame rate is judged every `poor_for` seconds: a poor link is asked for
+`VideoSetting.lower()` over the room's socket, and one still poor at the floor is closed
+(`poor_link`), so the room goes on with its snapshots.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from django.conf import settings
 
 from kernel.errors import DomainError
 from proctor.errors import ERRORS as PROCTOR_ERRORS
+from proctor.rules import video as video_rules
 from proctor.services.references import reference_encodings
 from proctor.services.video import video_held
 
@@ -153,6 +160,9 @@ class Session:
     tasks: list = field(default_factory=list)
     connected: bool = False
     connected_at: float = 0.0
+    setting: object = None  # what the browser was last asked for (VideoSetting), lowered for a poor link
+    clips: object = None  # the stream's ClipRecorder (proctor.media.clips)
+    judged: tuple | None = None  # (when, frames received then): the start of the link's rate window
     closed: bool = False
     closer: object = None  # the worker's close of this session: closer(reason) -> coroutine
     # Set once the close is recorded (or the offer refused): embedded_worker_stop waits for it.
@@ -207,7 +217,7 @@ class MediaConsumer(AsyncConsumer):
         if old is not None:
             await self._close(old, reason="")
         pc = RTCPeerConnection(configuration=rtc_configuration(services.ice_servers()))
-        session = Session(stream=stream_id, link=link, attempt=attempt_id, pc=pc)
+        session = Session(stream=stream_id, link=link, attempt=attempt_id, pc=pc, setting=setting)
         self._sessions()[stream_id] = session
         session.closer = lambda reason: self._close(session, reason=reason)
         _live.add(session)
@@ -221,12 +231,17 @@ class MediaConsumer(AsyncConsumer):
                     return
                 from aiortc.contrib.media import MediaRelay
 
+                from proctor.media.clips import ClipRecorder
                 from proctor.media.intake import VideoIntake
 
                 session.source, session.relay = track, MediaRelay()
+                session.clips = ClipRecorder(
+                    setting=setting, executor=executor(), on_clip=lambda clip, data: self._clip(session, clip, data)
+                )
                 session.intake = VideoIntake(
                     setting=setting, references=references, threshold=settings.FACE_MATCH_THRESHOLD, executor=executor(),
                     on_sample=lambda measured, state, findings: self._sampled(session, measured, state, findings),
+                    on_frame=session.clips.offer,
                 )
                 session.tasks.append(asyncio.ensure_future(session.intake.run(session.relay.subscribe(track))))
 
@@ -302,12 +317,16 @@ class MediaConsumer(AsyncConsumer):
             await self._close(session, reason=event.get("reason", "closed"))
 
     async def _watch(self, session: Session, setting) -> None:
-        """Close a link that does not connect in time or that stops sending frames."""
+        """Close a link that does not connect in time or that stops sending frames; ask a poor
+        link for a lower bandwidth, and close it when it is poor at the floor; end a clip whose
+        time is up though no frame came."""
         started = time.monotonic()
         while not session.closed:
             await asyncio.sleep(1.0)
             now = time.monotonic()
             intake = session.intake
+            if session.clips is not None:
+                session.clips.tick(now)
             if not session.connected:
                 if now - started > setting.connect_timeout * 2:
                     await self._close(session, reason="connect_timeout")
@@ -315,6 +334,45 @@ class MediaConsumer(AsyncConsumer):
                 last = intake.last_frame_at if intake and intake.last_frame_at else session.connected_at
                 if now - max(last, session.connected_at) > setting.silent_after:
                     await self._close(session, reason="silent")
+                else:
+                    await self._rate(session, now)
+
+    async def _rate(self, session: Session, now: float) -> None:
+        """The frame rate received over the last `poor_for` seconds against the rate asked for:
+        a poor link is asked for `VideoSetting.lower()` over the room's socket; one already at the
+        floor is closed (the room goes on with its snapshots)."""
+        frames = session.intake.frames if session.intake else 0
+        if session.judged is None:
+            session.judged = (now, frames)
+            return
+        since, before = session.judged
+        if now - since < session.setting.poor_for:
+            return
+        session.judged = (now, frames)
+        if not video_rules.link_poor(frames=frames - before, seconds=now - since, setting=session.setting):
+            return
+        if session.setting.at_floor:
+            await self._close(session, reason="poor_link")
+            return
+        lowered = session.setting.lower()
+        log.info("video link of attempt %s is poor (%s frames in %.0f s): asking for %s", session.attempt, frames - before, now - since, lowered.as_browser())
+        current = await database_sync_to_async(services.attempt_video_lower)(
+            attempt_id=session.attempt, stream_id=session.stream, link=session.link, setting=lowered
+        )
+        if not current:
+            await self._close(session, reason="")
+            return
+        session.setting = lowered
+        session.judged = (time.monotonic(), session.intake.frames if session.intake else 0)
+
+    async def _clip(self, session: Session, clip, data: bytes) -> None:
+        from proctor.media.clips import CONTENT_TYPE
+
+        await database_sync_to_async(services.attempt_video_clip)(
+            attempt_id=session.attempt, stream_id=session.stream, data=data, content_type=CONTENT_TYPE,
+            findings=clip.findings, incidents=clip.incidents, started_at=clip.started_at, ended_at=clip.ended_at,
+            found_at=clip.when(clip.found_at), frames=len(clip.frames),
+        )
 
     async def _sampled(self, session: Session, measured, state: str, findings: list[str]) -> None:
         if session.closed:
@@ -326,9 +384,12 @@ class MediaConsumer(AsyncConsumer):
         for finding in findings:
             sample = measured.sample
             detail = {"faces": sample.faces, "distance": None if sample.distance is None else round(sample.distance, 4)}
-            await database_sync_to_async(services.attempt_video_finding)(
+            incident = await database_sync_to_async(services.attempt_video_finding)(
                 attempt_id=session.attempt, finding=finding, jpeg=measured.jpeg, detail=detail
             )
+            if session.clips is not None and incident is not None:
+                # A clip around the finding: the ring's last seconds and the seconds to come.
+                session.clips.trigger(found_at=sample.at, finding=finding, incident=incident.pk)
         if not current:
             await self._close(session, reason="")
 
@@ -343,6 +404,12 @@ class MediaConsumer(AsyncConsumer):
                 await viewer.close()
             session.viewers.clear()
             await session.pc.close()
+            if session.clips is not None:
+                # A clip collecting when the link closes keeps what it has.
+                try:
+                    await asyncio.wait_for(session.clips.close(), 30)
+                except Exception:  # noqa: BLE001
+                    log.exception("video link %s: its clip was not stored", session.stream)
             for task in session.tasks:
                 if task is not asyncio.current_task():
                     task.cancel()

@@ -24,7 +24,8 @@ from hours.selectors.study import lesson_verification
 from kernel.errors import NotFoundError
 from lms.models import Employment, Organisation, OrganisationKind, Person, User
 from lms.policies import people_overseen
-from proctor.models import Decision, Snapshot
+from proctor.models import Decision, Snapshot, VideoClip
+from proctor.policies import can_see_evidence_of
 from proctor.selectors.portal import LogFilter
 
 from .. import policies
@@ -277,3 +278,27 @@ def review_attachment_get(actor: User, review_id) -> Review:
     if review is None:
         raise NotFoundError.default()
     return review
+
+
+@dataclass(frozen=True)
+class EntryClip:
+    clip: VideoClip
+    attempt_id: int
+
+    @property
+    def retained(self) -> bool:
+        return bool(self.clip.file and not self.clip.purged_at)
+
+
+def entry_clip(actor: User, entry) -> EntryClip | None:
+    """The video clip a capture-log entry names (`video_clip`, `video_clip_viewed`), for an actor
+    who may see the candidate's identity evidence; None otherwise."""
+    clip_id = (entry.payload or {}).get("clip")
+    kind, _, attempt_id = (entry.subject or "").partition(":")
+    if not clip_id or kind != "attempt" or not attempt_id.isdigit() or not can_see_evidence_of(actor, entry.person_id):
+        return None
+    try:
+        clip = VideoClip.objects.filter(pk=clip_id, person_id=entry.person_id, context_kind="exam", context_id=attempt_id).first()
+    except Exception:  # noqa: BLE001  (not a uuid: nothing to show)
+        return None
+    return EntryClip(clip=clip, attempt_id=int(attempt_id)) if clip else None

@@ -9,28 +9,34 @@ Nothing here is on the path of an answer: the room never waits for video.
 
 import datetime
 import json
+import uuid
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.errors import NotFoundError
+from kernel.events import after_commit
 from lms.models import Person, User
-from proctor.models import CaptureLogEntry, StreamStatus, VideoStream
+from proctor.models import CaptureLogEntry, StreamStatus, VideoClip, VideoStream
+from proctor.policies import can_see_evidence_of
 from proctor.rules import video as video_rules
 from proctor.rules.video import VideoSetting, setting_from
 from proctor.services.capturelog import append
 from proctor.errors import ERRORS as VIDEO_ERRORS
 from proctor.services.video import (
     sdp_check,
+    video_clip_store,
     video_down,
     video_frame_store,
+    video_lowered,
     video_offer_accept,
     video_sample_store,
 )
 
 from ..errors import ERRORS
-from ..models import Attempt, AttemptStatus, IncidentKind
+from ..models import Attempt, AttemptStatus, Incident, IncidentKind
 from ..policies import can_proctor
 from ..realtime import pushes as live
 from .proctoring import EXAM, incident_record
@@ -71,6 +77,7 @@ def video_message(state: str) -> str:
         "covered": _("The camera picture is black: uncover the camera."),
         "frozen": _("The camera picture does not change: a still picture or a looped video is not a live camera."),
         "down": _("The live video stopped: the exam goes on with snapshots, and the video is tried again later."),
+        "lower": _("Your connection is slow: the live video now uses less bandwidth."),
     }.get(state, "")
 
 
@@ -192,3 +199,79 @@ def attempt_video_frame(*, actor: User, attempt: Attempt, opened: bool = False, 
         "state": stream.state,
         "at": stream.thumbnail_at.isoformat() if stream.thumbnail_at else None,
     }
+
+
+def attempt_video_lower(*, attempt_id: int, stream_id: int, link: str, setting: VideoSetting, now: datetime.datetime | None = None) -> bool:
+    """The link is poor: the browser is asked for `setting` (a step of VideoSetting.lower()) over
+    the room's socket, and it is recorded on the link's row. False: the link is no longer current."""
+    if not video_lowered(stream_id=stream_id, link=link, frame_rate=setting.frame_rate, max_bitrate=setting.max_bitrate, now=now):
+        return False
+    attempt = Attempt.objects.filter(pk=attempt_id).only("sitting_id").first()
+    if attempt is not None:
+        live.to_attempt(
+            attempt_id,
+            {"kind": "video", "status": StreamStatus.LIVE, "state": "lower", "message": video_message("lower"), "setting": setting.as_browser()},
+        )
+        live.to_sitting(attempt.sitting_id, attempt_id)
+    return True
+
+
+def attempt_video_clip(
+    *, attempt_id: int, stream_id: int | None, data: bytes, content_type: str, findings: list[str], incidents: list,
+    started_at: datetime.datetime, ended_at: datetime.datetime, found_at: datetime.datetime, frames: int,
+    now: datetime.datetime | None = None,
+):
+    """A clip around the video's findings: kept in private storage, its SHA-256 logged in the
+    capture log in the same transaction, and named on each incident it is the evidence of (so the
+    board and the candidate's view link it)."""
+    attempt = Attempt.objects.filter(pk=attempt_id).first()
+    if attempt is None or not data:
+        return None
+    now = now or timezone.now()
+    with transaction.atomic():
+        clip = video_clip_store(
+            person_id=attempt.candidate_id, context_kind=EXAM, context_id=str(attempt.pk), stream_id=stream_id, data=data,
+            content_type=content_type, findings=findings, incidents=incidents, started_at=started_at, ended_at=ended_at,
+            found_at=found_at, frames=frames, now=now,
+        )
+        append(
+            kind=CaptureLogEntry.Kind.PROCTOR_EVENT, person=attempt.candidate_id, subject=f"attempt:{attempt.pk}",
+            payload={
+                "event": "video_clip", "clip": str(clip.pk), "sha256": clip.sha256, "incidents": list(incidents),
+                "frames": frames, "started_at": started_at.isoformat(), "ended_at": ended_at.isoformat(), "size": clip.size,
+            },
+            now=now,
+        )
+        for incident in Incident.objects.select_for_update().filter(attempt=attempt, pk__in=[i for i in incidents if i]):
+            incident.detail = {**incident.detail, "clip": str(clip.pk), "clip_sha256": clip.sha256}
+            incident.save(update_fields=["detail"])
+        after_commit(lambda: live.to_sitting(attempt.sitting_id, attempt.pk))
+    return clip
+
+
+def attempt_video_clip_get(*, actor: User, attempt_id: int, clip_id) -> VideoClip:
+    """A clip of the attempt's video for those who may see its frames: the sitting's proctors (as
+    the candidate's view) and whoever may see the candidate's identity evidence (the authorities
+    that oversee them: the audit portal). Anyone else, a purged clip or a wrong id: not found.
+    Every viewing is logged in the capture log, as the candidate's view is."""
+    attempt = Attempt.objects.filter(pk=attempt_id).select_related("sitting").first()
+    if attempt is None or not (can_proctor(actor, attempt.sitting) or can_see_evidence_of(actor, attempt.candidate_id)):
+        raise NotFoundError.default()
+    try:
+        clip_uuid = uuid.UUID(str(clip_id))
+    except ValueError:
+        raise NotFoundError.default()
+    clip = VideoClip.objects.filter(pk=clip_uuid, context_kind=EXAM, context_id=str(attempt.pk)).first()
+    if clip is None or not clip.file or clip.purged_at:
+        raise NotFoundError.default()
+    with transaction.atomic():
+        append(
+            kind=CaptureLogEntry.Kind.PROCTOR_EVENT, person=attempt.candidate_id, subject=f"attempt:{attempt.pk}",
+            payload={"event": "video_clip_viewed", "actor": actor.pk, "clip": str(clip.pk)},
+        )
+    return clip
+
+
+def attempt_video_clips(*, attempt: Attempt) -> list[VideoClip]:
+    """The attempt's clips, oldest first (call only for an actor the caller has checked)."""
+    return list(VideoClip.objects.filter(context_kind=EXAM, context_id=str(attempt.pk)).order_by("started_at"))

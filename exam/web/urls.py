@@ -58,6 +58,7 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/confirm-identity/", room.confirm_identity, name="confirm_identity"),
     path("attempts/<int:attempt_id>/video/", video.video_view, name="video"),
     path("attempts/<int:attempt_id>/video/frame.jpg", video.video_frame, name="video_frame"),
+    path("attempts/<int:attempt_id>/video/clips/<str:clip_id>/", video.video_clip, name="video_clip"),
     path("sittings/<int:sitting_id>/board/", room.board, name="board"),
     path("sittings/<int:sitting_id>/results/", room.results, name="results"),
     path("sittings/<int:sitting_id>/issue-certificates/", room.issue_certificates, name="issue_certificates"),

@@ -72,7 +72,8 @@ class VideoIntake:
     next is due makes that one skipped, so a slow engine never builds a queue.
 
     `on_sample(measured, state, findings)` is awaited after each measured sample, with the watch's
-    state and the findings that started with it."""
+    state and the findings that started with it; `on_frame(frame, at)` is called with every frame
+    received (the clips' ring, proctor.media.clips), on the loop, and must not block."""
 
     def __init__(
         self,
@@ -82,10 +83,11 @@ class VideoIntake:
         threshold: float,
         executor: Executor | None,
         on_sample: Callable[[Measured, str, list[str]], Awaitable[None]],
+        on_frame: Callable[[object, float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.setting, self.references, self.threshold = setting, references, threshold
-        self.executor, self.on_sample, self.clock = executor, on_sample, clock
+        self.executor, self.on_sample, self.on_frame, self.clock = executor, on_sample, on_frame, clock
         self.watch = VideoWatch(setting)
         self.frames = 0
         self.skipped = 0
@@ -104,6 +106,8 @@ class VideoIntake:
             self.frames += 1
             now = self.clock()
             self.last_frame_at = now
+            if self.on_frame is not None:
+                self.on_frame(frame, now)  # the clips' ring: cheap unless a frame is due
             if now < next_presence:
                 continue
             next_presence = now + self.setting.presence_every

@@ -17,8 +17,10 @@ from .snapshots import (
 from .video import (
     STREAM_MACHINE,
     StreamStatus,
+    VideoClip,
     VideoFrame,
     VideoStream,
+    video_clip_path,
     video_frame_path,
 )
 
@@ -45,7 +47,9 @@ __all__ = [
     "snapshot_path",
     "STREAM_MACHINE",
     "StreamStatus",
+    "VideoClip",
     "VideoFrame",
     "VideoStream",
+    "video_clip_path",
     "video_frame_path",
 ]

@@ -54,6 +54,12 @@ class VideoStream(models.Model):
     state = models.CharField(max_length=24, blank=True)  # the last sample's: "verified", a finding, a hint
     thumbnail = models.BinaryField(null=True, blank=True)
     thumbnail_at = models.DateTimeField(null=True, blank=True)
+    # What the browser was last asked for on this link, and how often it was stepped down for a
+    # poor link (VideoSetting.lower()); null: the link's first setting.
+    frame_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_bitrate = models.PositiveIntegerField(null=True, blank=True)
+    lowered = models.PositiveSmallIntegerField(default=0)
+    lowered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("video link")
@@ -85,3 +91,43 @@ class VideoFrame(models.Model):
         verbose_name_plural = _("video evidence frames")
         ordering = ["captured_at"]
         indexes = [models.Index(fields=["context_kind", "context_id", "captured_at"])]
+
+
+def video_clip_path(instance, filename: str) -> str:
+    extension = "webm" if instance.content_type == "video/webm" else "bin"
+    return f"video/clips/{instance.started_at:%Y/%m/%d}/{instance.pk.hex}.{extension}"
+
+
+class VideoClip(models.Model):
+    """A short clip around one or more findings of a stream (about 10 s before the first and 10 s
+    after the last, at a few frames a second), kept as evidence in private storage with its
+    SHA-256 (also in the capture log). Its file follows the snapshots' retention; the row and the
+    hash stay. `incidents` are the ids of the context's incidents it is the evidence of."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("lms.Person", on_delete=models.PROTECT, related_name="video_clips")
+    stream = models.ForeignKey(VideoStream, on_delete=models.SET_NULL, null=True, blank=True, related_name="clips")
+    context_kind = models.CharField(max_length=16)
+    context_id = models.CharField(max_length=64)
+    findings = models.JSONField(default=list, blank=True)
+    incidents = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    found_at = models.DateTimeField()  # the first finding's sampled frame
+    frames = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=40, default="video/webm")
+    file = models.FileField(storage=private_storage, upload_to=video_clip_path, blank=True)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("video evidence clip")
+        verbose_name_plural = _("video evidence clips")
+        ordering = ["started_at"]
+        indexes = [models.Index(fields=["context_kind", "context_id", "started_at"])]
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended_at - self.started_at).total_seconds()

@@ -30,6 +30,10 @@ FINDINGS = ("no_face", "several_faces", "mismatch", "covered", "frozen")
 HINTS = ("too_dark", "too_bright", "blurred", "face_too_small")
 
 
+MIN_BITRATE = 40_000  # the floor of `VideoSetting.lower()`
+MIN_FRAME_RATE = 1
+
+
 @dataclass(frozen=True)
 class VideoSetting:
     """What the server asks of the browser and how it samples. Defaults: settings.VIDEO_*."""
@@ -53,6 +57,16 @@ class VideoSetting:
     min_face_px: int = 48
     connect_timeout: float = 8.0  # seconds the browser waits for the link before it falls back
     silent_after: float = 10.0  # a connected stream that sends no frame this long is closed
+    # A poor link: fewer than `poor_below` of the asked frame rate received over `poor_for` seconds
+    # while connected. The worker asks for `lower()`; at the floor it closes the link (snapshots).
+    poor_below: float = 0.5
+    poor_for: float = 10.0
+    # Clips around a finding: small JPEGs at `clip_fps` kept for `clip_before` seconds, collected
+    # for `clip_after` more, a clip never longer than `clip_max` seconds (findings extend it).
+    clip_before: float = 10.0
+    clip_after: float = 10.0
+    clip_fps: float = 2.0
+    clip_max: float = 40.0
 
     def as_browser(self) -> dict:
         """What the browser is told: the camera constraints and the encoder's ceiling."""
@@ -66,7 +80,14 @@ class VideoSetting:
 
     def lower(self) -> VideoSetting:
         """The next bandwidth down for a poor link: half the bitrate and frame rate, down to a floor."""
-        return _replace(self, max_bitrate=max(40_000, self.max_bitrate // 2), frame_rate=max(1, self.frame_rate // 2))
+        return _replace(
+            self, max_bitrate=max(MIN_BITRATE, self.max_bitrate // 2), frame_rate=max(MIN_FRAME_RATE, self.frame_rate // 2)
+        )
+
+    @property
+    def at_floor(self) -> bool:
+        """Nothing lower to ask for: the next step for a poor link is to close it (snapshots)."""
+        return self.lower() == self
 
 
 def _replace(setting: VideoSetting, **changes) -> VideoSetting:
@@ -79,6 +100,20 @@ def setting_from(values: dict) -> VideoSetting:
     """A setting from a mapping of field names (settings.VIDEO, say); unknown keys are ignored."""
     known = {name: values[name] for name in VideoSetting.__dataclass_fields__ if name in values}
     return VideoSetting(**known)
+
+
+def link_poor(*, frames: int, seconds: float, setting: VideoSetting) -> bool:
+    """Whether `frames` received over `seconds` (a window of at least `poor_for`, while connected)
+    is a poor link: below `poor_below` of the frame rate asked for."""
+    if seconds < setting.poor_for or seconds <= 0:
+        return False
+    return frames / seconds < setting.poor_below * setting.frame_rate
+
+
+def clip_window(*, found_at: float, started: float, end: float, setting: VideoSetting) -> float:
+    """When a clip collecting since `started` (its first frame), due to end at `end`, ends after a
+    finding at `found_at`: `clip_after` seconds later, never past `clip_max` from its start."""
+    return min(max(end, found_at + setting.clip_after), started + setting.clip_max)
 
 
 def signature(grey: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kernel.events import after_commit
 
-from ..models import CaptureLogEntry, Snapshot, SnapshotStatus, VideoFrame
+from ..models import CaptureLogEntry, Snapshot, SnapshotStatus, VideoClip, VideoFrame
 from .capturelog import append
 
 Kind = CaptureLogEntry.Kind
@@ -66,6 +66,7 @@ def retention_apply(*, now: datetime.datetime | None = None) -> dict:
     report = {
         "snapshots_purged": purged,
         "video_frames_purged": video_frames_purge(now=now),
+        "video_clips_purged": video_clips_purge(now=now),
         "snapshots_held_for_review": held,
         "retention_days": settings.SNAPSHOT_RETENTION_DAYS,
         "review_hold_days": settings.RETENTION_REVIEW_HOLD_DAYS,
@@ -95,6 +96,33 @@ def video_frames_purge(*, now: datetime.datetime | None = None, days: int | None
             append(
                 kind=Kind.SNAPSHOT_PURGED, person=frame.person_id, subject=f"video_frame:{frame.pk}",
                 payload={"sha256": frame.sha256}, now=now,
+            )
+            if name:
+                after_commit(lambda name=name: storage.delete(name))
+        purged += 1
+    return purged
+
+
+def video_clips_purge(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """Delete the files of video evidence clips past the snapshots' retention (counted from the
+    clip's end). The row and its SHA-256 stay, and so does the capture log's entry that named the
+    hash; the deletion is logged (`snapshot_purged`, subject `video_clip:<id>`)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.SNAPSHOT_RETENTION_DAYS if days is None else days)
+    purged = 0
+    storage = VideoClip._meta.get_field("file").storage
+    for clip_id in VideoClip.objects.filter(ended_at__lt=cutoff, purged_at__isnull=True).values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            clip = VideoClip.objects.select_for_update().get(pk=clip_id)
+            if clip.purged_at:
+                continue
+            name = clip.file.name
+            clip.file = ""
+            clip.purged_at = now
+            clip.save(update_fields=["file", "purged_at"])
+            append(
+                kind=Kind.SNAPSHOT_PURGED, person=clip.person_id, subject=f"video_clip:{clip.pk}",
+                payload={"sha256": clip.sha256}, now=now,
             )
             if name:
                 after_commit(lambda name=name: storage.delete(name))

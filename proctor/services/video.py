@@ -21,7 +21,7 @@ from kernel.audit import AuditEventType
 from lms.models import Person
 
 from ..errors import ERRORS
-from ..models import STREAM_MACHINE, StreamStatus, VideoFrame, VideoStream
+from ..models import STREAM_MACHINE, StreamStatus, VideoClip, VideoFrame, VideoStream
 
 MAX_SDP_BYTES = 16_000
 # A flood of offers is refused: at most OFFERS_PER_MINUTE a minute, none within OFFER_GAP seconds.
@@ -151,3 +151,40 @@ def video_frame_store(
     frame.image.save("frame.jpg", ContentFile(jpeg), save=False)
     frame.save()
     return frame
+
+
+def video_lowered(*, stream_id: int, link: str, frame_rate: int, max_bitrate: int, now: datetime.datetime | None = None) -> bool:
+    """The worker asked a poor link's browser for a lower bandwidth (VideoSetting.lower()): what
+    it asked, on the link's row, and an audit row. False: the link is no longer the context's."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stream = _current(stream_id, link)
+        if stream is None or stream.status == StreamStatus.DOWN:
+            return False
+        before = f"{stream.frame_rate or ''}/{stream.max_bitrate or ''}"
+        stream.frame_rate, stream.max_bitrate = frame_rate, max_bitrate
+        stream.lowered, stream.lowered_at = stream.lowered + 1, now
+        stream.save(update_fields=["frame_rate", "max_bitrate", "lowered", "lowered_at"])
+        audit.record(
+            event_type=AuditEventType.CHANGED, target=stream, old_state=before, new_state=f"{frame_rate}/{max_bitrate}",
+            extra={"context": f"{stream.context_kind}:{stream.context_id}", "reason": "poor_link"}, now=now,
+        )
+    return True
+
+
+def video_clip_store(
+    *, person_id: int, context_kind: str, context_id: str, stream_id: int | None, data: bytes, content_type: str,
+    findings: list[str], incidents: list, started_at: datetime.datetime, ended_at: datetime.datetime,
+    found_at: datetime.datetime, frames: int, now: datetime.datetime | None = None,
+) -> VideoClip:
+    """Keep a clip around a stream's findings (already encoded by the worker) in private storage
+    with its SHA-256. The caller logs it, with the hash, in the capture log in the same transaction."""
+    now = now or timezone.now()
+    clip = VideoClip(
+        person_id=person_id, stream_id=stream_id, context_kind=context_kind, context_id=str(context_id),
+        findings=list(findings), incidents=list(incidents), started_at=started_at, ended_at=ended_at, found_at=found_at,
+        frames=frames, size=len(data), content_type=content_type, sha256=hashlib.sha256(data).hexdigest(), created_at=now,
+    )
+    clip.file.save("clip", ContentFile(data), save=False)
+    clip.save()
+    return clip

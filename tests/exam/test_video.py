@@ -14,6 +14,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from exam.models import AttemptStatus, Incident, IncidentKind
@@ -380,3 +381,201 @@ def test_no_live_video_to_watch_before_the_candidate_streams(world, attempt):
     client.force_login(world.sz_reviewer)
     response = client.post(f"/api/exam/attempts/{attempt.pk}/video/watch", json.dumps({"sdp": OFFER}), content_type="application/json")
     assert response.status_code == 404
+
+
+# Clips around a finding ------------------------------------------------------------------------
+
+CLIPS = {"clip_before": 2.0, "clip_after": 2.0, "clip_fps": 4.0, "clip_max": 5.0}
+
+
+def clip_pictures(data: bytes) -> list:
+    """The frames of a stored WebM clip, decoded, and their times (seconds)."""
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "vp8"
+        frames = list(container.decode(stream))
+    return [(float(frame.pts * frame.time_base), frame.to_ndarray(format="gray")) for frame in frames]
+
+
+async def test_a_stream_keeps_a_bounded_ring_and_a_clip_spans_before_and_after_its_findings_up_to_a_cap():
+    import numpy as np
+    from av import VideoFrame as AvFrame
+
+    from proctor.media.clips import ClipRecorder
+
+    # Given a recorder on the analysis threads, fed 10 frames a second at times it is told
+    setting = VideoSetting(**CLIPS)
+    clock = [0.0]
+    stored = []
+
+    async def on_clip(clip, data):
+        stored.append((clip, data))
+
+    recorder = ClipRecorder(setting=setting, executor=media.executor(), on_clip=on_clip, clock=lambda: clock[0])
+    bright, dark = np.full((240, 320, 3), 200, np.uint8), np.zeros((240, 320, 3), np.uint8)
+
+    async def feed(until, image):
+        while clock[0] < until - 1e-9:
+            clock[0] = round(clock[0] + 0.1, 3)
+            recorder.offer(AvFrame.from_ndarray(image, format="rgb24"), clock[0])
+            await asyncio.gather(*list(recorder.tasks))
+            assert len(recorder.ring) <= recorder.ring.maxlen  # bounded by count, whatever the stream sends
+
+    await feed(3.0, bright)
+    # When findings come at 3 s, 4.5 s and 5.5 s: the clip started at 1 s is extended, but only to its cap (5 s)
+    recorder.trigger(found_at=3.0, finding="covered", incident=1)
+    await feed(4.5, dark)
+    recorder.trigger(found_at=4.5, finding="frozen", incident=2)
+    await feed(5.5, dark)
+    recorder.trigger(found_at=5.5, finding="no_face", incident=3)
+    await feed(9.0, dark)
+    # Then one clip: the 2 s before the first finding (bright) and what followed (dark), to the cap
+    assert len(stored) == 1
+    clip, data = stored[0]
+    assert clip.incidents == [1, 2, 3] and clip.findings == ["covered", "frozen", "no_face"]
+    assert clip.frames[0].at <= 3.0 - setting.clip_before + 1 / setting.clip_fps
+    assert clip.frames[-1].at <= clip.frames[0].at + setting.clip_max
+    assert clip.frames[-1].at >= clip.frames[0].at + setting.clip_max - 1 / setting.clip_fps
+    pictures = clip_pictures(data)
+    assert len(pictures) == len(clip.frames)
+    assert pictures[0][1].mean() > 150 and pictures[-1][1].mean() < 20
+    assert pictures[-1][0] - pictures[0][0] >= 4.5
+    # And a stream that closes while a clip collects stores what it has
+    recorder.trigger(found_at=clock[0], finding="covered", incident=4)
+    await feed(clock[0] + 0.5, dark)
+    await recorder.close()
+    assert len(stored) == 2 and stored[1][0].incidents == [4]
+    assert stored[1][0].frames[-1].at <= clock[0]
+
+
+def _clip_bytes() -> bytes:
+    import numpy as np
+
+    from proctor.media.clips import Kept, clip_encode
+
+    frames = [Kept(index * 0.5, __import__("cv2").imencode(".jpg", np.full((240, 320, 3), 40 * index, np.uint8))[1].tobytes()) for index in range(4)]
+    return clip_encode(frames, fps=2)
+
+
+@pytest.mark.django_db
+def test_a_clip_is_served_only_to_those_who_may_see_the_frames_and_purged_with_their_retention(world, attempt, django_capture_on_commit_callbacks):
+    from exam.services.proctoring import incident_record
+    from proctor.models import VideoClip
+    from proctor.services.retention import video_clips_purge
+
+    # Given a finding and its clip, stored as the worker stores it
+    incident = incident_record(attempt=attempt, kind=IncidentKind.VIDEO_COVERED, detail={"frame": "", "sha256": ""})
+    now = timezone.now()
+    data = _clip_bytes()
+    clip = video_services.attempt_video_clip(
+        attempt_id=attempt.pk, stream_id=None, data=data, content_type="video/webm", findings=["covered"],
+        incidents=[incident.pk], started_at=now - datetime.timedelta(seconds=12), ended_at=now, found_at=now - datetime.timedelta(seconds=10), frames=4,
+    )
+    incident.refresh_from_db()
+    assert incident.detail["clip"] == str(clip.pk)
+    logged = CaptureLogEntry.objects.get(kind=CaptureLogEntry.Kind.PROCTOR_EVENT, payload__event="video_clip")
+    assert logged.payload["sha256"] == clip.sha256 == __import__("hashlib").sha256(data).hexdigest()
+    assert logged.payload["incidents"] == [incident.pk]
+    # The board names the clip on the incident
+    from exam.selectors.room import board_rows
+
+    row = next(r for r in board_rows(attempt.sitting, attempt_id=attempt.pk) if r["attempt_id"] == attempt.pk)
+    assert any(i["detail"].get("clip") == str(clip.pk) for i in row["incidents"])
+    # A proctor of the sitting gets it as WebM, and the viewing is logged; the candidate's view lists it
+    url = f"/exam/attempts/{attempt.pk}/video/clips/{clip.pk}/"
+    client = Client()
+    client.force_login(world.gz_reviewer)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "video/webm"
+    assert b"".join(response.streaming_content) == data
+    assert CaptureLogEntry.objects.filter(payload__event="video_clip_viewed", payload__actor=world.gz_reviewer.pk).exists()
+    assert str(clip.pk) in client.get(f"/exam/attempts/{attempt.pk}/video/").content.decode()
+    # and the audit portal's entry of the clip shows it
+    entry_page = client.get(reverse("exam:audit_entry", args=[logged.pk]))
+    assert entry_page.status_code == 200 and f'data-clip="{clip.pk}"' in entry_page.content.decode()
+    # Another city's reviewer, another candidate and a wrong id: not found
+    for user in (world.sz_reviewer, world.sz_worker.user):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client.force_login(world.gz_reviewer)
+    assert client.get(f"/exam/attempts/{attempt.pk}/video/clips/nonsense/").status_code == 404
+    # When its retention ends, the file goes and the row, its hash and the log's entries stay
+    name = clip.file.name
+    storage = VideoClip._meta.get_field("file").storage
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert video_clips_purge(now=now + datetime.timedelta(days=400)) == 1
+    clip.refresh_from_db()
+    assert not clip.file and clip.purged_at and clip.sha256 == logged.payload["sha256"]
+    assert not storage.exists(name)
+    purge = CaptureLogEntry.objects.get(kind=CaptureLogEntry.Kind.SNAPSHOT_PURGED, subject=f"video_clip:{clip.pk}")
+    assert purge.payload["sha256"] == clip.sha256
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+async def test_a_finding_keeps_a_clip_of_the_seconds_before_and_after_it_with_its_hash_in_the_capture_log(world, attempt, settings):
+    import hashlib
+
+    from proctor.models import VideoClip
+
+    settings.VIDEO = {**FAST, **CLIPS}
+    # Given the candidate's camera: their face for 4 seconds, then a covered lens
+    track = PictureTrack([picture(faces.photo("obama_4.jpg")), black()], hold=40)
+    pc, _plan, _answer = await publish(attempt, world.gz_worker, track)
+    try:
+        clips = await until(lambda: list(VideoClip.objects.filter(context_kind="exam", context_id=str(attempt.pk))), attempt.sitting_id)
+    finally:
+        await pc.close()
+    clip = clips[0]
+    incident = await sync_to_async(lambda: Incident.objects.get(attempt=attempt, kind=IncidentKind.VIDEO_COVERED))()
+    # Then the clip is the evidence of the incident, its file is in private storage, its hash in the capture log
+    assert clip.incidents[0] == incident.pk and incident.detail["clip"] == str(clip.pk)
+    data = await sync_to_async(lambda: clip.file.open("rb").read())()
+    assert hashlib.sha256(data).hexdigest() == clip.sha256 and clip.size == len(data)
+    logged = await sync_to_async(lambda: CaptureLogEntry.objects.get(kind=CaptureLogEntry.Kind.PROCTOR_EVENT, payload__event="video_clip"))()
+    assert logged.payload["sha256"] == clip.sha256 and logged.payload["clip"] == str(clip.pk)
+    # and it covers the seconds before the finding (the face) and after it (the covered lens)
+    step = datetime.timedelta(seconds=1 / CLIPS["clip_fps"] + 0.2)
+    assert clip.started_at <= clip.found_at - datetime.timedelta(seconds=CLIPS["clip_before"]) + step
+    assert clip.ended_at >= clip.found_at + datetime.timedelta(seconds=CLIPS["clip_after"]) - step
+    pictures = clip_pictures(data)
+    assert pictures[0][1].mean() > 40 and pictures[-1][1].mean() < 20
+
+
+# A poor link -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+async def test_a_poor_link_is_asked_for_less_and_at_the_floor_falls_back_to_snapshots(world, attempt, settings):
+    # Given a link asked for 2 frames a second that delivers one every 5 seconds
+    settings.VIDEO = {**FAST, "frame_rate": 2, "max_bitrate": 80_000, "poor_for": 3.0, "silent_after": 12.0}
+    communicator, _state = await started(world.gz_worker.user, attempt.pk)
+    pc, _plan, answer = await publish(attempt, world.gz_worker, PictureTrack([picture(faces.photo("obama_4.jpg"))], fps=0.2))
+    assert answer["setting"]["frame_rate"] == 2
+    try:
+        # Then the room is asked for the next bandwidth down, and the link's row records it
+        while True:
+            frame = await communicator.receive_json_from(timeout=WAIT)
+            if frame["type"] == "video" and frame.get("setting"):
+                break
+        assert frame["state"] == "lower" and frame["status"] == StreamStatus.LIVE
+        assert frame["setting"]["frame_rate"] == 1 and frame["setting"]["max_bitrate"] == 40_000
+        stream = await sync_to_async(stream_of)(attempt)
+        assert stream.lowered == 1 and stream.frame_rate == 1 and stream.max_bitrate == 40_000
+        # And when still poor at the floor the link is closed: the board is told, the room goes on with snapshots
+        down = await until(lambda: incidents_of(attempt, IncidentKind.VIDEO_DOWN), attempt.sitting_id)
+        assert down[0].detail["reason"] == "poor_link"
+        assert (await sync_to_async(stream_of)(attempt)).status == StreamStatus.DOWN
+        question = _state["questions"][0]
+        reply = await ask(communicator, {"type": "answer", "seq": 7, "question": question["id"], "options": [question["options"][0]["id"]]})
+        assert reply["type"] == "ack"
+    finally:
+        await pc.close()
+        await communicator.disconnect()

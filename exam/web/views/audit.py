@@ -105,7 +105,8 @@ def entry(request, entry_id: int):
     item = portal.entry_get(request.user, entry_id)
     evidence = portal.entry_evidence(request.user, item)
     payload = json.dumps(item.payload, ensure_ascii=False, indent=2, sort_keys=True)
-    return render(request, "exam/audit/entry.html", {"entry": item, "evidence": evidence, "payload": payload})
+    clip = selectors.entry_clip(request.user, item)
+    return render(request, "exam/audit/entry.html", {"entry": item, "evidence": evidence, "payload": payload, "clip": clip})
 
 
 @_auditor

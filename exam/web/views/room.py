@@ -175,6 +175,7 @@ def board(request, sitting_id: int):
                     },
                     "video": url_template("exam:video", attempt_id="attempt"),
                     "video_frame": url_template("exam:video_frame", attempt_id="attempt"),
+                    "video_clip": url_template("exam:video_clip", attempt_id="attempt", clip_id="clip"),
                 },
                 "words": _watch_words(),
             },
@@ -219,6 +220,7 @@ def _watch_words() -> dict[str, str]:
         "video": _("Video"),
         "video_live": _("Watch the video"),
         "video_down": _("Video off: last frames"),
+        "clip": _("Clip"),
     }
 
 

@@ -3,7 +3,7 @@ from the media worker's samples (exam.services.video). Opening the view is logge
 log; the frame it refreshes every few seconds is not logged again."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ def video_view(request, attempt_id: int):
         {
             "attempt": attempt,
             "state": state,
+            "clips": video_services.attempt_video_clips(attempt=attempt),
             "config": {
                 "frame": reverse("exam:video_frame", kwargs={"attempt_id": attempt.pk}),
                 "watch": reverse("api:exam_video_watch", kwargs={"attempt_id": attempt.pk}),
@@ -52,4 +53,16 @@ def video_frame(request, attempt_id: int):
         return HttpResponse(status=204)
     response = HttpResponse(frame, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def video_clip(request, attempt_id: int, clip_id: str):
+    """A clip around the video's findings (WebM), for those who may see the attempt's frames: the
+    sitting's proctors and the authorities that oversee the candidate. Each viewing is logged."""
+    clip = video_services.attempt_video_clip_get(actor=request.user, attempt_id=attempt_id, clip_id=clip_id)
+    response = FileResponse(clip.file.open("rb"), content_type=clip.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="clip-{attempt_id}-{clip.pk.hex[:8]}.webm"'
     return response

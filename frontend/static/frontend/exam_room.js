@@ -388,6 +388,7 @@
 
   function onVideo(message) {
     if (message.status === "down") return showVideo("down", message.message || words.video_down);
+    if (message.setting && videoLink) videoLink.apply(message.setting);  // a poor link stepped down
     showVideo(message.state || "live", message.message || words.video_live);
   }
 

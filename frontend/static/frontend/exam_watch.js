@@ -81,6 +81,14 @@
       const events = cell("events", "");
       for (const incident of row.incidents) {
         events.appendChild(text("span", incident.label, `incident ${incident.kind}`));
+        // A video finding's clip (about 10 s before and after it), once stored.
+        if (incident.detail && incident.detail.clip && urls.video_clip) {
+          const clip = text("a", words.clip || "clip", "clip");
+          clip.href = Kaohe.url(urls.video_clip, { attempt: row.attempt_id, clip: incident.detail.clip });
+          clip.target = "_blank";
+          events.appendChild(document.createTextNode(" "));
+          events.appendChild(clip);
+        }
         events.appendChild(document.createTextNode(" "));
       }
       tr.appendChild(events);

@@ -18,16 +18,19 @@
   }
 
   // publish(stream, offerPath, {onState, active, iceServers}): keeps one link up while `active()`; onState("live" |
-  // "down", detail) on every change. Returns {stop()}.
+  // "down", detail) on every change. Returns {stop(), apply(setting)}: apply is the server's
+  // step down for a poor link (camera constraints and the encoder's ceiling).
   function publish(stream, offerPath, { onState, active, iceServers = [] }) {
     let pc = null;
     let timer = null;
     let stopped = false;
     let state = "";
+    let sending = null;  // {track, sender} of the current link
     const say = (next, detail) => { if (next !== state) { state = next; onState(next, detail); } };
 
     function close() {
       if (pc) { try { pc.close(); } catch (e) { /* closed already */ } }
+      sending = null;
       pc = null;
     }
 
@@ -52,14 +55,9 @@
         const answer = await window.Kaohe.api(offerPath, { json: { sdp: pc.localDescription.sdp, type: "offer" }, timeoutMs: 15000 });
         if (current !== pc) return;
         const setting = answer.setting;
-        track.applyConstraints({ width: setting.width, height: setting.height, frameRate: setting.frame_rate }).catch(() => {});
         await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
-        const parameters = sender.getParameters();
-        if (parameters.encodings && parameters.encodings.length) {
-          parameters.encodings[0].maxBitrate = setting.max_bitrate;
-          parameters.encodings[0].maxFramerate = setting.frame_rate;
-          sender.setParameters(parameters).catch(() => {});
-        }
+        sending = { track, sender };
+        apply(setting);
         const deadline = setTimeout(() => { if (current === pc && pc.connectionState !== "connected") later(); }, setting.connect_timeout * 1000);
         pc.addEventListener("connectionstatechange", () => {
           if (current !== pc) return;
@@ -71,9 +69,24 @@
       }
     }
 
+    // What the server asks of the camera and the encoder: at the answer, and again when a poor
+    // link is stepped down (the room's `video` frame with a `setting`).
+    function apply(setting) {
+      if (!sending || !setting) return;
+      const { track, sender } = sending;
+      track.applyConstraints({ width: setting.width, height: setting.height, frameRate: setting.frame_rate }).catch(() => {});
+      const parameters = sender.getParameters();
+      if (parameters.encodings && parameters.encodings.length) {
+        parameters.encodings[0].maxBitrate = setting.max_bitrate;
+        parameters.encodings[0].maxFramerate = setting.frame_rate;
+        sender.setParameters(parameters).catch(() => {});
+      }
+    }
+
     attempt();
     return {
       stop() { stopped = true; clearTimeout(timer); close(); },
+      apply,
       get pc() { return pc; },
     };
   }
