@@ -131,6 +131,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs seconds per query on the dashboard's wide aggregates and saves nothing
     # on this workload (measured in docs/performance.md): off for the application's connections.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A connection pool per process (Django's psycopg pool). Under ASGI every HTTP request runs in
+    # a thread of its own (asgiref's ThreadSensitiveContext), so persistent connections
+    # (DATABASE_CONN_MAX_AGE > 0) are left open by threads that are gone: two Daphne processes
+    # filled PostgreSQL's 100 connections in a minute at 500 studying learners (bench/study.py).
+    # With a pool a request's connection goes back to the pool when it closes, at most
+    # DATABASE_POOL_MAX_SIZE per process; Django requires CONN_MAX_AGE 0 with it (deploy/ sets both).
+    if POOL_MAX_SIZE := int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0")):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(2, POOL_MAX_SIZE),
+            "max_size": POOL_MAX_SIZE,
+            # A request that cannot get a connection in this time fails rather than queueing forever.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "lms.User"

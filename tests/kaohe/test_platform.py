@@ -72,3 +72,31 @@ def test_seed_demo_is_idempotent_and_makes_every_role(capsys):
     assert Organisation.objects.filter(kind="enterprise").count() == 2
     output = capsys.readouterr().out
     assert "kaohe-demo-2026" in output and "13800138001" in output
+
+
+def test_a_pool_replaces_persistent_connections_on_postgresql():
+    """DATABASE_POOL_MAX_SIZE gives each process a psycopg pool and forces CONN_MAX_AGE to 0 (a
+    persistent connection outlives the per-request thread of ASGI); the pool then serves queries.
+    Run in a child process: settings are read once per process."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    server = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+    program = (
+        "import django, json; django.setup()\n"
+        "from django.conf import settings; from django.db import connection\n"
+        "db = settings.DATABASES['default']\n"
+        "with connection.cursor() as c: c.execute('SELECT 1'); one = c.fetchone()[0]\n"
+        "print(json.dumps({'age': db['CONN_MAX_AGE'], 'pool': db['OPTIONS'].get('pool'), 'one': one,"
+        " 'pooled': connection.pool is not None}))\n"
+    )
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "kaohe.settings", "DEBUG": "1", "DATABASE_URL": f"{server}/postgres",
+        "DATABASE_CONN_MAX_AGE": "60", "DATABASE_POOL_MAX_SIZE": "4",
+    }
+    done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"age": 0, "pool": {"min_size": 2, "max_size": 4, "timeout": 10.0}, "one": 1, "pooled": True}
