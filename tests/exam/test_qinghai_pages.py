@@ -253,3 +253,22 @@ def test_reviewer_sees_the_ineligible_candidate_and_refuses_them_over_http(clien
     plan.refresh_from_db()
     assert plan.status == P.APPROVED and plan.sitting.capacity == 1
     assert Application.objects.get(pk=first.pk).status == S.APPROVED
+
+
+def test_list_rows_carry_their_decision_forms(client, qh):
+    w = qh
+    from exam.services import applications as svc
+
+    application = svc_apply(w)
+    login(client, w.staff)
+    page = client.get(reverse("exam:institution_applications")).content.decode()
+    action = reverse("exam:institution_decide", args=[application.pk])
+    assert f'action="{action}"' in page and 'name="decision" value="accept"' in page
+    assert 'name="next" value="/exam/institution/applications/"' in page
+    client.post(action, {"decision": "accept", "next": "/exam/institution/applications/"})
+    application = svc.reads.application_get(w.staff, application.pk)
+    assert application.status == S.INSTITUTION_ACCEPTED
+    login(client, w.reviewer)
+    page = client.get(reverse("exam:insurance_queue")).content.decode()
+    assert f'action="{reverse("exam:insurance_check", args=[application.pk])}"' in page
+    assert 'name="decision" value="pass"' in page and 'value="reject"' in page
