@@ -77,30 +77,43 @@ def retention_apply(*, now: datetime.datetime | None = None) -> dict:
     return report
 
 
-def video_frames_purge(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
-    """Delete video evidence frames past the snapshots' retention. The row and its SHA-256 stay,
-    and so does the capture log's entry that named the hash."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.SNAPSHOT_RETENTION_DAYS if days is None else days)
+def _evidence_files_purge(model, *, field: str, dated_by: str, subject: str, cutoff: datetime.datetime, now) -> int:
+    """Delete the files of `model`'s rows dated (`dated_by`) before the cutoff, one row at a time
+    under its lock: the row keeps its SHA-256 and gets `purged_at`; the deletion is logged
+    (`snapshot_purged`, subject `<subject>:<id>`) and the file removed after commit."""
+    storage = model._meta.get_field(field).storage
     purged = 0
-    storage = VideoFrame._meta.get_field("image").storage
-    for frame_id in VideoFrame.objects.filter(captured_at__lt=cutoff, purged_at__isnull=True).values_list("pk", flat=True).iterator():
+    rows = model.objects.filter(**{f"{dated_by}__lt": cutoff, "purged_at__isnull": True}).values_list("pk", flat=True)
+    for pk in rows.iterator():
         with transaction.atomic():
-            frame = VideoFrame.objects.select_for_update().get(pk=frame_id)
-            if frame.purged_at:
+            row = model.objects.select_for_update().get(pk=pk)
+            if row.purged_at:
                 continue
-            name = frame.image.name
-            frame.image = ""
-            frame.purged_at = now
-            frame.save(update_fields=["image", "purged_at"])
+            name = getattr(row, field).name
+            setattr(row, field, "")
+            row.purged_at = now
+            row.save(update_fields=[field, "purged_at"])
             append(
-                kind=Kind.SNAPSHOT_PURGED, person=frame.person_id, subject=f"video_frame:{frame.pk}",
-                payload={"sha256": frame.sha256}, now=now,
+                kind=Kind.SNAPSHOT_PURGED, person=row.person_id, subject=f"{subject}:{row.pk}",
+                payload={"sha256": row.sha256}, now=now,
             )
             if name:
                 after_commit(lambda name=name: storage.delete(name))
         purged += 1
     return purged
+
+
+def _cutoff(now: datetime.datetime, days: int | None) -> datetime.datetime:
+    return now - datetime.timedelta(days=settings.SNAPSHOT_RETENTION_DAYS if days is None else days)
+
+
+def video_frames_purge(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """Delete video evidence frames past the snapshots' retention. The row and its SHA-256 stay,
+    and so does the capture log's entry that named the hash."""
+    now = now or timezone.now()
+    return _evidence_files_purge(
+        VideoFrame, field="image", dated_by="captured_at", subject="video_frame", cutoff=_cutoff(now, days), now=now
+    )
 
 
 def video_clips_purge(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
@@ -108,23 +121,6 @@ def video_clips_purge(*, now: datetime.datetime | None = None, days: int | None 
     clip's end). The row and its SHA-256 stay, and so does the capture log's entry that named the
     hash; the deletion is logged (`snapshot_purged`, subject `video_clip:<id>`)."""
     now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.SNAPSHOT_RETENTION_DAYS if days is None else days)
-    purged = 0
-    storage = VideoClip._meta.get_field("file").storage
-    for clip_id in VideoClip.objects.filter(ended_at__lt=cutoff, purged_at__isnull=True).values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            clip = VideoClip.objects.select_for_update().get(pk=clip_id)
-            if clip.purged_at:
-                continue
-            name = clip.file.name
-            clip.file = ""
-            clip.purged_at = now
-            clip.save(update_fields=["file", "purged_at"])
-            append(
-                kind=Kind.SNAPSHOT_PURGED, person=clip.person_id, subject=f"video_clip:{clip.pk}",
-                payload={"sha256": clip.sha256}, now=now,
-            )
-            if name:
-                after_commit(lambda name=name: storage.delete(name))
-        purged += 1
-    return purged
+    return _evidence_files_purge(
+        VideoClip, field="file", dated_by="ended_at", subject="video_clip", cutoff=_cutoff(now, days), now=now
+    )
