@@ -8,6 +8,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from lms.rules.dates import training_holds
+
 MIN_AGE = 18
 MAX_AGE = 60
 MANAGEMENT_YEARS = 2
@@ -72,12 +74,17 @@ def age_limited(facts: Facts) -> bool:
     return facts.credential_code == SAFETY_MANAGER_C or facts.credential_family == SPECIAL_OPERATIONS
 
 
+def training_applies(credential_family: str) -> bool:
+    """The annual safety training is a condition of the safety managers' exams (A, B, C; 001)."""
+    return credential_family == SAFETY_MANAGER
+
+
 def training_missing(facts: Facts, today: datetime.date) -> bool:
     """A safety manager (A, B, C) needs the current employer's annual safety training passed in the
     last twelve months; only asked of someone employed (not_employed says the rest)."""
-    if not facts.training_required or facts.credential_family != SAFETY_MANAGER or facts.employer_id is None:
+    if not facts.training_required or not training_applies(facts.credential_family) or facts.employer_id is None:
         return False
-    return facts.safety_trained_on is None or facts.safety_trained_on < add_years(today, -1)
+    return not training_holds(facts.safety_trained_on, today)
 
 
 def failures(facts: Facts, today: datetime.date) -> list[Failure]:

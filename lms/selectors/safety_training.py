@@ -7,7 +7,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from ..models import Employment, Organisation, Person, SafetyTraining
-from ..rules.dates import year_ago
+from ..rules.dates import training_holds
 
 
 def latest_training(person: Person, enterprise: Organisation | None) -> SafetyTraining | None:
@@ -18,8 +18,7 @@ def latest_training(person: Person, enterprise: Organisation | None) -> SafetyTr
 
 def holds(training: SafetyTraining | None, today: datetime.date | None = None) -> bool:
     """Whether a record still counts: passed within the last twelve months (as admission checks)."""
-    today = today or timezone.localdate()
-    return training is not None and training.passed_on >= year_ago(today)
+    return training_holds(training.passed_on if training else None, today or timezone.localdate())
 
 
 def employees_with_training(enterprise: Organisation):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kernel.audit import trail_of
 from kernel.errors import DomainError, NotFoundError
 from kernel.images import served_image
-from lms.models import Credential, CredentialFamily, IdPhotoStatus
+from lms.models import Credential, IdPhotoStatus
 from lms.selectors.archive import documents_for
 from lms.selectors.people import person_of
 from lms.selectors.safety_training import holds as training_holds
@@ -25,6 +25,7 @@ from lms.selectors.safety_training import latest_training
 
 from ... import policies
 from ...models import AWAITING_REVIEW, WITHDRAWABLE, ApplicationPath, ApplicationStatus, Sitting
+from ...rules import admission
 from ...selectors import applications as reads
 from ...selectors import plans as plan_reads
 from ...services import applications as services
@@ -152,7 +153,7 @@ def application_detail(request, pk: int):
             "sittings": sittings,
             "training": training,
             "training_holds": training_holds(training),
-            "training_asked": application.credential.family == CredentialFamily.SAFETY_MANAGER,
+            "training_asked": admission.training_applies(application.credential.family),
             "trail": trail_of(application).select_related("actor"),
             "photo_approved": application.candidate.id_photo_status == IdPhotoStatus.APPROVED,
         },
