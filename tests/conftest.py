@@ -76,6 +76,23 @@ def _events_in_rolled_back_tests(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _a_channel_layer_per_test():
+    """Each test gets a channel layer of its own, as each test has an event loop of its own.
+
+    Channels caches one layer per process, and channels-redis keeps asyncio locks in it: a consumer
+    cancelled while it waits for the lock that guards the specific channels' backup queue leaves
+    that lock's wait count raised (channels_redis 4.3, RedisChannelLayer.receive_single acquires
+    outside its try), so the lock outlives its loop and the next test's loop meets "Lock is bound
+    to a different event loop" (CI, stop 23). A server has one loop for the life of the process, so
+    the leak is harmless there; tests/kaohe/test_platform.py shows it happens."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttles(settings):
     # Throttle counters live in the cache (kernel.throttle), shared by the workers' Redis in CI:
     # each test counts under a namespace of its own, so it starts with none.

@@ -100,3 +100,61 @@ def test_a_pool_replaces_persistent_connections_on_postgresql():
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"age": 0, "pool": {"min_size": 2, "max_size": 4, "timeout": 10.0}, "one": 1, "pooled": True}
+
+
+def test_a_channels_redis_layer_cannot_outlive_its_event_loop(tmp_path):
+    """Why tests/conftest.py gives each test a channel layer of its own (CI of stop 23): in
+    channels-redis a receive cancelled while it waits for the specific channels' clean-up lock
+    leaves that lock behind, and the next event loop that uses the same layer object cannot take it.
+    When channels-redis fixes this, this test fails and the fixture's comment can say so."""
+    import asyncio
+    import contextlib
+    import os
+
+    from channels_redis.core import RedisChannelLayer
+
+    from tests.daphne import _redis_for, _stop
+
+    processes = []
+    url = os.environ.get("REDIS_URL") or _redis_for(tmp_path, processes)
+    layer = RedisChannelLayer(hosts=[url], prefix=f"leak{os.getpid()}")
+    gate = {}  # an asyncio.Event made inside each loop
+    real_clean = layer._clean_receive_backup
+
+    async def held_clean(*args):
+        await gate["open"].wait()  # the clean-up holds the lock until the test opens the gate
+        return await real_clean(*args)
+
+    layer._clean_receive_backup = held_clean
+
+    async def first_loop():
+        gate["open"] = asyncio.Event()
+        one, two = await layer.new_channel(), await layer.new_channel()
+        await layer.send(one, {"type": "x"})
+        assert await layer.receive(one) == {"type": "x"}  # its clean-up now holds the lock
+        waiting = asyncio.ensure_future(layer.receive(two))
+        while not layer.receive_clean_locks.wait_counts or max(layer.receive_clean_locks.wait_counts.values()) < 2:
+            await asyncio.sleep(0)  # until the second receive waits for that lock
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+        gate["open"].set()
+        while layer.receive_cleaners:
+            await asyncio.sleep(0)
+
+    async def second_loop():
+        gate["open"] = asyncio.Event()
+        gate["open"].set()
+        one, two = await layer.new_channel(), await layer.new_channel()
+        await layer.send(one, {"type": "x"})
+        await layer.send(two, {"type": "y"})
+        await asyncio.gather(layer.receive(one), layer.receive(two))
+
+    try:
+        asyncio.run(first_loop())
+        assert layer.receive_clean_locks.locks, "the lock no longer outlives a cancelled receive"
+        with pytest.raises(RuntimeError, match="different event loop"):
+            asyncio.run(second_loop())
+    finally:
+        for process in processes:
+            _stop(process)
