@@ -15,11 +15,13 @@ another database or server on the machine. With --reuse a database seeded before
 kept in <tmp>/<db-name>.json) is used again, attempts put back where they were.
 
 Each step of the ladder opens N sockets gradually (--open-rate per second, spread round-robin over
-the Daphne processes), each joins (and the first time starts), and once all are in answers a random
+the Daphne processes), each joins (and the first time starts), and once all sockets of all client
+processes are in (a barrier across them) answers a random
 question of its paper every --interval seconds on average (uniform in [0.5, 1.5] × interval) for
 --duration seconds. Handshake failures (a refused or timed-out opening) are counted apart from
 the errors of open sockets. Per step: ack p50/p95/p99 (send → `ack`, which the server sends after
-commit), answers/s, join p50/p95, Daphne's CPU per answer (ms, all processes, from /proc) and the
+commit), answers/s, join p50/p95, Daphne's CPU per answer (ms, all processes, from /proc, in the
+answering window) and per join (from the step's start until the last socket is in) and the
 client's CPU. The client runs in --client-processes processes of its own on the same machine, so
 the figures are those of a loaded machine: read the CPU per answer and the ratios, and note the
 load average printed with each step.
@@ -60,6 +62,7 @@ ASGI_APPLICATION = os.environ.get("BENCH_ASGI_APP", "kaohe.asgi:application")
 SECRET_KEY = "bench-only-key-" + "b" * 40
 SEED = 20261123
 P99_STOP_MS = 1000
+SLOW_MS = 200  # an answer slower than this is counted by when it was sent
 # Daphne's time for the application to accept a socket, as in deploy/ (its default is 5 s).
 CONNECT_TIMEOUT = int(os.environ.get("BENCH_CONNECT_TIMEOUT", "20"))
 TARGET_MS = 200
@@ -297,8 +300,14 @@ def raise_file_limit() -> None:
 
 
 class Round:
-    def __init__(self, size: int) -> None:
+    """One client process's share of a step. `barrier` (a multiprocessing.Barrier of the client
+    processes) holds every process's answering until every socket of every process is in, so that
+    the answering window measures answers beside 5,000 open sockets, not beside the other
+    process's joins still queued."""
+
+    def __init__(self, size: int, barrier=None) -> None:
         self.size = size
+        self.barrier = barrier
         self.latencies: list[float] = []  # ms, send -> ack
         self.joins: list[float] = []  # ms, connect + join (+ start)
         self.errors: dict[str, int] = {}
@@ -308,12 +317,20 @@ class Round:
         self.ready = 0
         self.all_in = asyncio.Event()
         self.answering_from = 0.0
+        self.joined_at = 0.0
+        self.slow_at: list[float] = []  # s into the answering window, of each answer slower than SLOW_MS
 
     def arrived(self) -> None:
         self.ready += 1
         if self.ready == self.size:
-            self.answering_from = time.monotonic()
-            self.all_in.set()
+            self.joined_at = time.monotonic()
+            asyncio.ensure_future(self._all_in())
+
+    async def _all_in(self) -> None:
+        if self.barrier is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.barrier.wait)
+        self.answering_from = time.monotonic()
+        self.all_in.set()
 
     def error(self, key: str) -> None:
         self.errors[key] = self.errors.get(key, 0) + 1
@@ -322,7 +339,7 @@ class Round:
         return {
             "latencies": self.latencies, "joins": self.joins, "errors": self.errors,
             "handshake_failures": self.handshake_failures, "dropped": self.dropped, "timeouts": self.timeouts,
-            "answering_from": self.answering_from,
+            "answering_from": self.answering_from, "joined_at": self.joined_at, "slow_at": self.slow_at,
         }
 
 
@@ -386,7 +403,10 @@ async def candidate(
                     result.timeouts += 1
                     return
                 if reply["type"] == "ack":
-                    result.latencies.append((time.perf_counter() - sent) * 1000)
+                    took = (time.perf_counter() - sent) * 1000
+                    result.latencies.append(took)
+                    if took > SLOW_MS:
+                        result.slow_at.append(time.monotonic() - result.answering_from)
                 else:
                     result.error(reply.get("code", "?"))
                 await asyncio.sleep(rng.uniform(0.5 * interval, 1.5 * interval))
@@ -401,13 +421,15 @@ async def candidate(
 
 
 async def run_client(ports: list[int], rooms: list[dict], first: int, every: int, open_rate: float, duration: float,
-                     interval: float, seed: int) -> dict:
+                     interval: float, seed: int, barrier=None) -> dict:
     """This client's share of the step: rooms first, first + every, ... (the k-th socket of the step
     opens at k / open_rate s, on port k mod len(ports))."""
     rng = random.Random(seed)
     mine = list(range(first, len(rooms), every))
-    result = Round(len(mine))
+    result = Round(len(mine), barrier)
     if not mine:
+        if barrier is not None:
+            barrier.wait()
         return result.as_json()
     begin = time.monotonic() + 0.5
     await asyncio.gather(*(
@@ -427,8 +449,9 @@ def run_step(ports: list[int], rooms: list[dict], *, clients: int, open_rate: fl
 
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
+    barrier = context.Barrier(clients)
     children = [
-        context.Process(target=client_child, args=([ports, rooms, k, clients, open_rate, duration, interval, seed + k], queue))
+        context.Process(target=client_child, args=([ports, rooms, k, clients, open_rate, duration, interval, seed + k, barrier], queue))
         for k in range(clients)
     ]
     for child in children:
@@ -437,9 +460,11 @@ def run_step(ports: list[int], rooms: list[dict], *, clients: int, open_rate: fl
     for child in children:
         child.join()
     merged = {"latencies": [], "joins": [], "errors": {}, "handshake_failures": 0, "dropped": 0, "timeouts": 0,
-              "answering_from": max((part["answering_from"] for part in parts), default=0.0)}
+              "answering_from": max((part["answering_from"] for part in parts), default=0.0),
+              "joined_at": max((part["joined_at"] for part in parts), default=0.0)}
     for part in parts:
         merged["latencies"] += part["latencies"]
+        merged.setdefault("slow_at", []).extend(part["slow_at"])
         merged["joins"] += part["joins"]
         for key in ("handshake_failures", "dropped", "timeouts"):
             merged[key] += part[key]
@@ -468,7 +493,7 @@ def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], arg
         f"answer every {args.interval:g} s on average for {args.duration:g} s, {args.client_processes} client processes"
     )
     print(f"{'N':>5} {'answers':>8} {'ans/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'join p50':>8} {'join p95':>8} "
-          f"{'hs fail':>7} {'dropped':>7} {'errors':>6} {'CPU/ans ms':>10} {'daphne CPU':>10} {'client CPU':>10}  load")
+          f"{'hs fail':>7} {'dropped':>7} {'errors':>6} {'CPU/ans ms':>10} {'CPU/join ms':>11} {'daphne CPU':>10} {'client CPU':>10}  load")
     rows = []
     try:
         for n in sizes:
@@ -494,6 +519,9 @@ def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], arg
             window = [(at, cpu) for at, cpu in samples if result["answering_from"] <= at <= result["answering_from"] + args.duration]
             daphne_cpu = window[-1][1] - window[0][1] if len(window) > 1 else float("nan")
             wall = window[-1][0] - window[0][0] if len(window) > 1 else float("nan")
+            # And while they joined: from the step's start until the last socket of every client was in.
+            joining = [(at, cpu) for at, cpu in samples if at <= result["joined_at"]]
+            join_cpu = joining[-1][1] - joining[0][1] if len(joining) > 1 else float("nan")
             client_cpu = (children_cpu() - client_before) / max(1e-9, samples[-1][0] - samples[0][0])
             lat = result["latencies"]
             errors = sum(result["errors"].values()) - result["handshake_failures"] - result["dropped"] + result["timeouts"]
@@ -504,15 +532,22 @@ def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], arg
                 "handshake_failures": result["handshake_failures"], "dropped": result["dropped"], "errors": errors,
                 "cpu_per_answer_ms": daphne_cpu / max(1, len(lat)) * 1000 * (args.duration / wall if wall == wall and wall else 1),
                 "daphne_cpu": daphne_cpu / wall, "client_cpu": client_cpu, "load": load(),
+                "cpu_per_join_ms": join_cpu / max(1, len(result["joins"])) * 1000,
             }
             rows.append(row)
             print(
                 f"{n:>5} {len(lat):>8} {row['answers_per_s']:>6.1f} {row['p50']:>7.1f} {row['p95']:>7.1f} {row['p99']:>7.1f} "
                 f"{row['join_p50']:>8.0f} {row['join_p95']:>8.0f} {row['handshake_failures']:>7} {row['dropped']:>7} "
-                f"{errors:>6} {row['cpu_per_answer_ms']:>10.2f} {row['daphne_cpu']:>10.0%} {row['client_cpu']:>10.0%}  {row['load']}"
+                f"{errors:>6} {row['cpu_per_answer_ms']:>10.2f} {row['cpu_per_join_ms']:>11.2f} {row['daphne_cpu']:>10.0%} {row['client_cpu']:>10.0%}  {row['load']}"
                 + (f"  {result['errors']}" if result["errors"] else ""),
                 flush=True,
             )
+            if result.get("slow_at"):
+                # When the slow answers were sent: a burst at one moment (a stall) or all along (saturation).
+                buckets = [0] * 10
+                for at in result["slow_at"]:
+                    buckets[min(9, max(0, int(at / args.duration * 10)))] += 1
+                print(f"      answers over {SLOW_MS} ms by tenth of the window: {buckets}", flush=True)
             if row["p99"] > P99_STOP_MS and row["handshake_failures"] > n / 10:
                 print("stopping: p99 over 1 s and a tenth of the handshakes failed")
                 break

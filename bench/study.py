@@ -34,7 +34,8 @@ wall-clock time and `playing`; when a reply carries `evidence`, the burst is "ta
 player's 300 ms between frames, 1.5 s after a head-turn prompt) and uploaded as multipart
 `frame` fields with the `nonce`. The frames are real JPEG frames of the clip (frontal stretches),
 each made unique with a JPEG comment (the server refuses bytes it has seen). With --poll the client
-also polls the decision as the player does (every 0.5 s ten times, then every 2 s), for at most
+also polls the decision as the player does (after 1 s, then 1.5 times longer each time, at most
+every 10 s; it polled every 0.5 s ten times, then every 2 s, before 2026-12-04), for at most
 --poll-seconds. Arrivals follow the schedule (an open model): latency is counted from the moment
 a heartbeat was due, not when it could be sent, so a slow server is not hidden.
 
@@ -470,10 +471,11 @@ async def learner(http, port: int, me: dict, state: tuple[int, float], frames: d
         if poll:
             address = f"http://127.0.0.1:{port}/api/proctor/snapshots/{body['id']}"
             until = time.monotonic() + poll
-            for attempt in range(120):
-                if time.monotonic() > until:
-                    break
-                await asyncio.sleep(0.5 if attempt < 10 else 2)
+            wait = 0.0 if body.get("status") == "decided" else 1.0
+            while time.monotonic() <= until:
+                if wait:
+                    await asyncio.sleep(wait)
+                wait = min(10.0, max(1.0, wait * 1.5))  # the player's backoff (player.js `decision`)
                 try:
                     async with http.get(address, headers=headers) as response:
                         data = await response.json(content_type=None)

@@ -1,6 +1,7 @@
 """The ASGI entry point: HTTP through Django, WebSockets through Channels consumers, and the
 workers' channels (`manage.py runworker media`)."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.settings")
@@ -44,3 +45,9 @@ application = ProtocolTypeRouter(
         "channel": ChannelNameRouter(channel_consumers),
     }
 )
+
+# Everything imported so far lives as long as the process: keep it out of the cyclic collector's
+# full passes. Without this a full pass walked Django's, Wagtail's and the engine's ~215,000 startup
+# objects, 340-390 ms with the GIL held (every socket of the process waits), and a wave of joining
+# candidates triggers such passes; the stall was the exam room's p99 (bench/exam_ws.py).
+gc.freeze()

@@ -49,13 +49,13 @@ def _shared_allows(*, attempt_id: int, user_id: int, kind: str) -> bool:
     events (each one an incident) per attempt within a minute."""
     window = settings.EXAM_ROOM_SHARED_WINDOW
     frames = settings.EXAM_ROOM_SHARED_FRAMES
-    if throttle.hit(throttle.key("room-attempt", attempt_id), window=window) > frames:
-        return False
-    if throttle.hit(throttle.key("room-user", user_id), window=window) > frames:
-        return False
+    counters = [(throttle.key("room-attempt", attempt_id), window), (throttle.key("room-user", user_id), window)]
     if kind == "event":
-        return throttle.hit(throttle.key("room-events", attempt_id), window=60) <= settings.EXAM_ROOM_EVENTS_PER_MINUTE
-    return True
+        counters.append((throttle.key("room-events", attempt_id), 60))
+    counts = throttle.hits(counters)  # one round trip
+    if counts[0] > frames or counts[1] > frames:
+        return False
+    return kind != "event" or counts[2] <= settings.EXAM_ROOM_EVENTS_PER_MINUTE
 
 
 # A cache call off the event loop, and off Channels' one database thread (thread_sensitive=False).

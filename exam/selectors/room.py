@@ -73,7 +73,12 @@ def own_attempt_get(person: Person | None, attempt_id) -> Attempt:
     except (TypeError, ValueError):
         raise NotFoundError.default()
     attempt = (
-        Attempt.objects.filter(pk=attempt_id, candidate=person).select_related("sitting__exam", "paper").first()
+        Attempt.objects.filter(pk=attempt_id, candidate=person)
+        .select_related("sitting__exam", "paper")
+        # The paper's pool (every version the bank offered) and blueprint are for redrawing it
+        # (paper_rebuild); the room reads this on every connect, join and start.
+        .defer("paper__pool", "paper__blueprint")
+        .first()
         if person is not None
         else None
     )

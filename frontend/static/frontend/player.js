@@ -126,7 +126,7 @@
       return "";
     }
     if (session !== current) return "";
-    const decided = await decision(accepted.id);
+    const decided = await decision(accepted.id, accepted.status);
     if (session !== current) return decided.decision || "";
     if (decided.decision === "verified") {
       checkDetail = words.verified;
@@ -140,12 +140,17 @@
     return decided.decision || "";
   }
 
-  async function decision(id) {
+  // Ask for the check's result once it can be there: at once when the server decided it with the
+  // upload, else after a second and then less and less often (1.5 times longer each time, at most
+  // every 10 s, for 5 minutes). Polling every 0.5 s cost the server more than studying itself
+  // (docs/performance.md, bench/study.py --poll); playback does not wait for the answer.
+  async function decision(id, status) {
     const address = Kaohe.url(urls.snapshot_decision, { snapshot: id });
-    for (let attempt = 0; attempt < 120; attempt += 1) {
+    let wait = status === "decided" ? 0 : 1000;
+    for (let waited = 0; waited <= 300000; waited += wait, wait = Math.min(10000, Math.max(1000, wait * 1.5))) {
+      if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
       const data = await Kaohe.api(address).catch(() => ({}));
       if (data.status === "decided") return data;
-      await new Promise((resolve) => setTimeout(resolve, attempt < 10 ? 500 : 2000));
     }
     return {};
   }
