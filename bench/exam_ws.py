@@ -40,8 +40,6 @@ import json
 import os
 import platform
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -52,9 +50,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402  (with ROOT on the path)
+from bench.common import children_cpu, cpu_seconds, load, machine, pct, raise_file_limit  # noqa: E402
+
 DB_NAME = os.environ.get("BENCH_DB_NAME", "kaohe_bench_ws")
-SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-DAPHNE_PORT = int(os.environ.get("BENCH_DAPHNE_PORT", "0"))
+SERVER = common.PG_URL
 warnings.filterwarnings("ignore", "pkg_resources is deprecated")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 # Another application to compare (a module on PYTHONPATH that wraps the project's).
@@ -68,92 +68,12 @@ CONNECT_TIMEOUT = int(os.environ.get("BENCH_CONNECT_TIMEOUT", "20"))
 TARGET_MS = 200
 
 
-def machine() -> str:
-    model, ram = platform.processor() or "unknown", 0
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = int(line.split()[1]) // 1024 // 1024
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {model}, {ram} GB RAM"
-
-
 def environment(conn_max_age: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"{SERVER}/{DB_NAME}",
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY=SECRET_KEY,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SETTINGS_MODULE="kaohe.settings",
-        PYTHONWARNINGS="ignore::UserWarning",
-    )
-    if conn_max_age is not None:
-        env["DATABASE_CONN_MAX_AGE"] = conn_max_age
-    return env
-
-
-def load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
-
-
-def database_exists() -> bool:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is not None
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    extra = {} if conn_max_age is None else {"DATABASE_CONN_MAX_AGE": conn_max_age}
+    return common.environment(database_url=f"{SERVER}/{DB_NAME}", redis_url=REDIS_URL, secret_key=SECRET_KEY, **extra)
 
 
 # Seeding ------------------------------------------------------------------------------------------
-
-
-def _people(count: int, offset: int) -> list:
-    """`count` users and people with valid ID numbers, unusable passwords, bulk-created."""
-    from django.contrib.auth.hashers import make_password
-
-    from kernel.validators import id_number_check_char
-    from lms.models import Person, User
-
-    unusable = make_password(None)
-    users, people = [], []
-    for i in range(offset, offset + count):
-        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=i // 900)
-        first17 = f"440106{birth:%Y%m%d}{i % 900 + 100:03d}"
-        id_number = first17 + id_number_check_char(first17)
-        users.append(User(username=id_number, password=unusable))
-        people.append((id_number, f"137{i:08d}", f"考生{i:05d}"))
-    users = User.objects.bulk_create(users, batch_size=2000)
-    persons = Person.objects.bulk_create(
-        [
-            Person(user=user, real_name=name, id_number=id_number, mobile=mobile, education="bachelor")
-            for user, (id_number, mobile, name) in zip(users, people)
-        ],
-        batch_size=2000,
-    )
-    for person, user in zip(persons, users):
-        person.user = user
-    return persons
 
 
 def seed(ws_candidates: int, grading: int) -> dict:
@@ -187,8 +107,8 @@ def seed(ws_candidates: int, grading: int) -> dict:
     make_bank(credential, per_topic=4)
     exam = make_exam(credential, duration_minutes=600)
     start = now - datetime.timedelta(minutes=10)
-    room_people = _people(ws_candidates, 0)
-    grade_people = _people(grading, ws_candidates)
+    room_people = common.bulk_people(ws_candidates, 0)
+    grade_people = common.bulk_people(grading, ws_candidates)
     room_sitting = make_sitting(exam, authority, room_people, starts_at=start, hours=12)
     grade_sitting = make_sitting(exam, authority, grade_people, starts_at=start, hours=12)
     timings["people, bank, sittings"] = time.perf_counter() - t
@@ -251,52 +171,7 @@ def seed(ws_candidates: int, grading: int) -> dict:
     return {"rooms": rooms, "grade_sitting": grade_sitting.pk, "timings": timings}
 
 
-# The server ---------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_daphne(env: dict[str, str], log_path: Path, port: int = 0) -> tuple[subprocess.Popen, int]:
-    import urllib.request
-
-    port = port or free_port()
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "--websocket_connect_timeout", str(CONNECT_TIMEOUT), ASGI_APPLICATION],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 600  # a loaded machine starts Django slowly
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"Daphne exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            with opener.open(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
-                if response.status == 200:
-                    return process, port
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"Daphne did not answer:\n{log_path.read_text()[-3000:]}")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # The candidates -----------------------------------------------------------------------------------
-
-
-def raise_file_limit() -> None:
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 class Round:
@@ -473,17 +348,12 @@ def run_step(ports: list[int], rooms: list[dict], *, clients: int, open_rate: fl
     return merged
 
 
-def children_cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], args, processes: int) -> list[dict]:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-exam-ws-"))
     servers = [
-        start_daphne(env, log_dir / f"daphne{k}.log", (args.port + k) if args.port else 0) for k in range(processes)
+        common.start_daphne(env, log_dir / f"daphne{k}.log", (args.port + k) if args.port else 0,
+                            application=ASGI_APPLICATION, connect_timeout=CONNECT_TIMEOUT)
+        for k in range(processes)
     ]
     ports = [port for _process, port in servers]
     warm_up(ports, rooms)
@@ -554,12 +424,7 @@ def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], arg
             time.sleep(2)
     finally:
         for process, _port in servers:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            common.stop(process, wait=10)
     return rows
 
 
@@ -679,10 +544,7 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--grading", type=int, default=10_000, help="attempts to grade (0: no grading)")
     parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
-    parser.add_argument("--db-name", default=DB_NAME)
-    parser.add_argument("--pg-url", default=SERVER)
-    parser.add_argument("--port", type=int, default=DAPHNE_PORT, help="first Daphne port (0: free ports)")
-    parser.add_argument("--reuse", action="store_true", help="use the database seeded by an earlier run")
+    common.add_database_flags(parser, db_name=DB_NAME)
     args = parser.parse_args()
     DB_NAME, SERVER = args.db_name, args.pg_url.rstrip("/")
     raise_file_limit()
@@ -691,34 +553,27 @@ def main() -> None:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")})
     sizes = [int(n) for n in args.sizes.split(",") if int(n)]
     print(f"machine: {machine()}; Python {platform.python_version()}; {datetime.datetime.now():%Y-%m-%d %H:%M}; {load()}")
-    saved = Path(tempfile.gettempdir()) / f"{DB_NAME}.json"
-    reuse = args.reuse and database_exists() and saved.exists()
-    if not reuse:
-        recreate_database()
+    data = common.database_prepare(SERVER, DB_NAME, reuse=args.reuse)
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         print(f"database: {DB_NAME}, {cursor.fetchone()[0].split(' on ')[0]}; channel layer and pushes: {REDIS_URL}")
-    if reuse:
-        data = json.loads(saved.read_text())
+    if data is not None:
         if len(data["rooms"]) < max(sizes, default=0) or data["grading"] < args.grading:
             raise SystemExit(f"{DB_NAME} was seeded smaller: run without --reuse")
         reset_rooms(data["rooms"])
         reset_grading(data["grade_sitting"])
         print(f"reusing {DB_NAME} ({len(data['rooms'])} room candidates, {data['grading']} to grade)")
     else:
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"migrate: {time.perf_counter() - started:.1f} s")
+        common.migrate()
         data = seed(max(sizes, default=0), args.grading)
         data["grading"] = args.grading
         print("seeding: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in data["timings"].items()))
-        saved.write_text(json.dumps({key: data[key] for key in ("rooms", "grade_sitting", "grading")}))
+        common.seed_save(DB_NAME, {key: data[key] for key in ("rooms", "grade_sitting", "grading")})
     connection.close()
 
     # Answer latency ------------------------------------------------------------------------------

@@ -56,7 +56,6 @@ import argparse
 import asyncio
 import datetime
 import io
-import json
 import os
 import platform
 import random
@@ -73,19 +72,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.exam_ws import (  # noqa: E402  (the sibling bench's helpers, with ROOT on the path)
-    _people,
+from bench import common  # noqa: E402  (with ROOT on the path)
+from bench.common import (  # noqa: E402
+    children_cpu,
     cpu_seconds,
-    free_port,
     load,
     machine,
     pct,
     raise_file_limit,
+    stop,
 )
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "kaohe_bench_study")
-SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-DAPHNE_PORT = int(os.environ.get("BENCH_DAPHNE_PORT", "0"))
+SERVER = common.PG_URL
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 warnings.filterwarnings("ignore", "pkg_resources is deprecated")
 SECRET_KEY = "bench-only-key-" + "s" * 40
@@ -102,36 +101,13 @@ CSRF = "benchcsrf" + "x" * 23  # a 32-character unmasked secret: cookie and head
 
 
 def environment(conn_max_age: str, heartbeat: float, media: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"{SERVER}/{DB_NAME}",
+    return common.environment(
+        database_url=f"{SERVER}/{DB_NAME}", redis_url=REDIS_URL, secret_key=SECRET_KEY,
         DATABASE_CONN_MAX_AGE=conn_max_age,
-        REDIS_URL=REDIS_URL,
-        SECRET_KEY=SECRET_KEY,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SETTINGS_MODULE="kaohe.settings",
-        PYTHONWARNINGS="ignore::UserWarning",
         STUDY_HEARTBEAT_SECONDS=f"{heartbeat:g}",
         PRIVATE_MEDIA_ROOT=str(media / "private"),
         MEDIA_ROOT=str(media / "public"),
     )
-    return env
-
-
-def database_exists() -> bool:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is not None
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
 def redis():
@@ -208,7 +184,7 @@ def seed(n: int) -> dict:
     # A 600-minute lesson: a learner never reaches its end during the bench.
     course = course_publish(institution, "安全生产法规", summary="法规", credentials=("C",))
     lesson = lesson_add(course, "第一课", video_url="https://video.example.com/a.webm", minutes=Decimal("600"))
-    people = _people(n, 0)
+    people = common.bulk_people(n, 0)
     timings["course, people"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -359,41 +335,6 @@ def in_process(learners: list[dict], frames: dict[int, bytes]) -> dict:
 
 
 # The server ---------------------------------------------------------------------------------------
-
-
-def start_daphne(env: dict[str, str], log_path: Path, port: int = 0) -> tuple[subprocess.Popen, int]:
-    """One Daphne as deploy/Procfile runs it."""
-    import urllib.request
-
-    port = port or free_port()
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--proxy-headers",
-             "--websocket_connect_timeout", "20", "kaohe.asgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"Daphne exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            with opener.open(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
-                if response.status == 200:
-                    return process, port
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"Daphne did not answer:\n{log_path.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, wait: float = 30) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-    try:
-        process.wait(wait)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def tree_cpu(pid: int) -> float:
@@ -598,18 +539,15 @@ def run_step(ports, learners, states, frames, *, clients: int, begin_wall: float
     return merged
 
 
-def children_cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def ladder(env: dict[str, str], data: dict, frames: dict[int, bytes], sizes: list[int], args) -> list[dict]:
     from django.db import connection
 
     log_dir = Path(tempfile.mkdtemp(prefix="bench-study-"))
-    servers = [start_daphne(env, log_dir / f"daphne{k}.log", (args.port + k) if args.port else 0) for k in range(args.processes)]
+    # As deploy/Procfile runs them (behind nginx, hence --proxy-headers).
+    servers = [
+        common.start_daphne(env, log_dir / f"daphne{k}.log", (args.port + k) if args.port else 0, proxy_headers=True)
+        for k in range(args.processes)
+    ]
     ports = [port for _process, port in servers]
     # The servers' first requests (imports, connections, Wagtail's page tree) on learners no step uses.
     warm = data["learners"][-WARM_UP // 2:]
@@ -812,10 +750,7 @@ def main() -> None:
                         help="DATABASE_CONN_MAX_AGE of the Daphne processes and the worker")
     parser.add_argument("--max-db-connections", type=int, default=60,
                         help="end a step when the bench database holds more connections (PostgreSQL is shared)")
-    parser.add_argument("--db-name", default=DB_NAME)
-    parser.add_argument("--pg-url", default=SERVER)
-    parser.add_argument("--port", type=int, default=DAPHNE_PORT, help="first Daphne port (0: free ports)")
-    parser.add_argument("--reuse", action="store_true", help="use the database seeded by an earlier run")
+    common.add_database_flags(parser, db_name=DB_NAME)
     args = parser.parse_args()
     DB_NAME, SERVER = args.db_name, args.pg_url.rstrip("/")
     raise_file_limit()
@@ -828,18 +763,14 @@ def main() -> None:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE",
                                            "STUDY_HEARTBEAT_SECONDS", "PRIVATE_MEDIA_ROOT", "MEDIA_ROOT")})
     print(f"machine: {machine()}; Python {platform.python_version()}; {datetime.datetime.now():%Y-%m-%d %H:%M}; {load()}")
-    saved = Path(tempfile.gettempdir()) / f"{DB_NAME}.json"
     needed = max(sizes + [1000 if concurrencies else 0]) + WARM_UP
-    reuse = args.reuse and database_exists() and saved.exists()
-    if reuse and len(json.loads(saved.read_text())["learners"]) < needed:
+    data = common.database_prepare(SERVER, DB_NAME, reuse=args.reuse)
+    if data is not None and len(data["learners"]) < needed:
         raise SystemExit(f"{DB_NAME} was seeded smaller: run without --reuse")
-    if not reuse:
-        recreate_database()
     import django
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     redis().delete(FACE_QUEUE)
@@ -847,16 +778,13 @@ def main() -> None:
         cursor.execute("SELECT version()")
         print(f"database: {DB_NAME}, {cursor.fetchone()[0].split(' on ')[0]}; Celery broker {REDIS_URL} "
               f"(queue '{FACE_QUEUE}' emptied); private media {media}")
-    if reuse:
-        data = json.loads(saved.read_text())
+    if data is not None:
         print(f"reusing {DB_NAME} ({len(data['learners'])} learners)")
     else:
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"migrate: {time.perf_counter() - started:.1f} s")
+        common.migrate()
         data = seed(needed)
         print("seeding: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in data["timings"].items()))
-        saved.write_text(json.dumps({key: data[key] for key in ("learners", "lesson")}))
+        common.seed_save(DB_NAME, {key: data[key] for key in ("learners", "lesson")})
     frames = clip_frames()
     print(f"frames: {len(frames)} frames of the test clip, {sum(map(len, frames.values())) // len(frames) // 1024} KB each "
           f"on average; a burst is {settings.FACE_BURST_FRAMES} frames (4 with a head-turn challenge, "

@@ -5,44 +5,14 @@ The document is the platform's official record, so it is always written in the p
 language (Simplified Chinese), whatever language the person downloading it reads the site in.
 """
 
-import io
-import logging
-
-import segno
 from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
+
+from kernel.pdf import FONT, MARGIN, PAGE_WIDTH, a4_document, draw_photo, draw_qr
 
 from ..models import Certificate, CertificateStatus
 from ..services.seal import seal_pdf
-
-logger = logging.getLogger(__name__)
-
-FONT = "cjk"
-PAGE_WIDTH = 210  # A4, millimetres
-MARGIN = 15
-
-
-def _photo_bytes(certificate: Certificate) -> bytes | None:
-    photo = certificate.holder.id_photo
-    if not photo:
-        return None
-    try:
-        with photo.open("rb") as handle:
-            return handle.read()
-    except OSError:
-        logger.warning("certificate %s: the holder's ID photo is missing from storage", certificate.number)
-        return None
-
-
-def _qr_png(url: str) -> io.BytesIO:
-    buffer = io.BytesIO()
-    # The standard quiet zone of four modules: with less, readers miss some codes (which ones
-    # depends on the token's pattern), as OpenCV's did in one test run in a few hundred.
-    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=4)
-    buffer.seek(0)
-    return buffer
 
 
 def _date(day) -> str:
@@ -100,14 +70,8 @@ def certificate_particulars(certificate: Certificate, status: str) -> list[tuple
 
 
 def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
-    holder = certificate.holder
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf = a4_document(title=f"{_('Electronic certificate')} {certificate.number}", author=certificate.issuer.name)
     pdf.set_auto_page_break(False)
-    pdf.set_title(f"{_('Electronic certificate')} {certificate.number}")
-    pdf.set_author(certificate.issuer.name)
-    pdf.set_creator("Kaohe")
-    pdf.set_lang("zh-CN")
-    pdf.add_font(FONT, fname=str(settings.CERTIFICATE_FONT), collection_font_number=settings.CERTIFICATE_FONT_INDEX)
     pdf.add_page()
 
     # Frame.
@@ -129,16 +93,11 @@ def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
 
     # Photo (or an empty box where it belongs), top right.
     photo_x, photo_y, photo_w, photo_h = 148, 66, 36, 46
-    photo = _photo_bytes(certificate)
-    placed = False
-    if photo:
-        try:
-            pdf.image(io.BytesIO(photo), x=photo_x, y=photo_y, w=photo_w, h=photo_h, keep_aspect_ratio=True)
-            placed = True
-        except Exception:  # a photo fpdf2 cannot read must not stop the certificate
-            logger.warning("certificate %s: the holder's ID photo could not be drawn", certificate.number)
     pdf.set_draw_color(120, 120, 120)
-    pdf.rect(photo_x, photo_y, photo_w, photo_h)
+    placed = draw_photo(
+        pdf, certificate.holder.id_photo, x=photo_x, y=photo_y, w=photo_w, h=photo_h,
+        document=f"certificate {certificate.number}",
+    )
     if not placed:
         pdf.set_font(FONT, size=10)
         pdf.set_text_color(120, 120, 120)
@@ -164,7 +123,7 @@ def _render(certificate: Certificate, verify_url: str, status: str) -> bytes:
     # QR code to the public verification page, bottom right, with the address under it.
     qr_size = 42
     qr_x, qr_y = PAGE_WIDTH - MARGIN - 5 - qr_size, 190
-    pdf.image(_qr_png(verify_url), x=qr_x, y=qr_y, w=qr_size, h=qr_size)
+    draw_qr(pdf, verify_url, x=qr_x, y=qr_y, size=qr_size)
     pdf.set_font(FONT, size=10)
     pdf.set_xy(qr_x - 10, qr_y + qr_size + 1)
     pdf.cell(qr_size + 20, 6, _("Scan to verify this certificate"), align="C")

@@ -9,15 +9,15 @@ Like the certificate, it is an official record, so it is always written in the p
 from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from cms.models import KnowledgeCategory
+from kernel.pdf import FONT, MARGIN, PAGE_WIDTH, a4_document
 
 from ..models import HoursSource
 from ..rules.eligibility import ZERO
 from ..selectors.ledger import CertificateStatement
-from .certificate_pdf import FONT, MARGIN, PAGE_WIDTH, issuer_label, seal_certificate_document, valid_until
+from .certificate_pdf import issuer_label, seal_certificate_document, valid_until
 
 
 def _n(value) -> str:
@@ -39,14 +39,9 @@ def statement_pdf(statement: CertificateStatement) -> bytes:
 def _render(statement: CertificateStatement) -> bytes:
     certificate, standing = statement.certificate, statement.standing
     holder = certificate.holder
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf = a4_document(title=f"{_('Continuing-education statement')} {certificate.number}", author=certificate.issuer.name)
     pdf.set_auto_page_break(True, margin=18)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_title(f"{_('Continuing-education statement')} {certificate.number}")
-    pdf.set_author(certificate.issuer.name)
-    pdf.set_creator("Kaohe")
-    pdf.set_lang("zh-CN")
-    pdf.add_font(FONT, fname=str(settings.CERTIFICATE_FONT), collection_font_number=settings.CERTIFICATE_FONT_INDEX)
     pdf.add_page()
     width = PAGE_WIDTH - 2 * MARGIN
 

@@ -273,3 +273,25 @@ def test_the_reviewers_download_an_appeals_attachment_and_no_one_else(client, wo
     assert client.get(url).status_code == 403
     client.force_login(world.province_reviewer)
     assert client.get(reverse("exam:audit_review_attachment", args=[999999])).status_code == 404
+
+
+def test_the_learner_appeals_from_their_data_page_once_and_not_someone_elses_review(client, world, learner, refusal):
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    review = review_decide(actor=world.gz_reviewer, snapshot_id=refusal.pk, outcome="uphold", reason="非本人")
+    url = reverse("exam:my_appeal", args=[review.pk])
+    # The appeal is lodged and the learner is told so, back on their data page
+    client.force_login(learner.user)
+    response = client.post(url, {"statement": "当时是我本人，戴了眼镜"})
+    assert response.status_code == 302 and response["Location"] == reverse("exam:my_data")
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
+    review.refresh_from_db()
+    assert review.status == R.APPEALED
+    # A second appeal is refused with a message on the same page, not an error page
+    response = client.post(url, {"statement": "再次申诉"})
+    assert response.status_code == 302 and response["Location"] == reverse("exam:my_data")
+    assert [m.level_tag for m in get_messages(response.wsgi_request)][-1] == "error"  # after the first, not yet shown
+    # Someone else's review stays not found
+    client.force_login(world.sz_worker.user)
+    assert client.post(url, {"statement": "申诉"}).status_code == 404

@@ -205,20 +205,27 @@ def _back(request, fallback: str):
     return redirect(target if target.startswith("/exam/audit/") else fallback)
 
 
-@_auditor
-@require_POST
-def review_decide(request):
+def _told(request, action, *, success: str) -> None:
+    """Runs `action` (one review service) and tells the person how it went, in a message on the
+    page they are sent back to. A refusal with status 404 (no such review, or one beyond what they
+    may see) is not a message but stays a 404, as everywhere in the portal."""
     try:
-        reviews.review_decide(
-            actor=request.user, outcome=request.POST.get("outcome", ""), reason=request.POST.get("reason", ""),
-            snapshot_id=request.POST.get("snapshot") or None, incident_id=_int(request.POST.get("incident")),
-        )
+        action()
     except DomainError as error:
         if error.status == 404:
             raise
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The decision is recorded."))
+        messages.success(request, success)
+
+
+@_auditor
+@require_POST
+def review_decide(request):
+    _told(request, lambda: reviews.review_decide(
+        actor=request.user, outcome=request.POST.get("outcome", ""), reason=request.POST.get("reason", ""),
+        snapshot_id=request.POST.get("snapshot") or None, incident_id=_int(request.POST.get("incident")),
+    ), success=_("The decision is recorded."))
     return _back(request, reverse("exam:audit_reviews"))
 
 
@@ -229,17 +236,14 @@ def review_second(request, review_id: int):
     step = request.POST.get("step")
     reason = request.POST.get("reason", "")
     yes = request.POST.get("answer") == "yes"
-    try:
+
+    def decide() -> None:
         if step == "void":
             reviews.review_void_confirm(actor=request.user, review_id=review_id, confirm=yes, reason=reason)
         else:
             reviews.review_appeal_decide(actor=request.user, review_id=review_id, grant=yes, reason=reason)
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The decision is recorded."))
+
+    _told(request, decide, success=_("The decision is recorded."))
     return _back(request, reverse("exam:audit_reviews"))
 
 
@@ -278,15 +282,8 @@ def my_data_export(request):
 @require_POST
 def my_appeal(request, review_id: int):
     me = person_of(request.user)
-    try:
-        reviews.review_appeal(
-            person=me, review_id=review_id, statement=request.POST.get("statement", ""),
-            attachment=request.FILES.get("attachment"),
-        )
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Your appeal is lodged; another reviewer will decide it."))
+    _told(request, lambda: reviews.review_appeal(
+        person=me, review_id=review_id, statement=request.POST.get("statement", ""),
+        attachment=request.FILES.get("attachment"),
+    ), success=_("Your appeal is lodged; another reviewer will decide it."))
     return redirect("exam:my_data")
