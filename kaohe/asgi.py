@@ -17,7 +17,10 @@ from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  #
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
+from django.conf import settings  # noqa: E402
+
 from exam.realtime.consumers import parallel_database  # noqa: E402
+from kernel import gcpauses  # noqa: E402
 
 from .checks import refuse_development_key  # noqa: E402
 from .routing import channel_consumers, websocket_urlpatterns  # noqa: E402
@@ -51,3 +54,4 @@ application = ProtocolTypeRouter(
 # objects, 340-390 ms with the GIL held (every socket of the process waits), and a wave of joining
 # candidates triggers such passes; the stall was the exam room's p99 (bench/exam_ws.py).
 gc.freeze()
+gcpauses.watch(float(getattr(settings, "GC_PAUSE_LOG_MS", 100)))
