@@ -3,7 +3,7 @@ or more Daphne processes on the Redis channel layer, for a ladder of connected c
 grading: submissions per second on one core and the statements of one submission.
 
     uv run --frozen python bench/exam_ws.py [--sizes 100,500,1000,2000,5000] [--interval 10]
-        [--duration 30] [--open-rate 200] [--processes 1,2] [--client-processes 2]
+        [--duration 30] [--open-rate 50] [--settle 10] [--processes 1,2] [--client-processes 2]
         [--db-name kaohe_bench_ws] [--pg-url postgres://postgres@127.0.0.1:5432] [--port 0]
         [--reuse] [--grading 10000] [--conn-max-age 60]
     uv run --frozen python bench/exam_ws.py --grading 5000 --sizes 0     # grading only
@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402  (with ROOT on the path)
-from bench.common import children_cpu, cpu_seconds, load, machine, pct, raise_file_limit  # noqa: E402
+from bench.common import children_cpu, cpu_seconds, load, machine, pct, raise_file_limit, rss_mb  # noqa: E402
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "kaohe_bench_ws")
 SERVER = common.PG_URL
@@ -62,6 +62,7 @@ ASGI_APPLICATION = os.environ.get("BENCH_ASGI_APP", "kaohe.asgi:application")
 SECRET_KEY = "bench-only-key-" + "b" * 40
 SEED = 20261123
 P99_STOP_MS = 1000
+SETTLE_SECONDS = 10.0  # --settle: after every socket is in, before the answers are timed
 SLOW_MS = 200  # an answer slower than this is counted by when it was sent
 # Daphne's time for the application to accept a socket, as in deploy/ (its default is 5 s).
 CONNECT_TIMEOUT = int(os.environ.get("BENCH_CONNECT_TIMEOUT", "20"))
@@ -204,6 +205,9 @@ class Round:
     async def _all_in(self) -> None:
         if self.barrier is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.barrier.wait)
+        # The servers finish what the last joins left queued (their evidence plans, the pushes)
+        # before the answers are timed: the window measures answering, the join columns the wave.
+        await asyncio.sleep(SETTLE_SECONDS)
         self.answering_from = time.monotonic()
         self.all_in.set()
 
@@ -348,6 +352,18 @@ def run_step(ports: list[int], rooms: list[dict], *, clients: int, open_rate: fl
     return merged
 
 
+def gc_passes(logs: list[Path], offsets: list[int]) -> list[float]:
+    """The milliseconds of each long garbage-collector pass the Daphne processes logged since `offsets`."""
+    import re
+
+    passes = []
+    for path, offset in zip(logs, offsets, strict=False):
+        with path.open("rb") as log:
+            log.seek(offset)
+            passes += [float(ms) for ms in re.findall(rb"gc pass of generation \d took (\d+) ms", log.read())]
+    return passes
+
+
 def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], args, processes: int) -> list[dict]:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-exam-ws-"))
     servers = [
@@ -381,6 +397,7 @@ def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], arg
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             client_before = children_cpu()
+            log_sizes = [path.stat().st_size for path in sorted(log_dir.glob("daphne*.log"))]
             result = run_step(ports, rooms[:n], clients=args.client_processes, open_rate=args.open_rate,
                               duration=args.duration, interval=args.interval, seed=SEED + n)
             sampling.set()
@@ -412,6 +429,14 @@ def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], arg
                 + (f"  {result['errors']}" if result["errors"] else ""),
                 flush=True,
             )
+            row["rss_mb"] = [round(rss_mb(process.pid)) for process, _port in servers]
+            print(f"      Daphne resident memory after the step: {row['rss_mb']} MB; GC thresholds "
+                  f"{env['GC_THRESHOLDS'] or 'CPython defaults' if 'GC_THRESHOLDS' in env else 'the settings default'}", flush=True)
+            passes = gc_passes(sorted(log_dir.glob("daphne*.log")), log_sizes)
+            if passes:
+                # kernel.gcpauses logs every pass of the collector over GC_PAUSE_LOG_MS (100 ms).
+                print(f"      gc passes over 100 ms in the step: {len(passes)}, {sum(passes) / 1000:.1f} s in all, "
+                      f"longest {max(passes):.0f} ms", flush=True)
             if result.get("slow_at"):
                 # When the slow answers were sent: a burst at one moment (a stall) or all along (saturation).
                 buckets = [0] * 10
@@ -534,18 +559,21 @@ def reset_rooms(rooms: list[dict]) -> None:
 
 
 def main() -> None:
-    global DB_NAME, SERVER
+    global DB_NAME, SERVER, SETTLE_SECONDS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,500,1000,2000,5000", help="the ladder of connected candidates (0: none)")
     parser.add_argument("--duration", type=float, default=30, help="seconds of answering per step")
     parser.add_argument("--interval", type=float, default=10, help="mean seconds between a candidate's answers")
-    parser.add_argument("--open-rate", type=float, default=200, help="sockets opened per second")
+    parser.add_argument("--open-rate", type=float, default=50, help="sockets opened per second")
+    parser.add_argument("--settle", type=float, default=SETTLE_SECONDS,
+                        help="seconds between the last socket in and the first timed answer")
     parser.add_argument("--processes", default="1", help="Daphne processes, e.g. 1,2: one series each")
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--grading", type=int, default=10_000, help="attempts to grade (0: no grading)")
     parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
     common.add_database_flags(parser, db_name=DB_NAME)
     args = parser.parse_args()
+    SETTLE_SECONDS = args.settle  # read by the client processes, forked after this
     DB_NAME, SERVER = args.db_name, args.pg_url.rstrip("/")
     raise_file_limit()
 

@@ -54,4 +54,6 @@ application = ProtocolTypeRouter(
 # objects, 340-390 ms with the GIL held (every socket of the process waits), and a wave of joining
 # candidates triggers such passes; the stall was the exam room's p99 (bench/exam_ws.py).
 gc.freeze()
-gcpauses.watch(float(getattr(settings, "GC_PAUSE_LOG_MS", 100)))
+if settings.GC_THRESHOLDS:
+    gc.set_threshold(*settings.GC_THRESHOLDS)
+gcpauses.watch(settings.GC_PAUSE_LOG_MS)

@@ -307,6 +307,14 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Real photos and clips for the face engine tests; never copied into the repository.
 KAOHE_TESTDATA = Path(os.environ.get("KAOHE_TESTDATA", BASE_DIR.parent / "shared" / "testdata"))
 
+# The server's garbage collector (kaohe/asgi.py): passes longer than GC_PAUSE_LOG_MS are logged,
+# and GC_THRESHOLDS replaces CPython's (700, 10, 10) in the server process ("" keeps CPython's).
+# With 5,000 sockets on a process a full pass walks every connection's objects, 0.2-1.3 s with the
+# GIL held; CPython's thresholds ran 36 such passes in a 3-minute step of bench/exam_ws.py (14.5 s
+# of stalls, ack p99 2.2 s), these 2 (1.0 s, p99 161 ms). See docs/performance.md.
+GC_PAUSE_LOG_MS = float(os.environ.get("GC_PAUSE_LOG_MS", "100"))
+GC_THRESHOLDS = tuple(int(part) for part in os.environ.get("GC_THRESHOLDS", "50000,20,100").split(",") if part.strip())
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
