@@ -309,11 +309,13 @@ KAOHE_TESTDATA = Path(os.environ.get("KAOHE_TESTDATA", BASE_DIR.parent / "shared
 
 # The server's garbage collector (kaohe/asgi.py): passes longer than GC_PAUSE_LOG_MS are logged,
 # and GC_THRESHOLDS replaces CPython's (700, 10, 10) in the server process ("" keeps CPython's).
-# With 5,000 sockets on a process a full pass walks every connection's objects, 0.2-1.3 s with the
-# GIL held; CPython's thresholds ran 36 such passes in a 3-minute step of bench/exam_ws.py (14.5 s
-# of stalls, ack p99 2.2 s), these 2 (1.0 s, p99 161 ms). See docs/performance.md.
+# With 5,000 sockets on two processes a full pass walks every connection's objects, 0.2-1.4 s with
+# the GIL held: CPython's thresholds ran 33-36 passes over 100 ms in a 5,000-socket step of
+# bench/exam_ws.py (ack p99 1.8-2.2 s). 50000,20,100 left 2-5, but its first-generation passes
+# (up to a million young objects) took 0.5-0.8 s; 10000,10,100 left one of 122 ms (p99 236 ms), at
+# the same resident memory. See docs/performance.md.
 GC_PAUSE_LOG_MS = float(os.environ.get("GC_PAUSE_LOG_MS", "100"))
-GC_THRESHOLDS = tuple(int(part) for part in os.environ.get("GC_THRESHOLDS", "50000,20,100").split(",") if part.strip())
+GC_THRESHOLDS = tuple(int(part) for part in os.environ.get("GC_THRESHOLDS", "10000,10,100").split(",") if part.strip())
 
 LOGGING = {
     "version": 1,
