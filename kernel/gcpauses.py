@@ -7,6 +7,7 @@ generation, so a stall in the exam room's latency can be told apart from the dat
 
 import gc
 import logging
+import sys
 import time
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def _callback(phase: str, info: dict) -> None:
     if began is None:
         return
     took = (time.perf_counter() - began) * 1000
-    if took >= _threshold_ms:
+    if took >= _threshold_ms and not sys.is_finalizing():  # no logging once the interpreter is going
         log.warning("gc pass of generation %s took %.0f ms (%s collected)", info.get("generation"), took, info.get("collected"))
 
 
@@ -33,3 +34,9 @@ def watch(threshold_ms: float = 100.0) -> None:
     _threshold_ms = threshold_ms
     if _callback not in gc.callbacks:
         gc.callbacks.append(_callback)
+
+
+def unwatch() -> None:
+    """Stop logging (a test run ends: its captured streams close before the last passes)."""
+    if _callback in gc.callbacks:
+        gc.callbacks.remove(_callback)

@@ -75,6 +75,16 @@ def _events_in_rolled_back_tests(request, settings):
     settings.EVENTS_DELIVER_AT_PUBLISH = not transactional
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_gc_pause_log_after_the_run():
+    """kaohe.asgi, imported by the tests, logs the collector's long passes (kernel.gcpauses); the
+    passes after the run would write to pytest's closed streams ("--- Logging error ---")."""
+    yield
+    from kernel import gcpauses
+
+    gcpauses.unwatch()
+
+
 @pytest.fixture(autouse=True)
 def _a_channel_layer_per_test():
     """Each test gets a channel layer of its own, as each test has an event loop of its own.

@@ -17,7 +17,10 @@ def test_a_pass_over_the_threshold_is_logged_with_its_generation(caplog):
         gcpauses.watch(threshold_ms=100)
 
 
-def test_watching_twice_installs_one_callback():
+def test_watching_twice_installs_one_callback_and_unwatch_removes_it():
     gcpauses.watch()
     gcpauses.watch()
     assert gc.callbacks.count(gcpauses._callback) == 1
+    gcpauses.unwatch()
+    assert gcpauses._callback not in gc.callbacks
+    gcpauses.watch()
