@@ -284,8 +284,8 @@ async def candidate(
                 if reply["type"] == "ack":
                     took = (time.perf_counter() - sent) * 1000
                     result.latencies.append(took)
-                    if took > SLOW_MS:
-                        result.slow_at.append(time.monotonic() - result.answering_from)
+                    if took > SLOW_MS:  # by when it was sent
+                        result.slow_at.append(time.monotonic() - took / 1000 - result.answering_from)
                 else:
                     result.error(reply.get("code", "?"))
                 await asyncio.sleep(rng.uniform(0.5 * interval, 1.5 * interval))
@@ -338,12 +338,12 @@ def run_step(ports: list[int], rooms: list[dict], *, clients: int, open_rate: fl
     parts = [queue.get() for _child in children]
     for child in children:
         child.join()
-    merged = {"latencies": [], "joins": [], "errors": {}, "handshake_failures": 0, "dropped": 0, "timeouts": 0,
+    merged = {"latencies": [], "joins": [], "slow_at": [], "errors": {}, "handshake_failures": 0, "dropped": 0, "timeouts": 0,
               "answering_from": max((part["answering_from"] for part in parts), default=0.0),
               "joined_at": max((part["joined_at"] for part in parts), default=0.0)}
     for part in parts:
         merged["latencies"] += part["latencies"]
-        merged.setdefault("slow_at", []).extend(part["slow_at"])
+        merged["slow_at"] += part["slow_at"]
         merged["joins"] += part["joins"]
         for key in ("handshake_failures", "dropped", "timeouts"):
             merged[key] += part[key]
@@ -437,7 +437,7 @@ def latency_series(env: dict[str, str], rooms: list[dict], sizes: list[int], arg
                 # kernel.gcpauses logs every pass of the collector over GC_PAUSE_LOG_MS (100 ms).
                 print(f"      gc passes over 100 ms in the step: {len(passes)}, {sum(passes) / 1000:.1f} s in all, "
                       f"longest {max(passes):.0f} ms", flush=True)
-            if result.get("slow_at"):
+            if result["slow_at"]:
                 # When the slow answers were sent: a burst at one moment (a stall) or all along (saturation).
                 buckets = [0] * 10
                 for at in result["slow_at"]:
