@@ -438,6 +438,7 @@ class SittingWatchConsumer(_Base):
         await self.error("read_only")
 
     async def sitting_changed(self, event):
+        # attempt_id None: several attempts moved at once (the deadline sweep), the whole table.
         await self.send_rows(event["attempt_id"])
 
     async def send_rows(self, attempt_id) -> None:

@@ -34,7 +34,8 @@ def attempt_message(attempt_id, message: dict) -> tuple[str, dict]:
     return attempt_group(attempt_id), {"type": "room.push", "message": message}
 
 
-def sitting_message(sitting_id, attempt_id) -> tuple[str, dict]:
+def sitting_message(sitting_id, attempt_id: int | None) -> tuple[str, dict]:
+    """One attempt of the sitting changed (None: several did, the watchers read the whole table)."""
     return sitting_group(sitting_id), {"type": "sitting.changed", "attempt_id": attempt_id}
 
 

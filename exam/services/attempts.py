@@ -17,6 +17,7 @@ import logging
 from django.db import IntegrityError, connection, transaction
 from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,9 +82,181 @@ class Journal:
             after_commit(lambda: _announce(announcements))
 
 
-def _move(attempt: Attempt, source: str, fields: dict) -> bool:
-    """The conditional UPDATE that is the lock: the row moves only if it still has `source`."""
-    return Attempt.objects.filter(pk=attempt.pk, status=source).update(**fields) == 1
+def _fields(attempt: Attempt, to: str, now: datetime.datetime, changes: dict) -> dict:
+    """The columns a move to `to` sets: the status, its time stamp (entering in_progress also sets
+    the deadline: the exam's duration, cut at the sitting's end) and `changes`."""
+    fields = {"status": to, **changes}
+    if to == S.IDENTITY_VERIFIED:
+        fields["identity_verified_at"] = now
+    elif to == S.IN_PROGRESS:
+        sitting = attempt.sitting
+        if not sitting.starts_at <= now < sitting.ends_at:
+            raise ERRORS.error("sitting_not_open")
+        fields["started_at"] = now
+        fields["deadline"] = min(now + datetime.timedelta(minutes=sitting.exam.duration_minutes), sitting.ends_at)
+    elif to == S.SUBMITTED:
+        fields["submitted_at"] = now
+    elif to == S.GRADED:
+        if "score" not in changes or "passed" not in changes:
+            raise ValueError("an attempt is graded with its score and result")
+        fields["graded_at"] = now
+    elif to in (S.TERMINATED, S.EXPIRED):
+        fields["ended_at"] = now
+    return fields
+
+
+_PK_COLUMN = Attempt._meta.pk.column
+_PK_TYPE = "bigint"  # the ids' array type on PostgreSQL (an integer id fits in it too)
+
+
+def _per_row(field, column: dict[int, object]) -> RawSQL:
+    """Each row's own value of one column, for `_move`. PostgreSQL: picked from two arrays, so the
+    statement keeps two parameters whatever the number of rows (psycopg parses a long statement
+    anew each time, and its cost grows with the placeholders); SQLite: `CASE id WHEN … THEN … END`.
+    Written out rather than with Case(When(…)), whose expressions cost more to build than the
+    statement to run."""
+    if field.is_relation:
+        raise ValueError("a move sets a relation to the same value for every row")
+    quote = connection.ops.quote_name
+    values = [field.get_db_prep_save(value, connection) for value in column.values()]
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            f"SELECT v.value FROM unnest(%s::{_PK_TYPE}[], %s::{field.db_type(connection)}[]) AS v(id, value) "
+            f"WHERE v.id = {quote(Attempt._meta.db_table)}.{quote(_PK_COLUMN)}",
+            [list(column), values],
+        )
+    sql = f"CASE {quote(_PK_COLUMN)}" + " WHEN %s THEN %s" * len(column) + " END"
+    return RawSQL(sql, [param for pair in zip(column, values) for param in pair])
+
+
+def _ids(ids: list[int]):
+    """`pk__in` these ids: one array parameter on PostgreSQL (see `_per_row`), a list elsewhere."""
+    if connection.vendor == "postgresql" and len(ids) > 1:
+        return RawSQL(f"SELECT unnest(%s::{_PK_TYPE}[])", [ids])
+    return ids
+
+
+def _move(source: str, fields_of: dict[int, dict]) -> set[int]:
+    """The conditional UPDATE that is the lock, for any number of rows in one statement: of these
+    attempts, those that still have `source` move (`… WHERE id IN (…) AND status = <source>`);
+    a column whose value differs between them is set row by row (`_per_row`). Returns the ids
+    moved (RETURNING: PostgreSQL, SQLite 3.35+)."""
+    names = next(iter(fields_of.values())).keys()
+    if any(fields.keys() != names for fields in fields_of.values()):
+        raise ValueError("the attempts of one move set the same columns")
+    values = {}
+    for name in names:
+        column = {pk: fields[name] for pk, fields in fields_of.items()}
+        first = next(iter(column.values()))
+        same = all(value == first for value in column.values())
+        values[name] = first if same else _per_row(Attempt._meta.get_field(name), column)
+    query = Attempt.objects.filter(pk__in=_ids(list(fields_of)), status=source).query.chain(UpdateQuery)
+    query.add_update_values(values)
+    sql, params = query.get_compiler(connection.alias).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(_PK_COLUMN)}", params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def attempts_transition(
+    *,
+    attempts: list[Attempt],
+    to: str,
+    reason: str,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+    changes: dict | None = None,
+    changes_of: dict[int, dict] | None = None,
+    announce: bool = True,
+    journal: Journal | None = None,
+    strict: bool = True,
+) -> list[Attempt]:
+    """Move attempts to `to`: the one place an attempt's status changes. Checks each move from the
+    status the caller read against ATTEMPT_MACHINE (`attempt_move_illegal`, 409) and makes them all
+    with one conditional UPDATE per source status (`_move`), which is the rows' lock for the rest
+    of the transaction; an attempt another move came first to is read again and checked from where
+    it stands now. Stamps the time, sets `changes` (all of them) and `changes_of[id]` (each its
+    own), writes the AttemptEvents and the audit rows (into `journal` when given, written by the
+    caller in one insert each) and announces after commit. Returns the attempts moved, updated.
+    `strict`: a move refused raises; otherwise the attempt is left out, with its stored status."""
+    now = now or timezone.now()
+    changes = dict(changes or {})
+    changes_of = changes_of or {}
+    named = set(changes).union(*changes_of.values())
+    if named - _CHANGEABLE:
+        raise ValueError(f"attempt_transition cannot change {sorted(named - _CHANGEABLE)}")
+    if journal is None:
+        # On its own: the moves and their rows in one transaction (a savepoint inside another).
+        with transaction.atomic():
+            journal = Journal()
+            moved = attempts_transition(
+                attempts=attempts, to=to, reason=reason, actor=actor, now=now, changes=changes, changes_of=changes_of,
+                announce=announce, journal=journal, strict=strict,
+            )
+            journal.write()
+        return moved
+    # In the caller's transaction, which writes the journal: a refusal here has written nothing.
+    unread = [attempt.pk for attempt in attempts if "status" not in attempt.__dict__]
+    stored = dict(Attempt.objects.filter(pk__in=unread).values_list("pk", "status")) if unread else {}
+    source_of = {attempt.pk: attempt.__dict__.get("status") or stored.get(attempt.pk) for attempt in attempts}
+    fresh = set(unread)  # attempts whose source is the stored status, not the caller's view
+
+    def refresh(attempt: Attempt) -> None:
+        attempt.refresh_from_db()
+        source_of[attempt.pk] = attempt.status
+        fresh.add(attempt.pk)
+
+    moved: list[tuple[Attempt, str, dict]] = []
+    pending = list(attempts)
+    for _try in range(3):
+        by_source: dict[str, dict[int, dict]] = {}
+        waiting = []
+        for attempt in pending:
+            if attempt.pk not in fresh and not ATTEMPT_MACHINE.allows(source_of[attempt.pk], to):
+                # Refused from the caller's view of the row: only the stored status may refuse.
+                refresh(attempt)
+            if not ATTEMPT_MACHINE.allows(source_of[attempt.pk], to):
+                if strict:
+                    ATTEMPT_MACHINE.check(source_of[attempt.pk], to)
+                continue
+            fields = _fields(attempt, to, now, {**changes, **changes_of.get(attempt.pk, {})})
+            by_source.setdefault(source_of[attempt.pk], {})[attempt.pk] = fields
+            waiting.append(attempt)
+        done = {pk for source, fields_of in by_source.items() for pk in _move(source, fields_of)}
+        pending = []
+        for attempt in waiting:
+            source = source_of[attempt.pk]
+            if attempt.pk in done:
+                moved.append((attempt, source, by_source[source][attempt.pk]))
+            else:
+                # Another move came first: where does the row stand now?
+                refresh(attempt)
+                pending.append(attempt)
+        if not pending:
+            break
+    else:
+        if strict:
+            raise ERRORS.error("attempt_closed")
+    actor_id = getattr(actor, "pk", None)
+    stored_reason = _stored(reason)
+    for attempt, source, fields in moved:
+        for name, value in fields.items():
+            setattr(attempt, name, value)
+        journal.events.append(
+            AttemptEvent(attempt_id=attempt.pk, from_status=source, to_status=to, reason=stored_reason, actor_id=actor_id, at=now)
+        )
+        own = {**changes, **changes_of.get(attempt.pk, {})}
+        journal.audits.append(
+            audit.entry(
+                event_type=AuditEventType.STATUS_CHANGED, target=attempt, actor=actor_id, old_state=source, new_state=to,
+                extra={"reason": stored_reason, **{key: value for key, value in own.items() if key != "grading"}},
+                now=now,
+            )
+        )
+        if announce:
+            journal.announcements.append((attempt.pk, attempt.sitting_id, to))
+        log.info("attempt %s: %s -> %s by user %s", attempt.pk, source, to, actor_id)
+    return [attempt for attempt, _source, _fields in moved]
 
 
 def attempt_transition(
@@ -97,87 +270,24 @@ def attempt_transition(
     announce: bool = True,
     journal: Journal | None = None,
 ) -> Attempt:
-    """Move an attempt to `to`: the one place its status changes. Checks the move from the status
-    the caller read against ATTEMPT_MACHINE (`attempt_move_illegal`, 409) and makes it with one
-    conditional UPDATE (`… WHERE id = … AND status = <that status>`), which is the row's lock for
-    the rest of the transaction; if another move came first, the row is read again and the move
-    checked from where it stands now. Stamps the time (entering in_progress also sets the
-    deadline: the exam's duration, cut at the sitting's end), sets `changes`, writes the
-    AttemptEvent and the audit row (into `journal` when given, written by the caller in one insert
-    each) and announces after commit. Returns the attempt, updated."""
-    now = now or timezone.now()
-    changes = dict(changes or {})
-    if set(changes) - _CHANGEABLE:
-        raise ValueError(f"attempt_transition cannot change {sorted(set(changes) - _CHANGEABLE)}")
-    if journal is None:
-        # On its own: the move and its rows in one transaction (a savepoint inside another).
-        with transaction.atomic():
-            journal = Journal()
-            attempt_transition(
-                attempt=attempt, to=to, reason=reason, actor=actor, now=now, changes=changes, announce=announce,
-                journal=journal,
-            )
-            journal.write()
-        return attempt
-    # In the caller's transaction, which writes the journal: a refusal here has written nothing.
-    source = attempt.__dict__.get("status") or Attempt.objects.values_list("status", flat=True).get(pk=attempt.pk)
-    fresh = "status" not in attempt.__dict__
-    for _try in range(3):
-        if not fresh and not ATTEMPT_MACHINE.allows(source, to):
-            # Refused from the caller's view of the row: only the stored status may refuse.
-            attempt.refresh_from_db()
-            source, fresh = attempt.status, True
-        ATTEMPT_MACHINE.check(source, to)
-        fields = {"status": to, **changes}
-        if to == S.IDENTITY_VERIFIED:
-            fields["identity_verified_at"] = now
-        elif to == S.IN_PROGRESS:
-            sitting = attempt.sitting
-            if not sitting.starts_at <= now < sitting.ends_at:
-                raise ERRORS.error("sitting_not_open")
-            fields["started_at"] = now
-            fields["deadline"] = min(now + datetime.timedelta(minutes=sitting.exam.duration_minutes), sitting.ends_at)
-        elif to == S.SUBMITTED:
-            fields["submitted_at"] = now
-        elif to == S.GRADED:
-            if "score" not in changes or "passed" not in changes:
-                raise ValueError("an attempt is graded with its score and result")
-            fields["graded_at"] = now
-        elif to in (S.TERMINATED, S.EXPIRED):
-            fields["ended_at"] = now
-        if _move(attempt, source, fields):
-            break
-        # Another move came first: where does the row stand now?
-        attempt.refresh_from_db()
-        source, fresh = attempt.status, True
-    else:
-        raise ERRORS.error("attempt_closed")
-    for name, value in fields.items():
-        setattr(attempt, name, value)
-    actor_id = getattr(actor, "pk", None)
-    journal.events.append(
-        AttemptEvent(attempt_id=attempt.pk, from_status=source, to_status=to, reason=_stored(reason), actor_id=actor_id, at=now)
+    """Move one attempt to `to` (`attempts_transition`, strict): raises attempt_move_illegal or
+    attempt_closed when it cannot. Returns the attempt, updated."""
+    attempts_transition(
+        attempts=[attempt], to=to, reason=reason, actor=actor, now=now, changes=changes, announce=announce, journal=journal,
     )
-    journal.audits.append(
-        audit.entry(
-            event_type=AuditEventType.STATUS_CHANGED, target=attempt, actor=actor_id, old_state=source, new_state=to,
-            extra={"reason": _stored(reason), **{key: value for key, value in changes.items() if key != "grading"}},
-            now=now,
-        )
-    )
-    if announce:
-        journal.announcements.append((attempt.pk, attempt.sitting_id, to))
-    log.info("attempt %s: %s -> %s by user %s", attempt.pk, source, to, actor_id)
     return attempt
 
 
 def _announce(announcements: list[tuple[int, int, str]]) -> None:
-    """The room and the watchers hear of the moves, in one hop to the channel layer."""
+    """The room and the watchers hear of the moves, in one hop to the channel layer: each attempt's
+    connections of its own status, and each sitting's watchers once, of the one attempt that moved
+    or, when several did (a sweep's batch), to read the whole table again."""
+    moved_in: dict[int, list[int]] = {}
+    for attempt_id, sitting_id, _to in announcements:
+        moved_in.setdefault(sitting_id, []).append(attempt_id)
     live.send_many(
-        [message for attempt_id, sitting_id, to in announcements for message in (
-            live.attempt_message(attempt_id, {"kind": "status", "status": to}),
-            live.sitting_message(sitting_id, attempt_id),
-        )]
+        [live.attempt_message(attempt_id, {"kind": "status", "status": to}) for attempt_id, _sitting_id, to in announcements]
+        + [live.sitting_message(sitting_id, ids[0] if len(ids) == 1 else None) for sitting_id, ids in moved_in.items()]
     )
 
 
@@ -234,6 +344,10 @@ def _answers_sql(vendor: str) -> str:
     return f"SELECT {agg} FROM exam_attemptanswer a WHERE a.attempt_id = exam_paper.attempt_id"
 
 
+# The exam's columns that grading reads (`_grade_changes`).
+_GRADING_RULES = ("points_single", "points_multiple", "points_true_false", "pass_mark", "partial_credit_multiple")
+
+
 def _papers_with_answers(attempt_ids: list[int]) -> dict[int, Paper]:
     """Each attempt's paper with the attempt, its sitting and exam and its answers, in one read.
     Read after the attempt's row is locked by its move, so every answer acknowledged before is here
@@ -241,15 +355,15 @@ def _papers_with_answers(attempt_ids: list[int]) -> dict[int, Paper]:
     papers = (
         Paper.objects.filter(attempt_id__in=attempt_ids)
         .select_related("attempt__sitting__exam")
+        .only("attempt_id", "items", *(f"attempt__sitting__exam__{name}" for name in _GRADING_RULES))
         .annotate(answer_list=RawSQL(_answers_sql(connection.vendor), (), output_field=JSONField()))
     )
     return {paper.attempt_id: paper for paper in papers}
 
 
-def _grade_changes(paper: Paper) -> dict:
+def _grade_changes(paper: Paper, key: dict) -> dict:
     exam = paper.attempt.sitting.exam
     version_ids = paper.version_ids
-    key = keys_of(version_ids)
     answer_list = paper.answer_list
     if isinstance(answer_list, str | bytes):
         answer_list = json.loads(answer_list)
@@ -276,31 +390,26 @@ def _submit_into(
     UPDATE in_progress → submitted (its lock), one read of their papers and answers, each one's
     UPDATE submitted → graded, the events into `journal`. Attempts already graded are returned as
     they are; one closed otherwise raises attempt_closed (`strict`) or is skipped (the sweep)."""
-    graded, to_grade = [], []
-    for attempt in attempts:
-        if attempt.__dict__.get("status") not in (S.SUBMITTED, S.GRADED):
-            try:
-                # The pages hear of the graded attempt only.
-                attempt_transition(
-                    attempt=attempt, to=S.SUBMITTED, reason=reason or _("Submitted by the candidate"), actor=actor,
-                    now=now, announce=False, journal=journal,
-                )
-            except ConflictError as refusal:
-                if refusal.code != "attempt_move_illegal":
-                    raise
-        if attempt.status == S.GRADED:
-            graded.append(attempt)
-        elif attempt.status == S.SUBMITTED:
-            to_grade.append(attempt)
-        elif strict:
-            raise _closed()
-    papers = _papers_with_answers([attempt.pk for attempt in to_grade]) if to_grade else {}
-    for attempt in to_grade:
-        attempt_transition(
-            attempt=attempt, to=S.GRADED, reason=_("Graded on submission"), now=now,
-            changes=_grade_changes(papers[attempt.pk]), journal=journal,
+    to_submit = [attempt for attempt in attempts if attempt.__dict__.get("status") not in (S.SUBMITTED, S.GRADED)]
+    if to_submit:
+        # All in one statement; the pages hear of the graded attempts only.
+        attempts_transition(
+            attempts=to_submit, to=S.SUBMITTED, reason=reason or _("Submitted by the candidate"), actor=actor, now=now,
+            announce=False, journal=journal, strict=False,
         )
-        graded.append(attempt)
+    graded = [attempt for attempt in attempts if attempt.status == S.GRADED]
+    to_grade = [attempt for attempt in attempts if attempt.status == S.SUBMITTED]
+    if strict and len(graded) + len(to_grade) < len(attempts):
+        raise _closed()
+    if to_grade:
+        papers = _papers_with_answers([attempt.pk for attempt in to_grade])
+        # The keys of every paper of the batch at once: one read for those the process has not cached.
+        key = keys_of({version_id for paper in papers.values() for version_id in paper.version_ids})
+        graded += attempts_transition(
+            attempts=to_grade, to=S.GRADED, reason=_("Graded on submission"), now=now,
+            changes_of={attempt.pk: _grade_changes(papers[attempt.pk], key) for attempt in to_grade}, journal=journal,
+            strict=strict,
+        )
     return graded
 
 
@@ -404,7 +513,11 @@ def attempts_close_overdue(
         scope["pk"] = attempt_id
     counts = {"submitted": 0, "expired": 0}
     reason = _("Submitted automatically at the deadline")
-    overdue = list(Attempt.objects.filter(status=S.IN_PROGRESS, deadline__lte=now, **scope).order_by("pk"))
+    overdue = list(
+        Attempt.objects.filter(status=S.IN_PROGRESS, deadline__lte=now, **scope)
+        .only("pk", "status", "sitting_id", "candidate_id", "deadline")
+        .order_by("pk")
+    )
     for start in range(0, len(overdue), SWEEP_BATCH):
         # A batch in one transaction: its moves, one read of its papers and answers, its events in one insert.
         with transaction.atomic():

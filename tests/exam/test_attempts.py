@@ -12,6 +12,7 @@ from exam.models import (
     AttemptEvent,
     AttemptStatus,
     QuestionVersion,
+    SittingCandidate,
 )
 from exam.models.attempts import ATTEMPT_MACHINE
 from exam.services.attempts import (
@@ -22,10 +23,11 @@ from exam.services.attempts import (
     attempt_transition,
     attempt_verify_identity,
     attempts_close_overdue,
+    attempts_transition,
 )
 from kernel.errors import DomainError
 from lms.models import Credential
-from tests.factories import make_bank, make_exam, make_sitting
+from tests.factories import PersonFactory, make_bank, make_exam, make_sitting
 
 S = AttemptStatus
 T0 = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)
@@ -92,6 +94,40 @@ def test_every_move_is_allowed_or_refused_by_the_table(world, sitting, source, t
         # Then nothing changed
         assert Attempt.objects.get(pk=attempt.pk).status == source
         assert AttemptEvent.objects.filter(attempt=attempt).count() == events
+
+
+def test_attempts_moved_together_each_move_from_where_its_row_stands(world, sitting):
+    # Given three attempts the caller read in progress, of which one was terminated and one
+    # submitted behind its back
+    people = [world.gz_worker, world.sz_worker, PersonFactory()]
+    SittingCandidate.objects.create(sitting=sitting, person=people[2])
+    attempts = []
+    for person in people:
+        attempt = attempt_create(sitting=sitting, candidate=person, now=T0)
+        Attempt.objects.filter(pk=attempt.pk).update(status=S.IN_PROGRESS)
+        attempts.append(Attempt.objects.get(pk=attempt.pk))
+    fresh, terminated, submitted = attempts
+    Attempt.objects.filter(pk=terminated.pk).update(status=S.TERMINATED)
+    Attempt.objects.filter(pk=submitted.pk).update(status=S.SUBMITTED)
+    events = AttemptEvent.objects.count()
+    call = dict(attempts=attempts, to=S.SUBMITTED, reason="测试", now=T0 + MINUTE)
+    # When they must all move, then nothing moves and the refusal says why
+    refused("attempt_move_illegal", attempts_transition, **call)
+    assert Attempt.objects.get(pk=fresh.pk).status == S.IN_PROGRESS
+    assert AttemptEvent.objects.count() == events
+    # When the caller takes what can move, then only the one still in progress moves, once, and
+    # the others are left as they stand
+    attempts = [Attempt.objects.get(pk=fresh.pk), terminated, submitted]
+    for attempt in attempts[1:]:
+        attempt.status = S.IN_PROGRESS
+    moved = attempts_transition(**{**call, "attempts": attempts}, strict=False)
+    assert [attempt.pk for attempt in moved] == [fresh.pk]
+    assert dict(Attempt.objects.filter(pk__in=[a.pk for a in attempts]).values_list("pk", "status")) == {
+        fresh.pk: S.SUBMITTED, terminated.pk: S.TERMINATED, submitted.pk: S.SUBMITTED
+    }
+    assert (terminated.status, submitted.status) == (S.TERMINATED, S.SUBMITTED)
+    assert list(AttemptEvent.objects.filter(pk__gt=0).values_list("attempt_id", "to_status"))[-1] == (fresh.pk, S.SUBMITTED)
+    assert AttemptEvent.objects.count() == events + 1
 
 
 def test_the_table_has_final_states_and_no_way_back():

@@ -112,16 +112,35 @@ def test_the_sweep_grades_a_batch_with_one_read_and_one_insert_per_table(world, 
         SittingCandidate.objects.create(sitting=sitting, person=person)
         people.append(person)
     attempts = [started(sitting, person) for person in people]
-    for attempt in attempts:
-        for version_id, options in right_answers(attempt).items():
+    # Each candidate answers a different number of questions right, so each row's score differs.
+    for number, attempt in enumerate(attempts):
+        answered = list(right_answers(attempt).items())[: number + 1]
+        for version_id, options in answered:
             answer_record(attempt=attempt, candidate=attempt.candidate, version_id=version_id, option_ids=options, now=T0 + 2 * MINUTE)
+    # One of them was terminated: the sweep leaves it.
+    stale = Attempt.objects.get(pk=attempts[-1].pk)
+    Attempt.objects.filter(pk=stale.pk).update(status=S.TERMINATED)
     with CaptureQueriesContext(connection) as context:
         counts = attempts_close_overdue(now=T0 + 61 * MINUTE)
-    assert counts["submitted"] == len(attempts)
-    kinds = [sql.split()[0] for sql in statements(context)]
-    # The list of attempts due, one UPDATE per attempt to submit it, one read of the papers and
-    # answers, one UPDATE per attempt to grade it, one insert per table, the expiry query.
+    assert counts["submitted"] == len(attempts) - 1
+    sent = statements(context)
+    # The keys of the versions this process has not seen yet: one read for the batch.
+    assert sum('FROM "exam_questionversion"' in sql for sql in sent) <= 1
+    kinds = [sql.split()[0] for sql in sent if 'FROM "exam_questionversion"' not in sql]
+    # The list of attempts due, one UPDATE for the batch to submit it, one read of the papers and
+    # answers, one UPDATE for the batch to grade it (each row its own score), one insert per
+    # table, the expiry query.
     assert kinds.count("INSERT") == 2
     assert kinds.count("SELECT") == 3
-    assert kinds.count("UPDATE") == 2 * len(attempts)
-    assert Attempt.objects.filter(pk__in=[a.pk for a in attempts], status=S.GRADED, passed=True).count() == len(attempts)
+    assert kinds.count("UPDATE") == 2
+    stored = {attempt.pk: attempt for attempt in Attempt.objects.filter(pk__in=[a.pk for a in attempts])}
+    assert stored[stale.pk].status == S.TERMINATED and stored[stale.pk].score is None
+    # Every right answer adds points: the scores rise with the candidates, row by row.
+    scores = [stored[attempt.pk].score for attempt in attempts[:-1]]
+    assert scores == sorted(set(scores)) and scores[0] > 0
+    for attempt in attempts[:-1]:
+        row = stored[attempt.pk]
+        assert row.status == S.GRADED and row.submitted_at == row.graded_at == T0 + 61 * MINUTE
+        assert len(row.grading) == len(attempt.paper.version_ids)
+        assert list(AttemptEvent.objects.filter(attempt=row).values_list("to_status", flat=True))[-2:] == [S.SUBMITTED, S.GRADED]
+        assert AuditEvent.objects.filter(object_type="exam.attempt", object_id=str(row.pk), new_state=S.GRADED).get().extra["score"] == str(row.score)
