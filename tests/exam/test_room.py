@@ -25,7 +25,7 @@ from exam.models import (
     QuestionVersion,
 )
 from exam.services import proctoring
-from exam.services.attempts import attempt_create, attempt_verify_identity
+from exam.services.attempts import attempt_create, attempt_start, attempt_verify_identity, attempts_close_overdue
 from kaohe.asgi import application
 from lms.models import Credential, Membership, Role
 from proctor.models import CaptureLogEntry
@@ -391,6 +391,26 @@ async def test_the_board_shows_every_candidate_and_follows_the_attempt_live(worl
     assert update["rows"][0]["status"] == S.GRADED and update["rows"][0]["score"] == "0.00"
     assert await board.receive_nothing(timeout=0.5)
     await candidate.disconnect()
+    await board.disconnect()
+
+
+async def test_the_board_hears_a_sweep_of_several_attempts_once_as_the_whole_table(world, sitting, attempt):
+    def both_started():
+        attempt_start(attempt=attempt, candidate=world.gz_worker)
+        other = attempt_verify_identity(attempt=attempt_create(sitting=sitting, candidate=world.sz_worker), method="test", evidence={})
+        attempt_start(attempt=other, candidate=world.sz_worker)
+
+    await db(both_started)
+    board = await connect(world.gz_reviewer, f"/ws/exam/sittings/{sitting.pk}/board/")
+    table = await board.receive_json_from(timeout=TIMEOUT)
+    assert {row["status"] for row in table["rows"]} == {S.IN_PROGRESS}
+    # When the deadline sweep grades both attempts in one batch
+    after_deadline = timezone.now() + datetime.timedelta(hours=2)
+    assert (await db(lambda: attempts_close_overdue(now=after_deadline, sitting_id=sitting.pk)))["submitted"] == 2
+    # Then the board hears once, and reads the whole table again
+    update = await board.receive_json_from(timeout=TIMEOUT)
+    assert update["type"] == "rows" and [row["status"] for row in update["rows"]] == [S.GRADED, S.GRADED]
+    assert await board.receive_nothing(timeout=0.5)
     await board.disconnect()
 
 
