@@ -76,9 +76,8 @@ def study_evidence_due(
     holds the session's lock."""
     now = now or timezone.now()
     context = {"context_kind": STUDY, "context_id": str(session.pk)}
-    due, _missed = requests.evidence_request_due(**context, now=now)
-    open_request = due or EvidenceRequest.objects.filter(**context, status=RequestStatus.SCHEDULED).first()
-    started = open_request is not None or EvidenceRequest.objects.filter(**context).exists()
+    open_request, missed = requests.evidence_request_open(**context, now=now)
+    started = open_request is not None or missed is not None or EvidenceRequest.objects.filter(**context).exists()
     if at_end and started and not _fresh_evidence(session, now) and (open_request is None or open_request.due_at > now):
         if open_request is not None:
             requests.evidence_requests_cancel(**context, now=now)
@@ -87,6 +86,8 @@ def study_evidence_due(
         )
         return closing
     if open_request is None:
+        if not (started or first):
+            return None  # no series yet, and only the session's opening starts one
         window = _next_window(session, now, first=first)
         if window is None:
             return None

@@ -177,7 +177,7 @@ def _locked_session(person: Person, session_id) -> StudySession:
     try:
         return (
             StudySession.objects.select_for_update()
-            .select_related("progress__enrolment", "progress__lesson")
+            .select_related("progress__enrolment__course", "progress__lesson")
             .get(pk=session_id, person=person)
         )
     except (StudySession.DoesNotExist, ValueError, TypeError, ValidationError):
@@ -249,7 +249,12 @@ def heartbeat_record(
         if progress.completed_at is None and ratio >= float(course.completion_ratio):
             progress.completed_at = now
         progress.save()
-        course_complete = _course_completion_check(progress.enrolment, now)
+        # A course completes when its last lesson does: while this lesson is not done, the
+        # course cannot be, and the beat does not read its lessons.
+        enrolment = progress.enrolment
+        course_complete = enrolment.completed_at is not None or (
+            progress.completed_at is not None and _course_completion_check(enrolment, now)
+        )
         at_end = position >= duration - TOLERANCE_SECONDS
         evidence = request_as_json(study_evidence_due(session=session, at_end=at_end, now=now))
     return HeartbeatResult(

@@ -88,11 +88,12 @@ def evidence_request_schedule(
         )
 
 
-def evidence_request_due(
+def evidence_request_open(
     *, context_kind: str, context_id: str, now: datetime.datetime | None = None
 ) -> tuple[EvidenceRequest | None, EvidenceRequest | None]:
-    """(the open request if it is due now, the request that has just expired unanswered). An
-    expired request is marked missed here; the caller then schedules the next."""
+    """(the context's open request, locked, due or not; the request that has just expired
+    unanswered), in one read. An expired request is marked missed here; the caller then schedules
+    the next."""
     now = now or timezone.now()
     request = (
         EvidenceRequest.objects.select_for_update()
@@ -103,7 +104,16 @@ def evidence_request_due(
         return None, None
     if request.expires_at < now:
         return None, request_transition(request=request, to=RequestStatus.MISSED, now=now)
-    return (request if request.due_at <= now else None), None
+    return request, None
+
+
+def evidence_request_due(
+    *, context_kind: str, context_id: str, now: datetime.datetime | None = None
+) -> tuple[EvidenceRequest | None, EvidenceRequest | None]:
+    """(the open request if it is due now, the request that has just expired unanswered)."""
+    now = now or timezone.now()
+    request, missed = evidence_request_open(context_kind=context_kind, context_id=context_id, now=now)
+    return (request if request is not None and request.due_at <= now else None), missed
 
 
 def evidence_requests_cancel(*, context_kind: str, context_id: str, now: datetime.datetime | None = None) -> int:

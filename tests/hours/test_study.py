@@ -4,6 +4,8 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hours import services
 from hours.models import (
@@ -211,6 +213,20 @@ class TestSessions:
             result = player.beat(200 + step * BEAT, step * BEAT)
         assert result.course_complete
         assert Enrolment.objects.get(person=learner).completed_at is not None
+
+    def test_a_beat_mid_lesson_reads_neither_the_course_lessons_nor_the_request_twice(self, learner, course):
+        # The statements of the most frequent request of the platform (issue 18), counted so that
+        # a regression shows: the session locked with its progress, enrolment, lesson and course
+        # in one read, the segment, the session and the progress written, the open evidence
+        # request read once, and (this learner has none) whether a series has started.
+        player = Player(learner, lessons(course)[0])
+        player.beat(BEAT, BEAT)
+        with CaptureQueriesContext(connection) as context:
+            result = player.beat(2 * BEAT, 2 * BEAT)
+        sent = [query["sql"] for query in context.captured_queries if "SAVEPOINT" not in query["sql"]]
+        assert result.credited_seconds == BEAT and not result.lesson_complete
+        assert [sql.split()[0] for sql in sent] == ["SELECT", "INSERT", "UPDATE", "UPDATE", "SELECT", "SELECT"]
+        assert not any("wagtailcore_page" in sql and "path" in sql for sql in sent[1:])
 
     def test_a_lesson_is_not_complete_below_the_ratio(self, learner, course):
         player = Player(learner, lessons(course)[0])
