@@ -7,8 +7,7 @@ import datetime
 import json
 import logging
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kernel.errors import DomainError
@@ -39,27 +38,42 @@ def append(
     """Append one entry, in the caller's transaction: the entry exists exactly when the fact does."""
     payload = json.loads(json.dumps(payload or {}))  # what the JSON column will give back
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own: the entry and the caller's fact stand or fall together, and the
+    # head's lock, which every append waits for, is held for three statements and the commit.
+    with transaction.atomic(savepoint=False):
         # The UPDATE first: it takes the row's write lock (on SQLite, the database's) before the tip
         # is read, so concurrent appends queue up instead of forking the chain.
-        if not CaptureLogHead.objects.filter(pk=1).update(length=F("length") + 1):
+        tip = _head_advance()
+        if tip is None:
             CaptureLogHead.objects.create(pk=1, length=1, hash=GENESIS)
-        head = CaptureLogHead.objects.get(pk=1)
+            tip = GENESIS
         person_id = getattr(person, "pk", person)
         content = canonical(kind=kind, person_id=person_id, subject=subject, payload=payload, created_at=now)
-        digest = entry_hash(head.hash, content)
+        digest = entry_hash(tip, content)
         entry = CaptureLogEntry(
             kind=kind,
             person_id=person_id,
             subject=subject,
             payload=payload,
             created_at=now,
-            previous_hash=head.hash,
+            previous_hash=tip,
             hash=digest,
         )
         entry.save()
         CaptureLogHead.objects.filter(pk=1).update(hash=digest)
     return entry
+
+
+def _head_advance() -> str | None:
+    """The head's length one longer, and its tip hash read, in one statement (UPDATE … RETURNING:
+    PostgreSQL, SQLite 3.35+); None when the chain has no head yet."""
+    quote = connection.ops.quote_name
+    meta = CaptureLogHead._meta
+    length, tip, pk = (quote(meta.get_field(name).column) for name in ("length", "hash", "id"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {length} = {length} + 1 WHERE {pk} = 1 RETURNING {tip}")
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def refuse(*, kind: str, person, subject: str, error: DomainError, payload: dict):

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import struct
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -120,6 +121,36 @@ class TestChain:
         out = io.StringIO()
         call_command("capturelog", "verify", stdout=out)
         assert "8" in out.getvalue()
+
+    @pytest.mark.django_db(transaction=True)
+    def test_appends_at_the_same_instant_queue_on_the_head_and_never_fork_the_chain(self, world, signing_key):
+        if connection.vendor != "postgresql":
+            pytest.skip("SQLite serialises every write; the row lock race needs PostgreSQL")
+        fill(world.gz_worker, 1)  # the head exists: every writer below goes through its lock
+        writers, each = 6, 5
+        barrier, failures = threading.Barrier(writers), []
+
+        def write(number):
+            try:
+                barrier.wait()
+                for n in range(each):
+                    # Each in a transaction of its own, with the caller's own row before the append.
+                    with transaction.atomic():
+                        append(kind=Kind.PROCTOR_EVENT, person=world.gz_worker, subject=f"w{number}:{n}", payload={"n": n})
+            except Exception as error:  # reported below, not lost in the thread
+                failures.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=write, args=(number,)) for number in range(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        report = verify()
+        assert report.ok and report.checked == 1 + writers * each
+        assert CaptureLogHead.objects.get(pk=1).length == 1 + writers * each
 
     def test_an_empty_log_verifies(self, db):
         assert verify().ok
