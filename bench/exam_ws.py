@@ -522,16 +522,31 @@ def grade(sitting_id: int) -> dict:
 
 
 def grade_sweep(sitting_id: int) -> dict:
-    """The deadline sweep over the same attempts: batches of attempts_close_overdue."""
+    """The deadline sweep over the same attempts: batches of attempts_close_overdue, with the CPU
+    per submission of this process (its push thread included) and the statements sent."""
+    import resource
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from exam.models import Attempt, AttemptStatus
-    from exam.services.attempts import attempts_close_overdue
+    from exam.services.attempts import SWEEP_BATCH, attempts_close_overdue
 
     Attempt.objects.filter(sitting_id=sitting_id, status=AttemptStatus.IN_PROGRESS).update(deadline=timezone.now())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     began = time.perf_counter()
-    counts = attempts_close_overdue(sitting_id=sitting_id)
-    return {"n": counts["submitted"], "seconds": time.perf_counter() - began}
+    with CaptureQueriesContext(connection) as context:
+        counts = attempts_close_overdue(sitting_id=sitting_id)
+    seconds = time.perf_counter() - began
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    n = counts["submitted"]
+    batches = -(-n // SWEEP_BATCH)
+    return {
+        "n": n, "seconds": seconds, "cpu_ms": (usage.ru_utime + usage.ru_stime - cpu_before) / max(1, n) * 1000,
+        "statements": len(context.captured_queries), "batches": batches,
+    }
 
 
 def reset_grading(sitting_id: int) -> None:
@@ -624,8 +639,10 @@ def main() -> None:
     )
     reset_grading(sitting)
     sweep = grade_sweep(sitting)
-    print(f"deadline sweep (attempts_close_overdue, batches of 200): {sweep['n']:,} graded in {sweep['seconds']:.1f} s, "
-          f"{sweep['n'] / sweep['seconds']:.0f} submissions/s; {load()}")
+    print(f"deadline sweep (attempts_close_overdue, {sweep['batches']} batches of at most 200): {sweep['n']:,} graded in "
+          f"{sweep['seconds']:.1f} s, {sweep['n'] / sweep['seconds']:.0f} submissions/s, CPU {sweep['cpu_ms']:.2f} ms per "
+          f"submission in this process, {sweep['statements']} statements in all ({sweep['statements'] / max(1, sweep['batches']):.1f} "
+          f"a batch); {load()}")
     reset_grading(sitting)
 
 
