@@ -23,6 +23,7 @@ from exam.realtime.consumers import parallel_database  # noqa: E402
 from kernel import gcpauses  # noqa: E402
 
 from .checks import refuse_development_key  # noqa: E402
+from .server import bodies_left_to_django  # noqa: E402
 from .routing import channel_consumers, websocket_urlpatterns  # noqa: E402
 
 
@@ -37,6 +38,7 @@ class PooledAuthMiddleware(AuthMiddleware):
         scope["user"]._wrapped = await read(scope)
 
 refuse_development_key()
+bodies_left_to_django()
 
 application = ProtocolTypeRouter(
     {

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from .errors import ERRORS, DomainError, NotFoundError, PermissionDeniedError
@@ -47,8 +48,8 @@ class RequestGuardMiddleware:
     """Bad input is refused once, here, before any view: a body larger than the path's limit (by its
     Content-Length, before a byte of it is read: 413), and a NUL character anywhere a value can
     carry one (the path, the query string, form fields, JSON strings: 400), which PostgreSQL
-    refuses to store or compare and which no honest client sends. Pages get the refusal page, the
-    API its {code, message}."""
+    refuses to store or compare and which no honest client sends; and a multipart body that cannot
+    be read (400). Pages get the refusal page, the API its {code, message}."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,7 +62,13 @@ class RequestGuardMiddleware:
         limit = body_limit(request.path)
         if length > limit:
             return self.refuse(request, ERRORS.error("request_too_large", size=max(1, limit // (1024 * 1024))))
-        if _has_nul(request):
+        try:
+            nul = _has_nul(request)
+        except MultiPartParserError:
+            # A multipart body that cannot be read (no boundary, a broken part): the user's error
+            # in their language and in the API's shape, not Django's bare English 400 page.
+            return self.refuse(request, ERRORS.error("bad_request"))
+        if nul:
             return self.refuse(request, ERRORS.error("request_nul_byte"))
         return self.get_response(request)
 

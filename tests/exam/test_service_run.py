@@ -205,3 +205,24 @@ def expected_score(questions: list[dict], chosen: dict[int, list[str]], data: di
         if sorted(chosen[question["id"]]) == sorted(key["correct"]):
             total += Decimal(data["points"][key["kind"]])
     return total
+
+
+def test_daphne_leaves_an_uploads_body_to_django(daphne_server, exam_data):  # noqa: F811
+    # Twisted, under Daphne, parsed every multipart body before Django did, and answered one it
+    # could not parse with its own empty 400 and a closed connection (kaohe.server). Through the
+    # real server, such a body now reaches the platform, which says what is wrong in Chinese.
+    candidate = exam_data["candidates"][0]
+    session = logged_in(daphne_server, candidate["login"], candidate["password"])
+    upload = f"{daphne_server.url}/api/study/sessions/00000000-0000-4000-8000-000000000000/snapshots"
+    headers = {"X-CSRFToken": session.cookies["csrftoken"], "Accept-Language": "zh-hans"}
+    response = session.post(
+        upload, data=b"--\r\nnot a part\r\n", headers={**headers, "Content-Type": "multipart/form-data"}, timeout=TIMEOUT
+    )
+    assert response.status_code == 400, response.text[:500]
+    assert response.json() == {"code": "bad_request", "message": "无法读取该请求。"}
+    # And a well-formed burst still reaches the service whole, which judges it (no such session).
+    response = session.post(
+        upload, data={"nonce": "x"}, files=[("frame", ("a.jpg", b"\xff\xd8 a frame", "image/jpeg"))] * 2,
+        headers=headers, timeout=TIMEOUT,
+    )
+    assert response.status_code == 404 and response.json()["code"] == "session_not_found", response.text[:500]

@@ -61,6 +61,17 @@ def test_a_nul_in_a_multipart_field_is_refused_but_not_in_a_file(chinese):
     assert allowed.status_code == 200  # the form's own errors, not the guard's
 
 
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_a_multipart_body_that_cannot_be_read_is_refused_in_the_users_language(chinese, world, content_type):
+    # The API answers in its own shape, a page with the refusal page: not Django's bare English 400.
+    chinese.force_login(world.gz_worker.user)
+    api = chinese.post("/api/proctor/snapshots", data=b"--\r\nnot a part\r\n", content_type=content_type)
+    assert api.status_code == 400
+    assert api.json()["code"] == "bad_request" and api.json()["message"] == "无法读取该请求。"
+    page = chinese.post(reverse("lms:register"), data=b"--\r\n", content_type=content_type)
+    assert page.status_code == 400 and "无法读取该请求。" in page.content.decode()
+
+
 def test_a_nul_in_a_json_body_of_the_api_is_refused(client, world):
     client.force_login(world.gz_admin)
     before = Employment.objects.count()

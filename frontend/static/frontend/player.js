@@ -243,11 +243,12 @@
   }
 
   // The beat that reports the end must land before the session closes: one refused as too soon
-  // after the last is sent again once the server will take it.
+  // after the last, or overtaken by a beat of the timer already on its way (out of order), is
+  // sent again once the server will take it, with a higher sequence.
   async function finalBeat() {
     for (let attempt = 0; attempt < 3 && session; attempt += 1) {
       const refusal = await beat();
-      if (!refusal || refusal.code !== "heartbeat_too_soon") return;
+      if (!refusal || (refusal.code !== "heartbeat_too_soon" && refusal.code !== "heartbeat_out_of_order")) return;
       await new Promise((resolve) => setTimeout(resolve, session.heartbeat_seconds * 500));
     }
   }
@@ -272,11 +273,11 @@
   video.addEventListener("ended", async () => {
     if (!session) return;
     const current = session;
+    clearInterval(timer); // from here the final beat reports the position; no timer beat races it
     await finalBeat();
     if (session !== current) return;
     if (answering) await answering.promise;
     if (session !== current) return;
-    clearInterval(timer);
     try {
       await Kaohe.api(sessionUrl("close", current), { json: {} });
     } catch (error) {
