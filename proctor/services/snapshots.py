@@ -109,8 +109,12 @@ def snapshot_record(
         # What is stored is re-encoded from the pixels: no metadata (GPS, camera), no appended payload.
         stored.append(encode_jpeg(Image.fromarray(image)))
         size = size or [image.shape[1], image.shape[0]]
-    # The same bytes twice, in this burst or an earlier one, are a replay whatever they show.
-    if len(set(digests)) < len(digests) or SnapshotFrame.objects.filter(sha256__in=digests).exists() or Snapshot.objects.filter(sha256__in=digests).exists():
+    # The same bytes twice, in this burst or an earlier one (a frame, or a single-frame snapshot
+    # of before bursts), are a replay whatever they show: one read for both tables.
+    seen = SnapshotFrame.objects.filter(sha256__in=digests).values_list("sha256").union(
+        Snapshot.objects.filter(sha256__in=digests).values_list("sha256")
+    )
+    if len(set(digests)) < len(digests) or seen.exists():
         _refuse(person, subject, ERRORS.error("snapshot_replayed"), payload)
     try:
         with transaction.atomic():
@@ -123,15 +127,20 @@ def snapshot_record(
                 person=person, context_kind=context_kind, context_id=str(context_id), sha256=payload["sha256"],
                 byte_size=payload["bytes"], received_at=now, request=request,
             )
-            snapshot.save()
-            names = []
-            for index, (data, digest) in enumerate(zip(stored, digests)):
-                frame = SnapshotFrame(snapshot=snapshot, index=index, sha256=digest)
+            # The frames' files first (their names come from the snapshot's id and date, known
+            # before its row), so that the snapshot is inserted with its image and the frames in
+            # one insert.
+            frames = [SnapshotFrame(snapshot=snapshot, index=index, sha256=digest) for index, digest in enumerate(digests)]
+            for frame, data in zip(frames, stored):
                 frame.image.save("frame.jpg", ContentFile(data), save=False)
-                frame.save()
-                names.append(frame.image.name)
-            Snapshot.objects.filter(pk=snapshot.pk).update(image=names[0])
-            snapshot.image.name = names[0]
+            snapshot.image.name = frames[0].image.name
+            try:
+                snapshot.save(force_insert=True)
+                SnapshotFrame.objects.bulk_create(frames)
+            except IntegrityError:
+                for frame in frames:  # no row will name them
+                    frame.image.storage.delete(frame.image.name)
+                raise
             if request is not None:
                 request_transition(request=request, to=RequestStatus.FULFILLED, now=now)
             append(

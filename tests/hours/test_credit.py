@@ -7,7 +7,9 @@ TestPresence."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from hours import services
 from hours.models import HoursEntry, HoursSource, LessonProgress
@@ -233,6 +235,25 @@ class TestStudySnapshots:
             answer(learner, "study", player.session.pk, frames, now=at(70))
         assert error.value.code == "snapshot_replayed"
 
+
+    def test_an_upload_is_twelve_statements(self, world, learner, course, testdata):
+        # Counted so that a regression shows (issue 18): the session, the face profile, the
+        # consent, one replay read over frames and snapshots; then the request locked, the
+        # snapshot with its image, its frames in one insert, the request fulfilled and its audit
+        # row, and the capture log's three (the head advanced and read, the entry, the tip).
+        give_face_profile(learner)
+        player = Player(learner, lessons(course)[0], start=100)
+        nonce = player.start.evidence["nonce"]
+        with CaptureQueriesContext(connection) as context:
+            snapshot = services.study_snapshot_record(
+                person=learner, session_id=player.session.pk, frames=burst_of("obama_4.jpg"), nonce=nonce, now=at(101)
+            )
+        sent = [query["sql"].lstrip("(").split()[0] for query in context.captured_queries if "SAVEPOINT" not in query["sql"]]
+        assert sent == ["SELECT"] * 5 + ["INSERT", "INSERT", "UPDATE", "INSERT", "UPDATE", "INSERT", "UPDATE"]
+        stored = Snapshot.objects.get(pk=snapshot.pk)
+        frames = list(stored.frames.order_by("index"))
+        assert len(frames) == 2 and stored.image.name == frames[0].image.name
+        assert [frame.image.storage.exists(frame.image.name) for frame in frames] == [True, True]
 
 class TestApi:
     def test_the_player_answers_a_request_and_reads_its_decision(self, client, world, learner, course, testdata):
