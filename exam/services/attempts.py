@@ -106,7 +106,11 @@ def _fields(attempt: Attempt, to: str, now: datetime.datetime, changes: dict) ->
 
 
 _PK_COLUMN = Attempt._meta.pk.column
-_PK_TYPE = "bigint"  # the ids' array type on PostgreSQL (an integer id fits in it too)
+
+
+def _pk_type() -> str:
+    """The ids' type on this database, for their array on PostgreSQL."""
+    return Attempt._meta.pk.rel_db_type(connection)
 
 
 def _per_row(field, column: dict[int, object]) -> RawSQL:
@@ -121,7 +125,7 @@ def _per_row(field, column: dict[int, object]) -> RawSQL:
     values = [field.get_db_prep_save(value, connection) for value in column.values()]
     if connection.vendor == "postgresql":
         return RawSQL(
-            f"SELECT v.value FROM unnest(%s::{_PK_TYPE}[], %s::{field.db_type(connection)}[]) AS v(id, value) "
+            f"SELECT v.value FROM unnest(%s::{_pk_type()}[], %s::{field.db_type(connection)}[]) AS v(id, value) "
             f"WHERE v.id = {quote(Attempt._meta.db_table)}.{quote(_PK_COLUMN)}",
             [list(column), values],
         )
@@ -132,7 +136,7 @@ def _per_row(field, column: dict[int, object]) -> RawSQL:
 def _ids(ids: list[int]):
     """`pk__in` these ids: one array parameter on PostgreSQL (see `_per_row`), a list elsewhere."""
     if connection.vendor == "postgresql" and len(ids) > 1:
-        return RawSQL(f"SELECT unnest(%s::{_PK_TYPE}[])", [ids])
+        return RawSQL(f"SELECT unnest(%s::{_pk_type()}[])", [ids])
     return ids
 
 

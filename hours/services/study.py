@@ -176,7 +176,9 @@ class HeartbeatResult:
 def _locked_session(person: Person, session_id) -> StudySession:
     try:
         return (
-            StudySession.objects.select_for_update()
+            # The session and its progress only: the joined lesson and course are every learner's
+            # of that course, and locking them queued all of their heartbeats behind each other.
+            StudySession.objects.select_for_update(of=("self", "progress"))
             .select_related("progress__enrolment__course", "progress__lesson")
             .get(pk=session_id, person=person)
         )

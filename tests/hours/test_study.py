@@ -1,10 +1,11 @@
 """Enrolment and the study-time rules: the server's clock decides, never the client's claims."""
 
 import json
+import threading
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from hours import services
@@ -227,6 +228,44 @@ class TestSessions:
         assert result.credited_seconds == BEAT and not result.lesson_complete
         assert [sql.split()[0] for sql in sent] == ["SELECT", "INSERT", "UPDATE", "UPDATE", "SELECT", "SELECT"]
         assert not any("wagtailcore_page" in sql and "path" in sql for sql in sent[1:])
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_learners_of_one_lesson_beat_without_waiting_for_each_other(self, world, learner, course):
+        if connection.vendor != "postgresql":
+            pytest.skip("SQLite serialises every write; the row lock race needs PostgreSQL")
+        # Given one learner's beat holding its locks (its transaction not yet committed)
+        other = PersonFactory()
+        services.enrol(person=other, course=course)
+        lesson = lessons(course)[0]
+        first, second = Player(learner, lesson), Player(other, lesson)
+        holding, release, failures = threading.Event(), threading.Event(), []
+
+        def beat_and_hold():
+            try:
+                with transaction.atomic():
+                    first.beat(BEAT, BEAT)
+                    holding.set()
+                    release.wait()
+            except Exception as error:  # reported below
+                failures.append(error)
+                holding.set()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=beat_and_hold)
+        thread.start()
+        try:
+            assert holding.wait(60) and not failures
+            # When the other learner beats on the same lesson, then it does not queue behind it:
+            # a lock on the shared lesson or course row would hit the timeout and raise.
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '5s'")
+                assert second.beat(BEAT, BEAT).credited_seconds == BEAT
+        finally:
+            release.set()
+            thread.join()
+        assert failures == []
 
     def test_a_lesson_is_not_complete_below_the_ratio(self, learner, course):
         player = Player(learner, lessons(course)[0])
